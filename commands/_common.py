@@ -1,0 +1,223 @@
+"""What every command shares: global state, option aliases, the error boundary, output.
+
+stdout carries data only (written paths, one per line, or one JSON object with
+``--json``); logs, warnings and progress go to stderr.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Callable, Iterable, Optional, TypeVar
+
+import typer
+
+from facecli.errors import FaceCLIError
+
+__all__ = [
+    "Device",
+    "OnError",
+    "State",
+    "get_state",
+    "boundary",
+    "emit",
+    "log",
+    "progress",
+    "InputsArg",
+    "OutputOpt",
+    "PatternOpt",
+    "ShardOpt",
+    "WorkersOpt",
+    "ResumeOpt",
+    "OnErrorOpt",
+    "JsonOpt",
+    "not_landed",
+]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Device(str, Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+class OnError(str, Enum):
+    stop = "stop"
+    skip = "skip"
+
+
+@dataclass
+class State:
+    """Global options from the app callback, shared with every command."""
+
+    device: str = "auto"
+    seed: int = 0
+    threads: Optional[int] = None
+    quiet: bool = False
+    verbose: bool = False
+    argv: list[str] = field(default_factory=lambda: list(sys.argv))
+    started: float = field(default_factory=time.perf_counter)
+
+    def apply_threads(self) -> None:
+        """Apply ``--threads`` to the libraries already imported."""
+        if self.threads is None:
+            return
+        if "torch" in sys.modules:
+            sys.modules["torch"].set_num_threads(self.threads)
+        if "cv2" in sys.modules:
+            sys.modules["cv2"].setNumThreads(self.threads)
+
+
+def get_state(ctx: typer.Context | None = None) -> State:
+    """The :class:`State` of the running command (defaults outside the app)."""
+    ctx = ctx or _current_ctx()
+    while ctx is not None:
+        if isinstance(ctx.obj, State):
+            return ctx.obj
+        ctx = ctx.parent
+    return State()
+
+
+def _current_ctx() -> typer.Context | None:
+    import click
+
+    return click.get_current_context(silent=True)  # type: ignore[return-value]
+
+
+# -- shared options, defined once -------------------------------------------------
+InputsArg = Annotated[
+    list[str],
+    typer.Argument(help="Files, directories (searched with --pattern), globs, or - to read paths from stdin."),
+]
+OutputOpt = Annotated[Path, typer.Option("-o", "--output", help="Output file or directory.")]
+PatternOpt = Annotated[
+    Optional[str], typer.Option("--pattern", help="Comma-separated globs for files inside directories.")
+]
+ShardOpt = Annotated[
+    Optional[str], typer.Option("--shard", help="Process a deterministic 1/N of the inputs: K/N with 1 <= K <= N.")
+]
+WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="Local worker processes.")]
+ResumeOpt = Annotated[bool, typer.Option("--resume", help="Continue an interrupted output file; finished samples are kept.")]
+OnErrorOpt = Annotated[
+    OnError, typer.Option("--on-error", help="stop at the first bad input, or skip it and list it in the output.")
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON summary object on stdout instead of paths.")]
+
+
+# -- messages ---------------------------------------------------------------------
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False, no_color=bool(os.environ.get("NO_COLOR")))
+
+
+def log(message: str, *, level: str = "info") -> None:
+    """Write a message on stderr (``info`` hidden by ``-q``; ``debug`` needs ``-v``)."""
+    state = get_state()
+    if level == "debug" and not state.verbose:
+        return
+    if level == "info" and state.quiet:
+        return
+    prefix = {"warning": "[yellow]warning:[/] ", "debug": "[dim]debug:[/] "}.get(level, "")
+    _stderr_console().print(prefix + message, markup=True, soft_wrap=True)
+
+
+def progress(iterable: Iterable, *, total: int | None = None, desc: str = "") -> Iterable:
+    """A progress bar on stderr, shown only when stderr is a terminal and not ``-q``."""
+    from tqdm import tqdm
+
+    state = get_state()
+    disable = state.quiet or not sys.stderr.isatty()
+    return tqdm(iterable, total=total, desc=desc, file=sys.stderr, disable=disable, leave=False)
+
+
+def emit(outputs: Iterable[Path | str], *, as_json: bool, summary: dict[str, Any] | None = None) -> None:
+    """Write the command's data on stdout: paths one per line, or one JSON object."""
+    outs = [str(o) for o in outputs]
+    if as_json:
+        state = get_state()
+        obj = {"outputs": outs, **(summary or {})}
+        obj.setdefault("seconds", round(time.perf_counter() - state.started, 3))
+        sys.stdout.write(json.dumps(obj, default=_json_default, sort_keys=False) + "\n")
+    else:
+        for o in outs:
+            sys.stdout.write(o + "\n")
+    sys.stdout.flush()
+
+
+def _json_default(obj: Any) -> Any:
+    try:
+        import numpy as np
+
+        if isinstance(obj, np.generic):
+            return obj.item()
+        if isinstance(obj, np.ndarray):
+            return obj.tolist()
+    except ImportError:  # pragma: no cover
+        pass
+    if isinstance(obj, Path):
+        return str(obj)
+    return str(obj)
+
+
+# -- the error boundary -------------------------------------------------------------
+def boundary(fn: F) -> F:
+    """Turn library errors into one line on stderr and exit status 1.
+
+    ``FaceCLIError`` gives its message; any other exception is reported as an
+    internal error. The traceback is printed only with ``-v``.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        state = get_state()
+        name = _command_name()
+        try:
+            state.apply_threads()
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, SystemExit):
+            raise
+        except FaceCLIError as exc:
+            if state.verbose:
+                traceback.print_exc(file=sys.stderr)
+            _print_error(f"{name}: error: {exc}")
+            raise typer.Exit(1)
+        except KeyboardInterrupt:
+            _print_error(f"{name}: interrupted")
+            raise typer.Exit(130)
+        except Exception as exc:  # an internal bug: still one line, traceback with -v
+            if state.verbose:
+                traceback.print_exc(file=sys.stderr)
+            hint = "" if state.verbose else " (run with -v for the traceback)"
+            _print_error(f"{name}: internal error: {exc.__class__.__name__}: {exc}{hint}")
+            raise typer.Exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _print_error(line: str) -> None:
+    sys.stderr.write(line.replace("\n", " ") + "\n")
+    sys.stderr.flush()
+
+
+def _command_name() -> str:
+    ctx = _current_ctx()
+    return ctx.command_path if ctx is not None else "facecli"
+
+
+def not_landed(command: str, issue: int, what: str) -> None:
+    """Say plainly that a command has not landed yet, and exit 1."""
+    _print_error(
+        f"facecli {command}: not available yet: {what} is tracked in issue #{issue} and has not landed. "
+        f"Nothing was done."
+    )
+    raise typer.Exit(1)

@@ -1,0 +1,40 @@
+"""The facecli error family.
+
+Every error the library raises on purpose derives from :class:`FaceCLIError`; the
+command-line boundary turns one into a one-line message and exit status 1.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "FaceCLIError",
+    "InputError",
+    "ValidationError",
+    "FormatError",
+    "SchemaError",
+    "NotLandedError",
+]
+
+
+class FaceCLIError(Exception):
+    """Base class of every error facecli raises deliberately."""
+
+
+class InputError(FaceCLIError):
+    """An input path is missing, unreadable or of the wrong kind."""
+
+
+class ValidationError(InputError):
+    """An array has the wrong shape, dtype or values (expected vs received)."""
+
+
+class FormatError(InputError):
+    """A file exists but does not follow the format it should have."""
+
+
+class SchemaError(FormatError):
+    """A facecli container has an unknown schema version or the wrong kind."""
+
+
+class NotLandedError(FaceCLIError):
+    """A command or feature whose issue has not landed yet."""

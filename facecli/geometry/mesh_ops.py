@@ -1,0 +1,66 @@
+"""Basic triangle-mesh operations in NumPy."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from facecli.validation import check_array
+
+__all__ = ["face_normals", "vertex_normals", "grid_faces"]
+
+
+def face_normals(vertices: np.ndarray, faces: np.ndarray, *, unit: bool = True) -> np.ndarray:
+    """Per-face normals.
+
+    Args:
+        vertices: (V, 3) float.
+        faces: (F, 3) int, counter-clockwise seen from outside.
+        unit: normalise (else the length is twice the triangle area).
+
+    Returns:
+        (F, 3) float64.
+    """
+    v = check_array(vertices, "(V, 3)", name="vertices").astype(np.float64, copy=False)
+    f = check_array(faces, "(F, 3)", name="faces", dtype_kind="iu")
+    n = np.cross(v[f[:, 1]] - v[f[:, 0]], v[f[:, 2]] - v[f[:, 0]])
+    if unit:
+        n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+    return n
+
+
+def vertex_normals(vertices: np.ndarray, faces: np.ndarray) -> np.ndarray:
+    """Area-weighted unit vertex normals.
+
+    Args:
+        vertices: (V, 3) float.
+        faces: (F, 3) int.
+
+    Returns:
+        (V, 3) float64; isolated vertices get (0, 0, 1).
+    """
+    fn = face_normals(vertices, faces, unit=False)
+    nv = len(vertices)
+    out = np.zeros((nv, 3), dtype=np.float64)
+    for k in range(3):
+        for c in range(3):
+            out[:, c] += np.bincount(faces[:, k], weights=fn[:, c], minlength=nv)
+    norm = np.linalg.norm(out, axis=1, keepdims=True)
+    out = np.where(norm > 1e-12, out / np.maximum(norm, 1e-12), np.array([0.0, 0.0, 1.0]))
+    return out
+
+
+def grid_faces(rows: int, cols: int) -> np.ndarray:
+    """Triangles of a regular ``rows × cols`` vertex grid (row-major vertex order).
+
+    Vertex ``(r, c)`` has index ``r * cols + c``; with rows running top to bottom
+    (+Y down the face) and columns left to right (+X), the triangles face +Z.
+
+    Returns:
+        (2 (rows-1) (cols-1), 3) int64.
+    """
+    r, c = np.meshgrid(np.arange(rows - 1), np.arange(cols - 1), indexing="ij")
+    a = (r * cols + c).ravel()
+    b = a + 1
+    d = a + cols
+    e = d + 1
+    return np.concatenate([np.stack([a, d, b], 1), np.stack([b, d, e], 1)]).astype(np.int64)

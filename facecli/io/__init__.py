@@ -1,0 +1,3 @@
+"""File formats."""
+
+__all__: list[str] = []

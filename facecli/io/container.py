@@ -1,0 +1,445 @@
+"""The facecli HDF5 container: batches of samples with provenance.
+
+Layout of a file (schema ``facecli/1``):
+
+* root attributes ``facecli_schema``, ``kind``, ``producer``, ``argv`` (JSON list),
+  ``params`` (JSON object), ``created`` (ISO 8601, UTC);
+* ``ids``: one UTF-8 string per sample;
+* ``complete``: one ``uint8`` completion marker per sample, set to 1 only after all of
+  the sample's arrays are written and flushed;
+* one dataset per array key, first axis = sample axis, chunked per sample and
+  gzip-compressed, with optional attributes ``units``, ``layout``, ``scheme``;
+  arrays whose shape varies between samples are stored *ragged* (flattened,
+  variable length, with their shapes in ``<key>__shape``);
+* ``failures``: JSON lines ``{"id": ..., "error": ...}`` of samples a batch skipped.
+
+A run killed part-way leaves a file whose incomplete trailing rows are ignored by
+:class:`ContainerReader` and dropped by :class:`ContainerWriter` with ``resume=True``.
+
+Example:
+    >>> import numpy as np, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.h5")
+    >>> with ContainerWriter(path, "features", producer="doc") as w:
+    ...     w.write("a", {"v": np.arange(3.0)})
+    >>> ContainerReader(path).read("v").shape
+    (1, 3)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+import numpy as np
+
+from facecli._version import __version__
+from facecli.errors import FormatError, InputError, SchemaError, ValidationError
+from facecli.typing import PathLike
+
+__all__ = [
+    "SCHEMA",
+    "SCHEMA_VERSION",
+    "RESERVED_KEYS",
+    "ContainerWriter",
+    "ContainerReader",
+    "is_container",
+]
+
+SCHEMA_VERSION = 1
+SCHEMA = f"facecli/{SCHEMA_VERSION}"
+RESERVED_KEYS = frozenset({"ids", "complete", "failures"})
+_SHAPE_SUFFIX = "__shape"
+_ARRAY_ATTRS = ("units", "layout", "scheme", "description")
+
+
+def _h5py():
+    import h5py
+
+    return h5py
+
+
+def _parse_schema(value: object, path: str) -> int:
+    text = value.decode() if isinstance(value, bytes) else str(value)
+    prefix, _, version = text.partition("/")
+    if prefix != "facecli" or not version.isdigit():
+        raise SchemaError(f"{path}: unrecognised facecli_schema {text!r}")
+    number = int(version)
+    if number > SCHEMA_VERSION:
+        raise SchemaError(
+            f"{path} was written with schema {text}; this facecli {__version__} reads "
+            f"up to {SCHEMA} (upgrade facecli to read it)"
+        )
+    return number
+
+
+def is_container(path: PathLike) -> bool:
+    """True if ``path`` is an HDF5 file carrying a ``facecli_schema`` attribute."""
+    h5py = _h5py()
+    try:
+        with h5py.File(path, "r") as f:
+            return "facecli_schema" in f.attrs
+    except (OSError, ValueError):
+        return False
+
+
+class ContainerWriter:
+    """Append samples to a facecli HDF5 file, one complete sample at a time.
+
+    Args:
+        path: the ``.h5`` file to write.
+        kind: what the file holds (``normals``, ``landmarks3d``, ``registration``...).
+        producer: the command and version that writes it, e.g. ``"facecli synth 0.1.0"``.
+        argv: the command line, stored as JSON.
+        params: the effective parameters, stored as JSON.
+        resume: open an existing file and continue it (its kind must match);
+            incomplete trailing samples are dropped. Without ``resume`` an existing
+            file is replaced.
+        ragged: keys whose per-sample shape may vary between samples.
+        array_attrs: per key, attributes such as ``{"units": "mm"}``.
+        compression: gzip level (0 disables compression).
+    """
+
+    def __init__(
+        self,
+        path: PathLike,
+        kind: str,
+        *,
+        producer: str = f"facecli {__version__}",
+        argv: Sequence[str] | None = None,
+        params: Mapping[str, Any] | None = None,
+        resume: bool = False,
+        ragged: Iterable[str] = (),
+        array_attrs: Mapping[str, Mapping[str, str]] | None = None,
+        compression: int = 4,
+    ) -> None:
+        h5py = _h5py()
+        self.path = Path(path)
+        self.kind = kind
+        self._ragged = set(ragged)
+        self._attrs = {k: dict(v) for k, v in (array_attrs or {}).items()}
+        self._compression = compression
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        if resume and self.path.exists():
+            try:
+                self._f = h5py.File(self.path, "a")
+            except OSError as exc:
+                raise FormatError(f"{self.path}: cannot reopen to resume ({exc})") from exc
+            if "facecli_schema" not in self._f.attrs:
+                self._f.close()
+                raise SchemaError(f"{self.path} is not a facecli file; cannot resume it")
+            _parse_schema(self._f.attrs["facecli_schema"], str(self.path))
+            found = str(self._f.attrs.get("kind", ""))
+            if found != kind:
+                self._f.close()
+                raise SchemaError(f"{self.path} holds kind {found!r}; cannot resume it as {kind!r}")
+            self._drop_incomplete()
+            for key in self._array_keys():
+                if self._f[key].attrs.get("ragged", False):
+                    self._ragged.add(key)
+        else:
+            self._f = h5py.File(self.path, "w")
+            self._f.attrs["facecli_schema"] = SCHEMA
+            self._f.attrs["kind"] = kind
+            self._f.attrs["producer"] = producer
+            self._f.attrs["argv"] = json.dumps(list(argv or []))
+            self._f.attrs["params"] = json.dumps(dict(params or {}), default=str, sort_keys=True)
+            self._f.attrs["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+            str_dt = h5py.string_dtype("utf-8")
+            self._f.create_dataset("ids", shape=(0,), maxshape=(None,), dtype=str_dt, chunks=(256,))
+            self._f.create_dataset("complete", shape=(0,), maxshape=(None,), dtype="u1", chunks=(256,))
+            self._f.create_dataset("failures", shape=(0,), maxshape=(None,), dtype=str_dt, chunks=(64,))
+            self._f.flush()
+
+    # -- state ---------------------------------------------------------------------
+    def _array_keys(self) -> list[str]:
+        return [k for k in self._f.keys() if k not in RESERVED_KEYS and not k.endswith(_SHAPE_SUFFIX)]
+
+    @property
+    def n_samples(self) -> int:
+        """Number of complete samples in the file."""
+        return int(self._f["complete"].shape[0])
+
+    @property
+    def completed_ids(self) -> set[str]:
+        """Ids of the samples already complete (what ``--resume`` skips)."""
+        return {s.decode() if isinstance(s, bytes) else s for s in self._f["ids"][:]}
+
+    def _drop_incomplete(self) -> None:
+        complete = self._f["complete"][:].astype(bool)
+        n_ids = self._f["ids"].shape[0]
+        keep = int(complete.sum())
+        if keep == n_ids and complete.all():
+            return
+        if not complete[:keep].all():
+            raise FormatError(
+                f"{self.path}: incomplete samples in the middle of the file; cannot resume "
+                f"(write a new file instead)"
+            )
+        for key in ["ids", "complete", *self._array_keys()]:
+            self._f[key].resize(keep, axis=0)
+            if key + _SHAPE_SUFFIX in self._f:
+                self._f[key + _SHAPE_SUFFIX].resize(keep, axis=0)
+        self._f.flush()
+
+    # -- writing -------------------------------------------------------------------
+    def set_attrs(self, key: str, **attrs: str) -> None:
+        """Attach ``units``/``layout``/``scheme`` attributes to array ``key``."""
+        self._attrs.setdefault(key, {}).update(attrs)
+        if key in self._f:
+            for name, value in attrs.items():
+                self._f[key].attrs[name] = value
+
+    def set_root_attr(self, name: str, value: str) -> None:
+        """Set an extra root attribute (e.g. a scheme shared by all arrays)."""
+        self._f.attrs[name] = value
+
+    def _create(self, key: str, arr: np.ndarray) -> None:
+        h5py = _h5py()
+        opts: dict[str, Any] = {}
+        if self._compression:
+            opts = {"compression": "gzip", "compression_opts": self._compression}
+        if key in self._ragged:
+            base = arr.dtype if arr.dtype.kind != "U" else np.dtype("O")
+            ds = self._f.create_dataset(
+                key, shape=(0,), maxshape=(None,), dtype=h5py.vlen_dtype(base), chunks=(64,), **opts
+            )
+            ds.attrs["ragged"] = True
+            self._f.create_dataset(
+                key + _SHAPE_SUFFIX, shape=(0, arr.ndim), maxshape=(None, arr.ndim), dtype="i8", chunks=(64, max(arr.ndim, 1))
+            )
+        else:
+            if arr.dtype.kind == "U":
+                dtype: Any = h5py.string_dtype("utf-8")
+            else:
+                dtype = arr.dtype
+            ds = self._f.create_dataset(
+                key,
+                shape=(0, *arr.shape),
+                maxshape=(None, *arr.shape),
+                dtype=dtype,
+                chunks=(1, *arr.shape) if arr.ndim else (256,),
+                **opts,
+            )
+        for name, value in self._attrs.get(key, {}).items():
+            ds.attrs[name] = value
+
+    def write(self, sample_id: str, arrays: Mapping[str, Any]) -> None:
+        """Append one sample; it becomes visible to readers only once complete.
+
+        Args:
+            sample_id: the sample's id (source path relative to the input root, or a
+                dataset id). Must be unique in the file.
+            arrays: key → array (any shape; the first write fixes the shape of a
+                non-ragged key). Every sample must carry the same keys.
+
+        Raises:
+            ValidationError: a reserved key, a missing or extra key, or a shape that
+                differs from earlier samples for a non-ragged key.
+        """
+        arrays = {k: np.asarray(v) for k, v in arrays.items()}
+        bad = RESERVED_KEYS.intersection(arrays) | {k for k in arrays if k.endswith(_SHAPE_SUFFIX)}
+        if bad:
+            raise ValidationError(f"reserved array name(s) {sorted(bad)} in sample {sample_id!r}")
+        existing = self._array_keys()
+        n = self._f["ids"].shape[0]
+        if n > 0 and set(existing) != set(arrays):
+            raise ValidationError(
+                f"sample {sample_id!r} has arrays {sorted(arrays)}, expected {sorted(existing)} in {self.path}"
+            )
+        for key, arr in arrays.items():
+            if key not in self._f:
+                self._create(key, arr)
+            ds = self._f[key]
+            if key not in self._ragged and tuple(ds.shape[1:]) != arr.shape:
+                raise ValidationError(
+                    f"expected {key} of shape {tuple(ds.shape[1:])} (as in earlier samples), "
+                    f"got {arr.shape} for sample {sample_id!r} in {self.path}"
+                )
+        for key in ["ids", "complete", *arrays]:
+            self._f[key].resize(n + 1, axis=0)
+        self._f["complete"][n] = 0
+        self._f["ids"][n] = sample_id
+        for key, arr in arrays.items():
+            if key in self._ragged:
+                shp = self._f[key + _SHAPE_SUFFIX]
+                shp.resize(n + 1, axis=0)
+                shp[n] = np.asarray(arr.shape, dtype=np.int64)
+                self._f[key][n] = arr.reshape(-1)
+            else:
+                self._f[key][n] = arr
+        self._f.flush()
+        self._f["complete"][n] = 1
+        self._f.flush()
+
+    def add_failure(self, sample_id: str, error: str) -> None:
+        """Record a sample that a ``--on-error skip`` batch could not process."""
+        ds = self._f["failures"]
+        n = ds.shape[0]
+        ds.resize(n + 1, axis=0)
+        ds[n] = json.dumps({"id": sample_id, "error": error})
+        self._f.flush()
+
+    def close(self) -> None:
+        """Flush and close the file (safe to call twice)."""
+        if getattr(self, "_f", None) is not None and self._f.id.valid:
+            self._f.flush()
+            self._f.close()
+
+    def __enter__(self) -> "ContainerWriter":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class ContainerReader:
+    """Read a facecli HDF5 file; only complete samples are visible.
+
+    Args:
+        path: the ``.h5`` file.
+        kind: if given, the kind the caller expects (a clear error otherwise).
+
+    Raises:
+        InputError: the file does not exist.
+        FormatError: it is not HDF5 or not written by facecli.
+        SchemaError: its schema version is newer than this facecli reads, or its
+            kind is not ``kind``.
+    """
+
+    def __init__(self, path: PathLike, kind: str | None = None) -> None:
+        h5py = _h5py()
+        self.path = Path(path)
+        if not self.path.exists():
+            raise InputError(f"no such file: {self.path}")
+        try:
+            self._f = h5py.File(self.path, "r")
+        except OSError as exc:
+            raise FormatError(f"{self.path} is not an HDF5 file ({exc.__class__.__name__})") from exc
+        if "facecli_schema" not in self._f.attrs:
+            self._f.close()
+            raise FormatError(f"{self.path} is an HDF5 file but not a facecli file (no facecli_schema attribute)")
+        self.schema_version = _parse_schema(self._f.attrs["facecli_schema"], str(self.path))
+        self.kind = str(self._f.attrs.get("kind", ""))
+        if kind is not None and self.kind != kind:
+            self._f.close()
+            raise SchemaError(f"expected a {kind!r} file, got kind {self.kind!r} in {self.path}")
+        complete = self._f["complete"][:].astype(bool)
+        n_ids = self._f["ids"].shape[0]
+        self._rows = np.flatnonzero(complete[:n_ids])
+        self.n_incomplete = int(n_ids - self._rows.size)
+
+    # -- metadata ------------------------------------------------------------------
+    @property
+    def attrs(self) -> dict[str, Any]:
+        """Root attributes, with ``argv`` and ``params`` decoded from JSON."""
+        out: dict[str, Any] = {}
+        for k, v in self._f.attrs.items():
+            v = v.decode() if isinstance(v, bytes) else v
+            if k in ("argv", "params") and isinstance(v, str):
+                try:
+                    v = json.loads(v)
+                except json.JSONDecodeError:
+                    pass
+            out[k] = v.item() if isinstance(v, np.generic) else v
+        return out
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The producing run's effective parameters."""
+        p = self.attrs.get("params", {})
+        return p if isinstance(p, dict) else {}
+
+    @property
+    def ids(self) -> list[str]:
+        """Ids of the complete samples, in file order."""
+        raw = self._f["ids"][:]
+        return [raw[i].decode() if isinstance(raw[i], bytes) else str(raw[i]) for i in self._rows]
+
+    def __len__(self) -> int:
+        return int(self._rows.size)
+
+    def keys(self) -> list[str]:
+        """Names of the per-sample arrays."""
+        return sorted(k for k in self._f.keys() if k not in RESERVED_KEYS and not k.endswith(_SHAPE_SUFFIX))
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.keys()
+
+    def array_info(self, key: str) -> dict[str, Any]:
+        """Shape per sample, dtype, ragged flag and attributes of one array."""
+        h5py = _h5py()
+        ds = self._f[self._check_key(key)]
+        ragged = bool(ds.attrs.get("ragged", False))
+        if ragged:
+            dtype = str(h5py.check_vlen_dtype(ds.dtype))
+        elif h5py.check_string_dtype(ds.dtype) is not None:
+            dtype = "str"
+        else:
+            dtype = str(ds.dtype)
+        info: dict[str, Any] = {
+            "dtype": dtype,
+            "ragged": ragged,
+            "sample_shape": None if ragged else list(ds.shape[1:]),
+        }
+        for name in _ARRAY_ATTRS:
+            if name in ds.attrs:
+                v = ds.attrs[name]
+                info[name] = v.decode() if isinstance(v, bytes) else str(v)
+        return info
+
+    def failures(self) -> list[dict[str, str]]:
+        """Samples a ``--on-error skip`` batch could not process."""
+        if "failures" not in self._f:
+            return []
+        return [json.loads(s.decode() if isinstance(s, bytes) else s) for s in self._f["failures"][:]]
+
+    # -- data ----------------------------------------------------------------------
+    def _check_key(self, key: str) -> str:
+        if key not in self.keys():
+            raise FormatError(f"{self.path} has no array {key!r} (it has: {', '.join(self.keys()) or 'none'})")
+        return key
+
+    def _decode(self, value: Any) -> Any:
+        if isinstance(value, bytes):
+            return value.decode()
+        return value
+
+    def sample(self, index: int, keys: Iterable[str] | None = None) -> dict[str, np.ndarray]:
+        """Arrays of the ``index``-th complete sample."""
+        row = int(self._rows[index])
+        out: dict[str, np.ndarray] = {}
+        for key in keys or self.keys():
+            ds = self._f[self._check_key(key)]
+            if ds.attrs.get("ragged", False):
+                shape = tuple(int(s) for s in self._f[key + _SHAPE_SUFFIX][row])
+                out[key] = np.asarray(ds[row]).reshape(shape)
+            else:
+                value = ds[row]
+                out[key] = np.asarray(self._decode(value) if ds.dtype.kind == "O" else value)
+        return out
+
+    def read(self, key: str) -> np.ndarray | list[np.ndarray]:
+        """All complete samples of one array: stacked, or a list if ragged."""
+        ds = self._f[self._check_key(key)]
+        if ds.attrs.get("ragged", False):
+            return [self.sample(i, [key])[key] for i in range(len(self))]
+        if self._rows.size == ds.shape[0]:
+            data = ds[:]
+        else:
+            data = ds[self._rows.tolist()] if self._rows.size else ds[:0]
+        if ds.dtype.kind == "O":
+            return np.asarray([self._decode(v) for v in data], dtype=object)
+        return data
+
+    def close(self) -> None:
+        """Close the file."""
+        if self._f.id.valid:
+            self._f.close()
+
+    def __enter__(self) -> "ContainerReader":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

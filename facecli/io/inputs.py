@@ -1,0 +1,147 @@
+"""The one input resolver shared by every command.
+
+INPUTS may be files, directories (searched recursively with ``pattern``), globs, or
+``-`` (newline-separated paths on stdin). The result is sorted, de-duplicated and,
+with ``shard=(k, n)``, reduced to a deterministic 1/n of the items (round-robin on the
+sorted list, so the n shards partition the inputs exactly).
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence, TextIO
+
+from facecli.errors import InputError
+
+__all__ = ["InputItem", "resolve_inputs", "parse_shard", "apply_shard"]
+
+_GLOB_CHARS = set("*?[")
+
+
+@dataclass(frozen=True, order=True)
+class InputItem:
+    """One resolved input.
+
+    Attributes:
+        id: the sample id: the path relative to the directory it was found under,
+            or the path as given for a file (POSIX separators).
+        path: the file.
+    """
+
+    id: str
+    path: Path
+
+
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """Parse ``"K/N"`` (1 ≤ K ≤ N) into ``(K, N)``; ``None`` passes through.
+
+    Raises:
+        InputError: malformed text or K outside 1..N.
+    """
+    if text is None or text == "":
+        return None
+    k_str, sep, n_str = text.partition("/")
+    if not sep or not k_str.strip().isdigit() or not n_str.strip().isdigit():
+        raise InputError(f"expected --shard K/N with integers (e.g. 2/8), got {text!r}")
+    k, n = int(k_str), int(n_str)
+    if n < 1 or not 1 <= k <= n:
+        raise InputError(f"expected --shard K/N with 1 <= K <= N, got {text!r}")
+    return k, n
+
+
+def apply_shard(items: Sequence, shard: tuple[int, int] | None) -> list:
+    """Keep items ``k-1, k-1+n, k-1+2n, ...`` of a sorted sequence."""
+    if shard is None:
+        return list(items)
+    k, n = shard
+    return list(items[k - 1 :: n])
+
+
+def _patterns(pattern: str | Sequence[str] | None) -> list[str]:
+    if pattern is None:
+        return ["*"]
+    if isinstance(pattern, str):
+        return [p.strip() for p in pattern.split(",") if p.strip()] or ["*"]
+    return list(pattern) or ["*"]
+
+
+def _as_id(path: Path) -> str:
+    return path.as_posix()
+
+
+def _expand(token: str, patterns: list[str]) -> list[InputItem]:
+    p = Path(token).expanduser()
+    if p.is_dir():
+        found: dict[Path, InputItem] = {}
+        for pat in patterns:
+            for f in p.rglob(pat):
+                if f.is_file():
+                    found[f] = InputItem(_as_id(f.relative_to(p)), f)
+        if not found:
+            raise InputError(f"directory {p} has no files matching {','.join(patterns)}")
+        return list(found.values())
+    if p.is_file():
+        return [InputItem(_as_id(Path(os.path.normpath(token))), p)]
+    if _GLOB_CHARS.intersection(token):
+        matches = sorted(m for m in glob.glob(token, recursive=True) if Path(m).is_file())
+        if not matches:
+            raise InputError(f"glob {token!r} matched no files")
+        return [InputItem(_as_id(Path(os.path.normpath(m))), Path(m)) for m in matches]
+    raise InputError(f"no such file or directory: {token}")
+
+
+def resolve_inputs(
+    inputs: Iterable[str],
+    *,
+    pattern: str | Sequence[str] | None = None,
+    shard: tuple[int, int] | str | None = None,
+    stdin: TextIO | None = None,
+) -> list[InputItem]:
+    """Resolve command-line INPUTS into a sorted list of files.
+
+    Args:
+        inputs: files, directories, globs, or ``-`` for paths on stdin.
+        pattern: glob(s) for files inside directories, e.g. ``"*.obj,*.ply"``
+            (comma-separated); files and globs given directly are taken as they are.
+        shard: ``(k, n)`` or ``"k/n"``: keep a deterministic 1/n of the inputs.
+        stdin: where ``-`` reads from (default ``sys.stdin``).
+
+    Returns:
+        Items sorted by id, without duplicates (same file reached twice).
+
+    Raises:
+        InputError: nothing given, a path that does not exist, an empty directory or
+            glob, or duplicate ids from different files.
+    """
+    pats = _patterns(pattern)
+    tokens = list(inputs)
+    if not tokens:
+        raise InputError("no inputs given (files, directories, globs, or - for paths on stdin)")
+    items: list[InputItem] = []
+    for token in tokens:
+        if token == "-":
+            stream = stdin if stdin is not None else sys.stdin
+            lines = [ln.strip() for ln in stream.read().splitlines()]
+            lines = [ln for ln in lines if ln and not ln.startswith("#")]
+            if not lines:
+                raise InputError("expected paths on stdin (one per line), got none")
+            for line in lines:
+                items.extend(_expand(line, pats))
+        else:
+            items.extend(_expand(token, pats))
+    by_file: dict[Path, InputItem] = {}
+    for it in items:
+        by_file.setdefault(it.path.resolve(), it)
+    by_id: dict[str, InputItem] = {}
+    for it in by_file.values():
+        if it.id in by_id:
+            raise InputError(f"two inputs share the id {it.id!r}: {by_id[it.id].path} and {it.path}")
+        by_id[it.id] = it
+    ordered = sorted(by_id.values())
+    if isinstance(shard, str):
+        shard = parse_shard(shard)
+    return apply_shard(ordered, shard)

@@ -1,0 +1,174 @@
+"""Order-preserving mesh and point-cloud I/O (OBJ, PLY).
+
+Vertex order is never changed (trimesh with ``process=False``): landmark indices such
+as FaceScape's ``landmark_indices.npz`` refer to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from facecli.errors import FormatError, InputError
+from facecli.typing import PathLike
+from facecli.validation import check_array
+
+__all__ = ["Mesh", "read_mesh", "write_mesh", "read_points", "write_points", "MESH_SUFFIXES"]
+
+MESH_SUFFIXES = (".obj", ".ply", ".off", ".stl")
+
+
+@dataclass
+class Mesh:
+    """A triangle mesh or a point cloud (``faces`` empty).
+
+    Attributes:
+        vertices: (V, 3) float64, millimetres.
+        faces: (F, 3) int64 vertex indices; (0, 3) for a point cloud.
+        normals: (V, 3) float64 unit vertex normals, or ``None``.
+        colors: (V, 3) uint8 RGB, or ``None``.
+        source: where it was read from (for error messages).
+    """
+
+    vertices: np.ndarray
+    faces: np.ndarray = field(default_factory=lambda: np.zeros((0, 3), np.int64))
+    normals: np.ndarray | None = None
+    colors: np.ndarray | None = None
+    source: str = ""
+
+    @property
+    def is_point_cloud(self) -> bool:
+        return self.faces.shape[0] == 0
+
+    def vertex_normals(self) -> np.ndarray:
+        """(V, 3) area-weighted unit vertex normals (stored ones if present)."""
+        if self.normals is not None:
+            return self.normals
+        if self.is_point_cloud:
+            raise FormatError(f"{self.source or 'point cloud'} has no faces and no normals")
+        from facecli.geometry.mesh_ops import vertex_normals
+
+        return vertex_normals(self.vertices, self.faces)
+
+
+def _trimesh():
+    import trimesh
+
+    return trimesh
+
+
+def read_mesh(path: PathLike, *, allow_points: bool = True) -> Mesh:
+    """Read an OBJ/PLY/OFF/STL mesh (or PLY point cloud) keeping vertex order.
+
+    Args:
+        path: the file.
+        allow_points: accept a file with vertices but no faces.
+
+    Returns:
+        The mesh; vertices as float64 millimetres (no unit conversion is made).
+
+    Raises:
+        InputError: missing file or unknown suffix.
+        FormatError: unreadable, empty, or non-finite coordinates.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"no such file: {p}")
+    if p.suffix.lower() not in MESH_SUFFIXES:
+        raise InputError(f"{p}: expected a mesh file ({', '.join(MESH_SUFFIXES)}), got suffix {p.suffix!r}")
+    trimesh = _trimesh()
+    try:
+        loaded = trimesh.load(p, process=False, maintain_order=True, force=None)
+    except Exception as exc:  # trimesh raises many types for broken files
+        raise FormatError(f"{p}: cannot read mesh ({exc.__class__.__name__}: {exc})") from exc
+    if isinstance(loaded, trimesh.Scene):
+        geoms = list(loaded.geometry.values())
+        if len(geoms) != 1:
+            raise FormatError(f"{p}: expected one mesh, got a scene of {len(geoms)} geometries")
+        loaded = geoms[0]
+    verts = np.asarray(getattr(loaded, "vertices", np.zeros((0, 3))), dtype=np.float64)
+    if verts.shape[0] == 0:
+        raise FormatError(f"{p}: expected vertices, got an empty file")
+    check_array(verts, "(V, 3)", name="vertices", source=str(p))
+    faces = np.asarray(getattr(loaded, "faces", np.zeros((0, 3))), dtype=np.int64).reshape(-1, 3)
+    if faces.shape[0] == 0 and not allow_points:
+        raise FormatError(f"{p}: expected a triangle mesh, got a point cloud (no faces)")
+    normals = None
+    colors = None
+    if faces.shape[0] == 0:
+        # point clouds: normals / colours from PLY vertex properties when present
+        meta = getattr(loaded, "metadata", {}) or {}
+        props = meta.get("_ply_raw", {}).get("vertex", {}).get("data") if isinstance(meta, dict) else None
+        if props is not None and all(n in props.dtype.names for n in ("nx", "ny", "nz")):
+            normals = np.stack([props["nx"], props["ny"], props["nz"]], axis=1).astype(np.float64)
+        vc = getattr(loaded, "colors", None)
+        if vc is not None and len(vc) == len(verts):
+            colors = np.asarray(vc)[:, :3].astype(np.uint8)
+    if faces.size and (faces.min() < 0 or faces.max() >= len(verts)):
+        raise FormatError(f"{p}: face indices out of range for {len(verts)} vertices")
+    return Mesh(vertices=verts, faces=faces, normals=normals, colors=colors, source=str(p))
+
+
+def write_mesh(path: PathLike, vertices: np.ndarray, faces: np.ndarray, *, colors: np.ndarray | None = None) -> Path:
+    """Write a triangle mesh as OBJ or PLY, keeping vertex order.
+
+    Args:
+        path: ``.obj`` or ``.ply``.
+        vertices: (V, 3) float, millimetres.
+        faces: (F, 3) int vertex indices.
+        colors: optional (V, 3) uint8 RGB vertex colours.
+    """
+    p = Path(path)
+    vertices = check_array(vertices, "(V, 3)", name="vertices", source=str(p))
+    faces = check_array(faces, "(F, 3)", name="faces", source=str(p), dtype_kind="iu")
+    if p.suffix.lower() not in (".obj", ".ply"):
+        raise InputError(f"{p}: expected .obj or .ply output, got {p.suffix!r}")
+    trimesh = _trimesh()
+    mesh = trimesh.Trimesh(vertices=vertices, faces=faces, vertex_colors=colors, process=False)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if p.suffix.lower() == ".obj":
+        text = trimesh.exchange.obj.export_obj(
+            mesh, include_normals=False, include_color=colors is not None, include_texture=False, digits=5
+        )
+        p.write_text(text)
+    else:
+        p.write_bytes(trimesh.exchange.ply.export_ply(mesh, encoding="binary", vertex_normal=False))
+    return p
+
+
+def read_points(path: PathLike) -> Mesh:
+    """Read a point cloud, or the vertices (and normals) of a mesh, as points."""
+    return read_mesh(path, allow_points=True)
+
+
+def write_points(path: PathLike, points: np.ndarray, *, normals: np.ndarray | None = None) -> Path:
+    """Write a point cloud as binary PLY (with normals if given).
+
+    Args:
+        path: ``.ply``.
+        points: (N, 3) float, millimetres.
+        normals: optional (N, 3) unit normals.
+    """
+    p = Path(path)
+    points = check_array(points, "(N, 3)", name="points", source=str(p))
+    if p.suffix.lower() != ".ply":
+        raise InputError(f"{p}: point clouds are written as .ply, got {p.suffix!r}")
+    n = points.shape[0]
+    fields = [("x", "<f4"), ("y", "<f4"), ("z", "<f4")]
+    if normals is not None:
+        normals = check_array(normals, "(N, 3)", name="normals", source=str(p))
+        fields += [("nx", "<f4"), ("ny", "<f4"), ("nz", "<f4")]
+    rec = np.empty(n, dtype=fields)
+    rec["x"], rec["y"], rec["z"] = points.T
+    if normals is not None:
+        rec["nx"], rec["ny"], rec["nz"] = normals.T
+    header = ["ply", "format binary_little_endian 1.0", f"element vertex {n}"]
+    header += [f"property float {name}" for name, _ in fields]
+    header += ["end_header", ""]
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with open(p, "wb") as fh:
+        fh.write("\n".join(header).encode("ascii"))
+        fh.write(rec.tobytes())
+    return p

@@ -1,0 +1,224 @@
+"""Micro-expression datasets: CASME II, SAMM and SMIC coding sheets, the MEGC 2019
+composite 3-class mapping.
+
+Coding sheets are read from ``.xlsx`` (openpyxl) or ``.csv``. Known defects of the
+real sheets are tolerated: an apex written as ``/`` (CASME II; read as unknown),
+SAMM's header on row 14 of sheet ``MICRO_ONLY``, SMIC subject names written both
+``s1`` and ``s01``.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+from facecli.errors import FormatError, InputError
+from facecli.typing import PathLike
+
+__all__ = [
+    "MEClip",
+    "megc_class",
+    "MEGC_CLASSES",
+    "read_coding_sheet",
+    "write_coding_sheet",
+    "CASME2_COLUMNS",
+    "SAMM_COLUMNS",
+    "SMIC_COLUMNS",
+    "normalise_subject",
+]
+
+MEGC_CLASSES = ("negative", "positive", "surprise")
+_NEGATIVE = {"repression", "anger", "contempt", "disgust", "fear", "sadness", "negative"}
+CASME2_COLUMNS = ("Subject", "Filename", "OnsetFrame", "ApexFrame", "OffsetFrame", "Action Units", "Estimated Emotion")
+SAMM_COLUMNS = (
+    "Subject", "Filename", "Inducement Code", "Onset Frame", "Apex Frame", "Offset Frame",
+    "Duration", "Type", "Action Units", "Notes", "Estimated Emotion",
+)
+SMIC_COLUMNS = ("Subject", "Filename", "OnsetFrame", "OffsetFrame", "Emotion")
+SAMM_HEADER_ROW = 14
+SAMM_SHEET = "MICRO_ONLY"
+
+
+def megc_class(emotion: str) -> str | None:
+    """MEGC 2019 composite class of an emotion label, or ``None`` (e.g. ``others``)."""
+    e = emotion.strip().lower()
+    if e in _NEGATIVE:
+        return "negative"
+    if e in ("happiness", "positive"):
+        return "positive"
+    if e == "surprise":
+        return "surprise"
+    return None
+
+
+def normalise_subject(dataset: str, subject: str) -> str:
+    """Canonical subject names: ``sub01`` (CASME II), ``006`` (SAMM), ``s01`` (SMIC)."""
+    s = str(subject).strip()
+    digits = re.sub(r"\D", "", s)
+    if not digits:
+        raise FormatError(f"cannot read a subject number from {subject!r}")
+    n = int(digits)
+    return {"casme2": f"sub{n:02d}", "samm": f"{n:03d}", "smic": f"s{n:02d}"}[dataset]
+
+
+@dataclass(frozen=True)
+class MEClip:
+    """One coded clip.
+
+    Attributes:
+        dataset: ``casme2``, ``samm`` or ``smic``.
+        subject: canonical subject name (folder name).
+        clip: clip folder name.
+        onset, apex, offset: frame numbers as in the image file names (apex ``None``
+            when not coded, always for SMIC).
+        emotion: the sheet's label.
+        action_units: the sheet's AU string.
+    """
+
+    dataset: str
+    subject: str
+    clip: str
+    onset: int
+    apex: int | None
+    offset: int
+    emotion: str
+    action_units: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def id(self) -> str:
+        return f"{self.subject}/{self.clip}"
+
+    @property
+    def megc(self) -> str | None:
+        return megc_class(self.emotion)
+
+
+def _rows_xlsx(p: Path, dataset: str) -> list[list[Any]]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
+    except Exception as exc:
+        raise FormatError(f"{p}: not a readable .xlsx workbook ({exc.__class__.__name__})") from exc
+    ws = wb[SAMM_SHEET] if dataset == "samm" and SAMM_SHEET in wb.sheetnames else wb.worksheets[0]
+    rows = [list(r) for r in ws.iter_rows(values_only=True)]
+    wb.close()
+    return rows
+
+
+def _find_header(rows: list[list[Any]], needed: Sequence[str], p: Path) -> int:
+    want = {_key(c) for c in needed}
+    for i, r in enumerate(rows[:40]):
+        if want <= {_key(c) for c in r if c is not None}:
+            return i
+    raise FormatError(f"{p}: no header row with columns {', '.join(needed)}")
+
+
+def _key(name: Any) -> str:
+    return re.sub(r"[^a-z]", "", str(name).lower())
+
+
+def _int_or_none(v: Any) -> int | None:
+    if v is None:
+        return None
+    s = str(v).strip()
+    if s in ("", "/", "-", "nan", "None"):
+        return None
+    try:
+        return int(float(s))
+    except ValueError:
+        return None
+
+
+def read_coding_sheet(path: PathLike, dataset: str) -> list[MEClip]:
+    """Read a coding sheet.
+
+    Args:
+        path: ``.xlsx`` or ``.csv``.
+        dataset: ``casme2``, ``samm`` or ``smic``.
+
+    Returns:
+        The clips in sheet order.
+
+    Raises:
+        FormatError: no recognisable header, or a row without onset/offset (with its
+            row number).
+    """
+    p = Path(path)
+    if dataset not in ("casme2", "samm", "smic"):
+        raise InputError(f"expected dataset casme2|samm|smic, got {dataset!r}")
+    if not p.exists():
+        raise InputError(f"no such file: {p}")
+    if p.suffix.lower() == ".csv":
+        with open(p, newline="") as fh:
+            rows = [list(r) for r in csv.reader(fh)]
+    elif p.suffix.lower() in (".xlsx", ".xlsm"):
+        rows = _rows_xlsx(p, dataset)
+    else:
+        raise InputError(f"{p}: expected a .xlsx or .csv coding sheet, got {p.suffix!r}")
+    needed = ("Subject", "Filename") + (("OnsetFrame", "OffsetFrame") if dataset != "samm" else ("Onset Frame", "Offset Frame"))
+    h = _find_header(rows, needed, p)
+    cols = {_key(c): i for i, c in enumerate(rows[h]) if c is not None}
+
+    def get(r: list[Any], *names: str) -> Any:
+        for n in names:
+            i = cols.get(_key(n))
+            if i is not None and i < len(r):
+                return r[i]
+        return None
+
+    out: list[MEClip] = []
+    for n, r in enumerate(rows[h + 1:], h + 2):
+        if not r or all(v in (None, "") for v in r):
+            continue
+        subj, fname = get(r, "Subject"), get(r, "Filename")
+        onset = _int_or_none(get(r, "OnsetFrame", "Onset Frame"))
+        offset = _int_or_none(get(r, "OffsetFrame", "Offset Frame"))
+        if subj is None or fname is None or onset is None or offset is None:
+            raise FormatError(f"{p}: row {n}: expected Subject, Filename, onset and offset frames")
+        apex = None if dataset == "smic" else _int_or_none(get(r, "ApexFrame", "Apex Frame"))
+        emotion = str(get(r, "Estimated Emotion", "Emotion") or "").strip()
+        aus = str(get(r, "Action Units") or "").strip()
+        if offset == 0:  # CASME II/SAMM code a missing offset as 0
+            offset = apex if apex is not None else onset
+        out.append(MEClip(dataset, normalise_subject(dataset, subj), str(fname).strip(), onset, apex, offset, emotion, aus))
+    return out
+
+
+def write_coding_sheet(path: PathLike, clips: Sequence[MEClip], dataset: str) -> Path:
+    """Write clips as a coding sheet in the dataset's own columns (.xlsx or .csv).
+
+    SAMM sheets get 13 preamble rows so the header sits on row 14 of ``MICRO_ONLY``.
+    """
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    if dataset == "casme2":
+        header = list(CASME2_COLUMNS)
+        rows = [[c.subject.removeprefix("sub"), c.clip, c.onset, c.apex if c.apex is not None else "/", c.offset, c.action_units, c.emotion] for c in clips]
+    elif dataset == "samm":
+        header = list(SAMM_COLUMNS)
+        rows = [[c.subject, c.clip, c.extra.get("inducement", 1), c.onset, c.apex, c.offset, c.offset - c.onset + 1, "Micro - 1/2", c.action_units, "", c.emotion] for c in clips]
+    elif dataset == "smic":
+        header = list(SMIC_COLUMNS)
+        rows = [[c.subject, c.clip, c.onset, c.offset, c.emotion] for c in clips]
+    else:
+        raise InputError(f"expected dataset casme2|samm|smic, got {dataset!r}")
+    pre = [["SAMM micro-movement coding (synthetic)"]] + [[""]] * (SAMM_HEADER_ROW - 2) if dataset == "samm" else []
+    if p.suffix.lower() == ".csv":
+        with open(p, "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerows(pre + [header] + rows)
+    else:
+        import openpyxl
+
+        wb = openpyxl.Workbook()
+        ws = wb.active
+        ws.title = SAMM_SHEET if dataset == "samm" else "Sheet1"
+        for r in pre + [header] + rows:
+            ws.append(r)
+        wb.save(p)
+    return p

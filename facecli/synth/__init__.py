@@ -1,0 +1,3 @@
+"""Synthetic faces and datasets in the real layouts."""
+
+__all__: list[str] = []
