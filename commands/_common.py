@@ -26,6 +26,7 @@ __all__ = [
     "OnError",
     "State",
     "get_state",
+    "set_state",
     "boundary",
     "emit",
     "log",
@@ -77,6 +78,14 @@ class State:
             sys.modules["cv2"].setNumThreads(self.threads)
 
 
+_ACTIVE: list[State] = []
+
+
+def set_state(state: State) -> None:
+    """Make ``state`` the running invocation's state (called by the app callback)."""
+    _ACTIVE[:] = [state]
+
+
 def get_state(ctx: typer.Context | None = None) -> State:
     """The :class:`State` of the running command (defaults outside the app)."""
     ctx = ctx or _current_ctx()
@@ -84,7 +93,7 @@ def get_state(ctx: typer.Context | None = None) -> State:
         if isinstance(ctx.obj, State):
             return ctx.obj
         ctx = ctx.parent
-    return State()
+    return _ACTIVE[0] if _ACTIVE else State()
 
 
 def _current_ctx() -> typer.Context | None:
@@ -181,6 +190,8 @@ def boundary(fn: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         state = get_state()
         name = _command_name()
+        if name == "facecli":
+            name = f"facecli {fn.__name__.replace('_', '-')}"
         try:
             state.apply_threads()
             return fn(*args, **kwargs)
@@ -211,7 +222,15 @@ def _print_error(line: str) -> None:
 
 def _command_name() -> str:
     ctx = _current_ctx()
-    return ctx.command_path if ctx is not None else "facecli"
+    names: list[str] = []
+    while ctx is not None:
+        if ctx.info_name and (not names or names[-1] != ctx.info_name):
+            names.append(ctx.info_name)
+        ctx = ctx.parent
+    names = names[::-1]
+    if names:
+        names[0] = "facecli"
+    return " ".join(names) or "facecli"
 
 
 def not_landed(command: str, issue: int, what: str) -> None:

@@ -61,7 +61,7 @@ def _render(rep: dict[str, Any]) -> str:
         "  arrays",
     ]
     for name, a in rep["arrays"].items():
-        shape = "ragged" if a.get("ragged") else "(N, " + ", ".join(str(s) for s in a["sample_shape"]) + ")"
+        shape = "ragged" if a.get("ragged") else "(" + ", ".join(["N"] + [str(s) for s in a["sample_shape"]]) + ")"
         if rep["format"] == "npz":
             shape = "(" + ", ".join(str(s) for s in a["sample_shape"]) + ")"
         extra = " ".join(f"{k}={a[k]}" for k in ("units", "layout", "scheme") if k in a)

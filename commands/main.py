@@ -24,7 +24,7 @@ from facecli.commands import (
     register,
     synth,
 )
-from facecli.commands._common import Device, State
+from facecli.commands._common import Device, State, set_state
 
 __all__ = ["app", "main"]
 
@@ -62,6 +62,7 @@ def _global(
     ] = None,
 ) -> None:
     ctx.obj = State(device=device.value, seed=seed, threads=threads, quiet=quiet, verbose=verbose)
+    set_state(ctx.obj)
 
 
 # single-command modules merge into the top level; groups keep their name

@@ -1,0 +1,101 @@
+import subprocess
+import sys
+
+import h5py
+import numpy as np
+import pytest
+
+from facecli.errors import FormatError, SchemaError, ValidationError
+from facecli.io.container import ContainerReader, ContainerWriter
+
+
+def test_round_trip_with_attrs_and_ragged(tmp_path):
+    p = tmp_path / "a.h5"
+    with ContainerWriter(p, "features", argv=["x", "y"], params={"k": 3}, ragged=["curve"],
+                         array_attrs={"pts": {"units": "mm", "scheme": "ibug68"}}) as w:
+        for i in range(3):
+            w.write(f"s{i}", {"pts": np.full((68, 3), i, np.float32), "curve": np.arange(i + 2.0), "name": np.str_(f"n{i}")})
+    r = ContainerReader(p, kind="features")
+    assert r.ids == ["s0", "s1", "s2"]
+    assert r.read("pts").shape == (3, 68, 3)
+    assert r.read("pts")[2, 0, 0] == 2
+    assert [c.tolist() for c in r.read("curve")] == [[0, 1], [0, 1, 2], [0, 1, 2, 3]]
+    assert list(r.read("name")) == ["n0", "n1", "n2"]
+    info = r.array_info("pts")
+    assert info["units"] == "mm" and info["scheme"] == "ibug68" and info["sample_shape"] == [68, 3]
+    assert r.attrs["argv"] == ["x", "y"] and r.params == {"k": 3}
+    assert r.attrs["facecli_schema"] == "facecli/1"
+
+
+def test_shape_change_and_reserved_names_rejected(tmp_path):
+    with ContainerWriter(tmp_path / "b.h5", "features") as w:
+        w.write("a", {"v": np.zeros(3)})
+        with pytest.raises(ValidationError, match=r"expected v of shape \(3,\)"):
+            w.write("b", {"v": np.zeros(4)})
+        with pytest.raises(ValidationError, match="reserved"):
+            w.write("c", {"ids": np.zeros(3)})
+        with pytest.raises(ValidationError, match="has arrays"):
+            w.write("d", {"v": np.zeros(3), "extra": np.zeros(1)})
+
+
+_KILL = """
+import os, sys, numpy as np
+from facecli.io.container import ContainerWriter
+w = ContainerWriter(sys.argv[1], "features")
+for i in range(5):
+    if i == 3:
+        # write the arrays of sample 3 but die before its completion marker
+        f = w._f
+        n = f["ids"].shape[0]
+        for k in ["ids", "complete", "v"]:
+            f[k].resize(n + 1, axis=0)
+        f["ids"][n] = "s3"; f["v"][n] = np.full(4, 3.0); f.flush()
+        os._exit(9)
+    w.write(f"s{i}", {"v": np.full(4, float(i))})
+"""
+
+
+def test_killed_run_leaves_only_complete_samples_and_resume_continues(tmp_path):
+    p = tmp_path / "k.h5"
+    proc = subprocess.run([sys.executable, "-c", _KILL, str(p)])
+    assert proc.returncode == 9
+    r = ContainerReader(p)
+    assert r.ids == ["s0", "s1", "s2"] and r.n_incomplete == 1
+    assert r.read("v").shape == (3, 4)
+    r.close()
+    with ContainerWriter(p, "features", resume=True) as w:
+        assert w.completed_ids == {"s0", "s1", "s2"}
+        for i in range(3, 5):
+            w.write(f"s{i}", {"v": np.full(4, float(i))})
+    r = ContainerReader(p)
+    assert r.ids == [f"s{i}" for i in range(5)] and r.n_incomplete == 0
+    np.testing.assert_array_equal(r.read("v")[:, 0], np.arange(5.0))
+
+
+def test_unknown_schema_and_foreign_files_rejected(tmp_path):
+    p = tmp_path / "new.h5"
+    with ContainerWriter(p, "features") as w:
+        w.write("a", {"v": np.zeros(2)})
+    with h5py.File(p, "a") as f:
+        f.attrs["facecli_schema"] = "facecli/99"
+    with pytest.raises(SchemaError, match="facecli/99"):
+        ContainerReader(p)
+    plain = tmp_path / "plain.h5"
+    with h5py.File(plain, "w") as f:
+        f["x"] = np.zeros(3)
+    with pytest.raises(FormatError, match="not a facecli file"):
+        ContainerReader(plain)
+    txt = tmp_path / "t.h5"
+    txt.write_text("hello")
+    with pytest.raises(FormatError, match="not an HDF5 file"):
+        ContainerReader(txt)
+
+
+def test_resume_refuses_other_kind(tmp_path):
+    p = tmp_path / "c.h5"
+    with ContainerWriter(p, "features") as w:
+        w.write("a", {"v": np.zeros(2)})
+    with pytest.raises(SchemaError, match="kind"):
+        ContainerWriter(p, "normals", resume=True)
+    with pytest.raises(SchemaError, match="expected a 'normals' file"):
+        ContainerReader(p, kind="normals")
