@@ -15,7 +15,7 @@ stage() {  # stage NAME -- facecli args...
   local name=$1; shift
   echo "== $name" >&2
   "$FACECLI" --seed 0 "$@" --json | tee -a "$summary" | python3 -c \
-    'import json,sys; o=json.load(sys.stdin); print(f"   {o[\"count\"]} {o[\"unit\"]} in {o[\"seconds\"]:.1f} s ({o[\"per_second\"]:.2f}/s)")' >&2
+    'import json,sys; o=json.load(sys.stdin); print("   {} {} in {:.1f} s ({:.2f}/s)".format(o["count"], o["unit"], o["seconds"], o["per_second"]))' >&2
 }
 
 stage "synth faces3d (FaceScape layout)"   synth faces3d    -o "$OUT/faces3d" --subjects 4 --expressions 3
