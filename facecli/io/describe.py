@@ -5,8 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-
-
 from facecli.errors import FormatError, InputError
 from facecli.typing import PathLike
 

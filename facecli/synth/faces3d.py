@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Callable, Iterable
 
-import numpy as np
 
 from facecli.errors import InputError
 from facecli.io.facescape import write_landmark_indices

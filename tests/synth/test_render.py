@@ -1,7 +1,6 @@
 import numpy as np
 
-from facecli.synth import template as T
-from facecli.synth.face_model import mean_identity, sample_identity
+from facecli.synth.face_model import mean_identity
 from facecli.synth.scene import Pose, SceneOptions, render_person
 
 
