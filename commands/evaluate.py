@@ -5,17 +5,84 @@ Each task's evaluator lands with its command's issue.
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
 
+from facecli.commands._common import JsonOpt, boundary, emit, get_state, log
 from facecli.commands._pending import add_pending
 
 app = typer.Typer(help="The fields' metrics on predictions vs ground truth.", no_args_is_help=True)
-add_pending(app, "register", issue=4, what="registration metrics (RE/TE/RMSE/recall)", help="RE, TE, RMSE, recall")
 add_pending(app, "landmarks3d", issue=5, what="3D landmark error in mm", help="Per-landmark mm error")
 add_pending(app, "align", issue=6, what="NME/FR/AUC/CED", help="NME, FR@0.1, AUC@0.1, CED")
 add_pending(app, "normals", issue=7, what="angular error of normal maps", help="Angular error of normal maps")
 add_pending(app, "verify", issue=8, what="EER, TAR@FAR, LFW 10-fold accuracy", help="EER, TAR@FAR, 10-fold accuracy")
 add_pending(app, "apex", issue=9, what="apex MAE", help="Apex MAE in frames")
 add_pending(app, "mer", issue=10, what="pooled UF1/UAR", help="Pooled UF1/UAR")
+
+
+
+@app.command("register")
+@boundary
+def evaluate_register(
+    predictions: Annotated[Path, typer.Argument(help="Output of facecli register (kind registration).")],
+    gt: Annotated[Path, typer.Option("--gt", help="Ground truth (kind registration, e.g. synth pairs' gt.h5).")],
+    csv: Annotated[Optional[Path], typer.Option("--csv", help="Write per-pair rows here.")] = None,
+    max_re: Annotated[float, typer.Option("--max-re", help="Recall threshold on the rotation error, degrees.")] = 2.0,
+    max_te: Annotated[float, typer.Option("--max-te", help="Recall threshold on the translation error, mm.")] = 2.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """RE (deg), TE (mm), RMSE over true correspondences (mm) and recall.
+
+    RE = arccos((tr(R_hat^T R) - 1) / 2); TE = ||t_hat - t||; a pair of the ground
+    truth with no prediction (failed, skipped, or missing) counts as a miss.
+    Prints a summary table (stdout: the CSV path, or JSON with --json).
+    """
+    import csv as csv_mod
+    import math
+
+    from facecli.io.container import ContainerReader
+    from facecli.metrics.registration import score_registrations, summarize_registrations
+
+    pred = ContainerReader(predictions, kind="registration")
+    truth = ContainerReader(gt, kind="registration")
+    est = dict(zip(pred.ids, pred.read("transform")))
+    tru = dict(zip(truth.ids, truth.read("transform")))
+    pts = dict(zip(truth.ids, truth.read("source_true"))) if "source_true" in truth.keys() else None
+    extra = sorted(set(est) - set(tru))
+    if extra:
+        log(f"{len(extra)} predicted ids are not in {gt} (ignored), e.g. {extra[0]}", level="warning")
+    rows = score_registrations(est, tru, pts)
+    summ = summarize_registrations(rows, max_re=max_re, max_te=max_te)
+    if csv is not None:
+        csv.parent.mkdir(parents=True, exist_ok=True)
+        with open(csv, "w", newline="") as fh:
+            w = csv_mod.DictWriter(fh, fieldnames=["id", "found", "re_deg", "te_mm", "rmse_mm"])
+            w.writeheader()
+            for r in rows:
+                w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"registration: {predictions} vs {gt}")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+
+    def fmt(v: float) -> str:
+        return "inf" if isinstance(v, float) and math.isinf(v) else f"{v:.4g}"
+
+    table.add_row("pairs (found)", f"{summ['pairs']} ({summ['found']})")
+    table.add_row(f"recall (RE<{max_re:g} deg, TE<{max_te:g} mm)", f"{summ['recall']:.3f}")
+    table.add_row("RE median / p95 (deg)", f"{fmt(summ['re_median_deg'])} / {fmt(summ['re_p95_deg'])}")
+    table.add_row("TE median / p95 (mm)", f"{fmt(summ['te_median_mm'])} / {fmt(summ['te_p95_mm'])}")
+    table.add_row("RMSE median (mm)", fmt(summ["rmse_median_mm"]))
+    if not as_json and not get_state().quiet:
+        import os
+
+        Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
+    emit([csv] if csv else [], as_json=as_json, summary={k: (None if isinstance(v, float) and not math.isfinite(v) else v)
+                                                         for k, v in summ.items()})
+
 
 __all__ = ["app"]

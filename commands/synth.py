@@ -39,6 +39,20 @@ def _report(outputs: list[Path], as_json: bool, what: str, count: int, t0: float
                                             "per_second": round(rate, 3), **extra})
 
 
+def _range(text: str, name: str) -> tuple[float, float]:
+    from facecli.errors import InputError
+
+    try:
+        vals = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise InputError(f"expected {name} A,B (numbers), got {text!r}") from None
+    if len(vals) == 1:
+        vals = vals * 2
+    if len(vals) != 2:
+        raise InputError(f"expected {name} A,B (two numbers), got {text!r}")
+    return vals[0], vals[1]
+
+
 @app.command("faces3d")
 @boundary
 def faces3d(
@@ -126,13 +140,17 @@ def microexpr(
 def pairs(
     output: OutputOpt,
     count: Annotated[int, typer.Option("--count", min=1, help="Number of pairs.")] = 20,
+    overlap: Annotated[str, typer.Option("--overlap", help="A,B: range of the source's overlap with the target.")] = "0.4,0.95",
+    noise: Annotated[str, typer.Option("--noise", help="A,B: range of the Gaussian noise sigma, mm (one value: fixed).")] = "0,0.5",
+    outliers: Annotated[str, typer.Option("--outliers", help="A,B: range of the share of uniform outliers added.")] = "0,0.1",
     as_json: JsonOpt = False,
 ) -> None:
     """Registration pairs of partial face scans (PLY) with ground-truth transforms in gt.h5."""
     from facecli.synth.pairs import write_pairs_dataset
 
     t0 = time.perf_counter()
-    out = write_pairs_dataset(output, count=count, seed=get_state().seed,
+    out = write_pairs_dataset(output, count=count, seed=get_state().seed, overlap=_range(overlap, "--overlap"),
+                              noise=_range(noise, "--noise"), outliers=_range(outliers, "--outliers"),
                               progress=lambda it: progress(it, total=count, desc="pairs"))
     _report(out, as_json, "pairs", count, t0)
 

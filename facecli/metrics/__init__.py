@@ -1,3 +1,13 @@
 """One module per task's metrics; pure functions on arrays (issues #4-#10)."""
 
-__all__: list[str] = []
+from facecli.metrics.registration import (
+    correspondence_rmse,
+    registration_recall,
+    score_registrations,
+    summarize_registrations,
+    rotation_error_deg,
+    translation_error,
+)
+
+__all__ = ["correspondence_rmse", "registration_recall", "rotation_error_deg",
+           "score_registrations", "summarize_registrations", "translation_error"]

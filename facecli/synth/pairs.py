@@ -73,23 +73,30 @@ def write_pairs_dataset(
     count: int,
     seed: int,
     overlap: tuple[float, float] = (0.4, 0.95),
+    noise: tuple[float, float] = (0.0, 0.5),
+    outliers: tuple[float, float] = (0.0, 0.1),
     progress: Callable[[Iterable], Iterable] = lambda x: x,
 ) -> list[Path]:
     """Write ``out/pair_<nnnn>/{source,target}.ply`` and ``out/gt.h5``.
 
     ``gt.h5`` (kind ``registration``) holds per pair: ``transform`` (4, 4) mapping
-    source → target, ``overlap`` (share of clean source points within 1.5× the
+    source → target (``noise``: range of the Gaussian sigma in mm, ``outliers``:
+    range of the outlier share, each drawn per pair), ``overlap`` (share of clean source points within 1.5× the
     coarser spacing of the target), ``noise_mm``, ``outlier_ratio``, ``spacing_mm``
     (source, target), and ragged ``source_true`` (N, 3): every source point's true
     position in the target frame (outliers: NaN).
     """
     if count < 1:
         raise InputError(f"expected --count >= 1, got {count}")
+    for name, (lo, hi), top in (("overlap", overlap, 1.0), ("noise", noise, 50.0), ("outliers", outliers, 0.9)):
+        if not 0.0 <= lo <= hi <= top:
+            raise InputError(f"expected --{name} A,B with 0 <= A <= B <= {top:g}, got {lo:g},{hi:g}")
     tpl = get_template()
     out.mkdir(parents=True, exist_ok=True)
     w = ContainerWriter(
         out / "gt.h5", "registration", producer="facecli synth pairs",
-        params={"count": count, "seed": seed, "overlap": list(overlap)}, ragged=("source_true",),
+        params={"count": count, "seed": seed, "overlap": list(overlap), "noise": list(noise),
+                "outliers": list(outliers)}, ragged=("source_true",),
         array_attrs={"transform": {"units": "mm", "description": "4x4, maps source onto target"},
                      "source_true": {"units": "mm"}, "noise_mm": {"units": "mm"}, "spacing_mm": {"units": "mm"}},
     )
@@ -107,11 +114,11 @@ def write_pairs_dataset(
                 ov = _overlap(src, tgt, 1.5 * sp.max())
                 if overlap[0] <= ov <= overlap[1]:
                     break
-            noise = float(rng.uniform(0.0, 0.5))
+            sigma = float(rng.uniform(*noise))
             src_true = src.copy()
-            src = src + rng.normal(0, noise, src.shape)
-            tgt = tgt + rng.normal(0, noise, tgt.shape)
-            ratio = float(rng.uniform(0.0, 0.1))
+            src = src + rng.normal(0, sigma, src.shape)
+            tgt = tgt + rng.normal(0, sigma, tgt.shape)
+            ratio = float(rng.uniform(*outliers))
             lo, hi = src.min(0), src.max(0)
             n_out = int(round(ratio * len(src)))
             src = np.concatenate([src, rng.uniform(lo, hi, size=(n_out, 3))])
@@ -131,7 +138,7 @@ def write_pairs_dataset(
             write_points(out / pid / "source.ply", src_moved)
             write_points(out / pid / "target.ply", tgt)
             w.write(pid, {
-                "transform": gt, "overlap": np.float32(ov), "noise_mm": np.float32(noise),
+                "transform": gt, "overlap": np.float32(ov), "noise_mm": np.float32(sigma),
                 "outlier_ratio": np.float32(ratio), "spacing_mm": sp.astype(np.float32),
                 "source_true": src_true.astype(np.float32),
             })

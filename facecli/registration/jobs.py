@@ -1,0 +1,141 @@
+"""One registration per batch item: what ``facecli register`` runs in each worker.
+
+Three layouts of work: one pair (``SRC TGT``), many scans onto one template
+(``--template T SCANS...``, the template prepared once), and a directory of pairs
+(``--pairs ROOT``: ``ROOT/<id>/source.ply`` onto ``ROOT/<id>/target.ply``, the layout of
+``facecli synth pairs``). A job is picklable so ``--workers`` can share it; each
+pair draws its random stream from the seed and its id, so results do not depend on
+sharding, worker count or order.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from facecli.errors import InputError
+from facecli.io.inputs import InputItem
+from facecli.io.mesh import read_points, write_points
+from facecli.registration.pipeline import (
+    RegistrationConfig,
+    RegistrationResult,
+    TargetCache,
+    check_units,
+    register_prepared,
+)
+from facecli.registration.preprocess import PreparedCloud, prepare_cloud
+
+__all__ = ["RegisterJob", "STAGES", "COUNTS", "pair_items", "result_arrays", "safe_name"]
+
+STAGES = ("prepare", "match", "coarse", "fine")
+COUNTS = ("matches", "tuples", "coarse_inliers", "fine_correspondences")
+
+
+def safe_name(sample_id: str) -> str:
+    """A file name for a sample id (path separators become ``__``)."""
+    return sample_id.replace("/", "__").replace("\\", "__")
+
+
+def pair_items(root: Path) -> list[InputItem]:
+    """The pairs of a ``synth pairs`` layout: every ``<id>/`` with source.ply and target.ply.
+
+    Raises:
+        InputError: ``root`` is not a directory or holds no pair.
+    """
+    if not root.is_dir():
+        raise InputError(f"--pairs expects a directory of <id>/source.ply + <id>/target.ply, got {root}")
+    items = [InputItem(d.name, d) for d in sorted(root.iterdir())
+             if d.is_dir() and (d / "source.ply").exists() and (d / "target.ply").exists()]
+    if not items:
+        raise InputError(f"{root} holds no <id>/source.ply + <id>/target.ply pair")
+    return items
+
+
+def result_arrays(res: RegistrationResult) -> dict[str, Any]:
+    """The arrays stored per sample in the registration container."""
+    return {
+        "transform": res.transform,
+        "coarse_transform": res.coarse_transform,
+        "fitness": np.float32(res.fitness),
+        "inlier_rmse": np.float32(res.inlier_rmse),
+        "seconds": np.array([res.seconds.get(k, 0.0) for k in STAGES], np.float32),
+        "counts": np.array([res.matches, res.tuples, res.coarse_inliers, res.fine_correspondences], np.int64),
+    }
+
+
+def _load(path: Path) -> np.ndarray:
+    return read_points(path).vertices
+
+
+@dataclass
+class RegisterJob:
+    """Register one item; picklable for worker processes.
+
+    Attributes:
+        config: registration parameters.
+        target_path: the fixed target of single-pair mode (``None`` otherwise).
+        template: the prepared template of ``--template`` mode (``None`` otherwise).
+        aligned_dir: write each moved source as ``<id>.ply`` here (or ``None``).
+        aligned_file: single-pair mode: write the moved source to this file.
+        preview_dir / preview_file: PNG previews, same rule.
+    """
+
+    config: RegistrationConfig
+    target_path: Path | None = None
+    template: PreparedCloud | None = None
+    template_name: str = "template"
+    aligned_dir: Path | None = None
+    aligned_file: Path | None = None
+    preview_dir: Path | None = None
+    preview_file: Path | None = None
+    _cache: dict[str, TargetCache] = field(default_factory=dict, repr=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_cache"] = {}  # trees are rebuilt in each worker
+        return state
+
+    def _target(self, key: str, cloud: PreparedCloud) -> TargetCache:
+        if key not in self._cache:
+            self._cache.clear()
+            self._cache[key] = TargetCache.build(cloud)
+        return self._cache[key]
+
+    def __call__(self, item: InputItem) -> dict[str, Any]:
+        cfg = self.config
+        if self.template is not None:
+            src_path, tgt_name = item.path, self.template_name
+            src_pts = _load(src_path)
+            tgt = self._target("template", self.template)
+        else:
+            if self.target_path is not None:
+                src_path, tgt_path = item.path, self.target_path
+            else:
+                src_path, tgt_path = item.path / "source.ply", item.path / "target.ply"
+            src_pts, tgt_pts = _load(src_path), _load(tgt_path)
+            tgt_name = str(tgt_path)
+            t0 = time.perf_counter()
+            cloud = prepare_cloud(tgt_pts, cfg.voxel, device=cfg.device, full_normals=cfg.fine == "gm",
+                                  source=tgt_name)
+            tgt = TargetCache.build(cloud)
+            tgt_secs = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        src = prepare_cloud(src_pts, cfg.voxel, device=cfg.device, full_normals=False, source=str(src_path))
+        check_units(src, tgt.cloud, str(src_path), tgt_name)
+        prep = time.perf_counter() - t0 + (0.0 if self.template is not None else tgt_secs)
+        res = register_prepared(src, tgt, cfg, key=(item.id,))
+        res.seconds = {"prepare": prep, **res.seconds}
+        moved = src.points @ res.transform[:3, :3].T + res.transform[:3, 3]
+        aligned = self.aligned_file or (self.aligned_dir / f"{safe_name(item.id)}.ply" if self.aligned_dir else None)
+        if aligned is not None:
+            write_points(aligned, moved)
+        preview = self.preview_file or (self.preview_dir / f"{safe_name(item.id)}.png" if self.preview_dir else None)
+        if preview is not None:
+            from facecli.registration.preview import save_preview
+
+            save_preview(preview, src.points, tgt.cloud.points, res.transform, title=item.id)
+        return result_arrays(res)
