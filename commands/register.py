@@ -9,7 +9,6 @@ from typing import Annotated, Optional
 import typer
 
 from facecli.commands._common import (
-    InputsArg,
     JsonOpt,
     OnErrorOpt,
     OnError,
@@ -57,6 +56,7 @@ def register(
     starts: Annotated[int, typer.Option("--starts", min=1, help="FGR runs: 1 is the paper's single run; more add verified restarts.")] = 8,
     write_aligned: Annotated[Optional[Path], typer.Option("--write-aligned", help="Write the moved source: a .ply for one pair, a directory for a batch.")] = None,
     preview: Annotated[Optional[Path], typer.Option("--preview", help="Before/after PNG: a .png for one pair, a directory for a batch.")] = None,
+    sample_id: Annotated[Optional[str], typer.Option("--id", help="Sample id of a single pair in the output [SRC's name without suffix].")] = None,
     pattern: PatternOpt = "*.ply,*.obj,*.off,*.stl",
     shard: ShardOpt = None,
     workers: WorkersOpt = 1,
@@ -121,7 +121,7 @@ def register(
         for p in (src, tgt):
             if not p.is_file():
                 raise InputError(f"no such file: {p}")
-        items = [InputItem(Path(tokens[0]).stem, src)]
+        items = [InputItem(sample_id or src.stem, src)]
         job = RegisterJob(cfg, target_path=tgt)
         single = True
     if write_aligned is not None:

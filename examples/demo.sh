@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job on built-in synthetic data: every stage that has landed so far,
 # chained as a shell pipeline. Usage: examples/demo.sh [OUTPUT_DIR]
-# Stages still to come (register, normals, grid-attn, landmarks3d, align,
-# apex-detect, mer-train, evaluate) are added here as their issues land.
+# Stages still to come (normals, grid-attn, landmarks3d, align, apex-detect,
+# mer-train) are added here as their issues land.
 set -euo pipefail
 OUT=${1:-demo_out}
 FACECLI=${FACECLI:-facecli}
@@ -24,6 +24,12 @@ stage "synth images (WFLW layout)"         synth images     -o "$OUT/wflw" --sch
 stage "synth images (300W layout)"         synth images     -o "$OUT/300w" --scheme ibug68 --count 24
 stage "synth identities (LFW layout)"      synth identities -o "$OUT/lfw" --identities 20 --per-identity 2
 stage "synth microexpr (CASME II layout)"  synth microexpr  -o "$OUT/casme2" --subjects 2 --clips 2 --frames 40,60 --size 160
+
+echo "== register the synthetic scan pairs (FPFH -> FGR -> Geman-McClure), then score them" >&2
+SECONDS=0
+"$FACECLI" --seed 0 register --pairs "$OUT/pairs" -o "$OUT/register.h5" --preview "$OUT/register_preview" \
+  | xargs -I{} "$FACECLI" evaluate register {} --gt "$OUT/pairs/gt.h5" --csv "$OUT/register_per_pair.csv" >/dev/null
+echo "   register + evaluate: ${SECONDS} s; per-pair errors in $OUT/register_per_pair.csv, previews in $OUT/register_preview/" >&2
 
 echo "== facecli info on every container written (read back from the paths on stdout)" >&2
 find "$OUT" -name '*.h5' | sort | "$FACECLI" info -

@@ -8,6 +8,7 @@ output does not depend on the number of workers).
 
 from __future__ import annotations
 
+import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -96,7 +97,8 @@ def run_batch(
         for item in wrap(todo):
             handle(_call(fn, item))
     else:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        # spawn, not fork: forking a process whose torch/OpenMP threads are running deadlocks
+        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             futures = [pool.submit(_call, fn, item) for item in todo]
             try:
                 for fut in wrap(futures):

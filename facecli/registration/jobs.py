@@ -27,7 +27,7 @@ from facecli.registration.pipeline import (
     check_units,
     register_prepared,
 )
-from facecli.registration.preprocess import PreparedCloud, prepare_cloud
+from facecli.registration.preprocess import PreparedCloud, check_cloud, prepare_cloud
 
 __all__ = ["RegisterJob", "STAGES", "COUNTS", "pair_items", "result_arrays", "safe_name"]
 
@@ -118,6 +118,9 @@ class RegisterJob:
                 src_path, tgt_path = item.path / "source.ply", item.path / "target.ply"
             src_pts, tgt_pts = _load(src_path), _load(tgt_path)
             tgt_name = str(tgt_path)
+            check_cloud(src_pts, source=str(src_path))
+            check_cloud(tgt_pts, source=tgt_name)
+            check_units(src_pts, tgt_pts, str(src_path), tgt_name)
             t0 = time.perf_counter()
             cloud = prepare_cloud(tgt_pts, cfg.voxel, device=cfg.device, full_normals=cfg.fine == "gm",
                                   source=tgt_name)

@@ -12,7 +12,7 @@ from facecli.errors import InputError
 from facecli.registration.correspondences import mutual_matches, tuple_test
 from facecli.registration.fgr import fgr_multistart
 from facecli.registration.fine import gm_point_to_plane
-from facecli.registration.preprocess import PreparedCloud, prepare_cloud
+from facecli.registration.preprocess import PreparedCloud, check_cloud, prepare_cloud
 from facecli.registration.ransac import ransac_svd
 from facecli.seeding import rng_for
 
@@ -215,6 +215,9 @@ def register_clouds(source: np.ndarray, target: np.ndarray, config: Registration
     """
     cfg = config or RegistrationConfig()
     t0 = time.perf_counter()
+    source = check_cloud(source, source=source_name)
+    target = check_cloud(target, source=target_name)
+    check_units(source, target, source_name, target_name)
     src = prepare_cloud(source, cfg.voxel, device=cfg.device, full_normals=False, source=source_name)
     tgt = prepare_cloud(target, cfg.voxel, device=cfg.device, full_normals=cfg.fine == "gm", source=target_name)
     check_units(src, tgt, source_name, target_name)
@@ -225,9 +228,23 @@ def register_clouds(source: np.ndarray, target: np.ndarray, config: Registration
     return res
 
 
-def check_units(src: PreparedCloud, tgt: PreparedCloud, source_name: str, target_name: str) -> None:
-    """Refuse clouds whose extents differ by more than 10x (mm vs m, cm)."""
-    a, b = src.diameter, tgt.diameter
+def check_units(src: PreparedCloud | np.ndarray, tgt: PreparedCloud | np.ndarray, source_name: str,
+                target_name: str) -> None:
+    """Refuse clouds whose extents differ by more than 10x (mm vs m, cm).
+
+    Args:
+        src, tgt: prepared clouds, or (N, 3) raw points.
+    """
+
+    def diam(c: PreparedCloud | np.ndarray) -> float:
+        if isinstance(c, PreparedCloud):
+            return c.diameter
+        pts = np.asarray(c, np.float64).reshape(-1, 3)
+        return float(np.linalg.norm(np.ptp(pts, axis=0))) if len(pts) else 0.0
+
+    a, b = diam(src), diam(tgt)
+    if min(a, b) == 0.0:
+        return  # empty or single-point clouds are refused by the boundary check
     if max(a, b) > 10.0 * min(a, b):
         raise InputError(
             f"{source_name} spans {a:.4g} but {target_name} spans {b:.4g}: expected the same units (mm) for both"
