@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["feature_nn", "mutual_matches", "tuple_test"]
+__all__ = ["edge_consistent", "feature_nn", "mutual_matches", "tuple_test"]
 
 
 def _nn_both_ways(feat_a: np.ndarray, feat_b: np.ndarray, device: str, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
@@ -80,6 +80,25 @@ def mutual_matches(feat_a: np.ndarray, feat_b: np.ndarray, *, device: str = "cpu
     return np.unique(union, axis=0)
 
 
+def edge_consistent(ps: np.ndarray, pt: np.ndarray, tri: np.ndarray, tau: float, min_edge: float = 0.0) -> np.ndarray:
+    """Which triples of matches keep their edge lengths (FGR's tuple test, Open3D's edge checker).
+
+    Args:
+        ps: (M, 3) matched source points. pt: (M, 3) matched target points.
+        tri: (B, 3) row indices. tau: each length ratio must lie in ``[tau, 1/tau]``.
+        min_edge: every source edge must also be longer than this.
+
+    Returns:
+        (B,) bool.
+    """
+    ok = (tri[:, 0] != tri[:, 1]) & (tri[:, 1] != tri[:, 2]) & (tri[:, 0] != tri[:, 2])
+    for i, j in ((0, 1), (1, 2), (2, 0)):
+        ls = np.linalg.norm(ps[tri[:, i]] - ps[tri[:, j]], axis=1)
+        lt = np.linalg.norm(pt[tri[:, i]] - pt[tri[:, j]], axis=1)
+        ok &= (ls >= tau * lt) & (lt >= tau * ls) & (lt > 0) & (ls > min_edge)
+    return ok
+
+
 def tuple_test(
     source: np.ndarray,
     target: np.ndarray,
@@ -120,11 +139,7 @@ def tuple_test(
         b = min(batch, budget - done)
         tri = rng.integers(0, m, size=(b, 3))
         done += b
-        ok = (tri[:, 0] != tri[:, 1]) & (tri[:, 1] != tri[:, 2]) & (tri[:, 0] != tri[:, 2])
-        for i, j in ((0, 1), (1, 2), (2, 0)):
-            ls = np.linalg.norm(ps[tri[:, i]] - ps[tri[:, j]], axis=1)
-            lt = np.linalg.norm(pt[tri[:, i]] - pt[tri[:, j]], axis=1)
-            ok &= (ls >= tau * lt) & (lt >= tau * ls) & (lt > 0)
+        ok = edge_consistent(ps, pt, tri, tau)
         good = tri[ok][: max_tuples - n_kept]
         kept.append(good)
         n_kept += len(good)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from facecli.registration.correspondences import edge_consistent
 from facecli.registration.kabsch import batched_kabsch, weighted_kabsch
 
 __all__ = ["RansacResult", "ransac_svd"]
@@ -78,11 +79,7 @@ def ransac_svd(
     while drawn < min(needed, max_hypotheses):
         tri = rng.integers(0, m, size=(batch, 3))
         drawn += batch
-        ok = (tri[:, 0] != tri[:, 1]) & (tri[:, 1] != tri[:, 2]) & (tri[:, 0] != tri[:, 2])
-        for i, j in ((0, 1), (1, 2), (2, 0)):
-            ls = np.linalg.norm(p[tri[:, i]] - p[tri[:, j]], axis=1)
-            lt = np.linalg.norm(q[tri[:, i]] - q[tri[:, j]], axis=1)
-            ok &= (ls >= edge_tau * lt) & (lt >= edge_tau * ls) & (ls > threshold)
+        ok = edge_consistent(p, q, tri, edge_tau, min_edge=threshold)
         tri = tri[ok]
         if len(tri):
             ti = torch.as_tensor(tri, device=device)
