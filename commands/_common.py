@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any, Callable, Iterable, Optional, TypeVar
 
 import typer
+from typer.core import TyperGroup
 
 from facecli.errors import FaceCLIError
 
@@ -40,6 +41,7 @@ __all__ = [
     "OnErrorOpt",
     "JsonOpt",
     "not_landed",
+    "DefaultCommandGroup",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -100,6 +102,18 @@ def _current_ctx() -> typer.Context | None:
     import click
 
     return click.get_current_context(silent=True)  # type: ignore[return-value]
+
+
+class DefaultCommandGroup(TyperGroup):
+    """A command group that runs its ``default_command`` when the first argument is not
+    one of its subcommands: ``facecli normals mesh.obj`` = ``facecli normals compute mesh.obj``."""
+
+    default_command = "compute"
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and args[0] not in ("-h", "--help"):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
 
 
 # -- shared options, defined once -------------------------------------------------

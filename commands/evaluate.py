@@ -16,7 +16,6 @@ from facecli.commands._pending import add_pending
 app = typer.Typer(help="The fields' metrics on predictions vs ground truth.", no_args_is_help=True)
 add_pending(app, "landmarks3d", issue=5, what="3D landmark error in mm", help="Per-landmark mm error")
 add_pending(app, "align", issue=6, what="NME/FR/AUC/CED", help="NME, FR@0.1, AUC@0.1, CED")
-add_pending(app, "normals", issue=7, what="angular error of normal maps", help="Angular error of normal maps")
 add_pending(app, "verify", issue=8, what="EER, TAR@FAR, LFW 10-fold accuracy", help="EER, TAR@FAR, 10-fold accuracy")
 add_pending(app, "apex", issue=9, what="apex MAE", help="Apex MAE in frames")
 add_pending(app, "mer", issue=10, what="pooled UF1/UAR", help="Pooled UF1/UAR")
@@ -83,6 +82,90 @@ def evaluate_register(
         Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
     emit([csv] if csv else [], as_json=as_json, summary={k: (None if isinstance(v, float) and not math.isfinite(v) else v)
                                                          for k, v in summ.items()})
+
+
+@app.command("normals")
+@boundary
+def evaluate_normals(
+    predictions: Annotated[Path, typer.Argument(help="Output of facecli normals (kind normals).")],
+    gt: Annotated[Path, typer.Option("--gt", help="Ground truth (kind normals, e.g. synth images' synth_gt.h5).")],
+    scale: Annotated[Optional[int], typer.Option("--scale", help="Only this scale [every scale both files have].")] = None,
+    csv: Annotated[Optional[Path], typer.Option("--csv", help="Write per-sample rows (id, scale, mean, median) here.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Angular error (deg) of normal maps inside the ground-truth mask.
+
+    Mean, median, RMSE and the % of pixels under 11.25, 22.5 and 30 degrees, pooled
+    over all pixels of all samples, per scale; coverage is the share of ground-truth
+    pixels the prediction's mask also covers (a pixel with no prediction counts as 90 deg).
+    """
+    import csv as csv_mod
+
+    import numpy as np
+
+    from facecli.errors import InputError
+    from facecli.io.container import ContainerReader
+    from facecli.metrics.normals import ANGLE_THRESHOLDS, angular_errors, summarize_angles
+
+    pred = ContainerReader(predictions, kind="normals")
+    truth = ContainerReader(gt, kind="normals")
+
+    def sizes(r: ContainerReader) -> set[int]:
+        return {int(k.split("_")[1]) for k in r.keys() if k.startswith("normals_") and k.split("_")[1].isdigit()}
+
+    common = sorted(sizes(pred) & sizes(truth), reverse=True)
+    if scale is not None:
+        if scale not in common:
+            raise InputError(f"expected --scale among the scales both files have ({common}), got {scale}")
+        common = [scale]
+    if not common:
+        raise InputError(f"no common scale: {predictions} has {sorted(sizes(pred))}, {gt} has {sorted(sizes(truth))}")
+    gt_index = {sid: i for i, sid in enumerate(truth.ids)}
+    shared = [(i, gt_index[sid], sid) for i, sid in enumerate(pred.ids) if sid in gt_index]
+    missing = len(truth.ids) - len(shared)
+    if not shared:
+        raise InputError(f"no sample id of {predictions} is in {gt} (e.g. {pred.ids[:1]} vs {truth.ids[:1]})")
+    if missing:
+        log(f"{missing} ground-truth samples have no prediction (left out of the figures)", level="warning")
+    per_scale: dict[str, dict] = {}
+    rows = []
+    for s in common:
+        pn, pm = np.asarray(pred.read(f"normals_{s}")), np.asarray(pred.read(f"mask_{s}"))
+        gn, gm = np.asarray(truth.read(f"normals_{s}")), np.asarray(truth.read(f"mask_{s}"))
+        errs, covered, total = [], 0, 0
+        for i, j, sid in shared:
+            m = gm[j].astype(bool)
+            pn_i = np.where(pm[i].astype(bool)[..., None], pn[i].astype(np.float32), 0.0)
+            e = angular_errors(pn_i, gn[j], m)
+            errs.append(e)
+            covered += int((pm[i].astype(bool) & m).sum())
+            total += int(m.sum())
+            rows.append({"id": sid, "scale": s, "mean_deg": float(e.mean()) if e.size else float("nan"),
+                         "median_deg": float(np.median(e)) if e.size else float("nan")})
+        summ = summarize_angles(np.concatenate(errs))
+        summ["coverage"] = covered / total if total else float("nan")
+        per_scale[str(s)] = summ
+    if csv is not None:
+        csv.parent.mkdir(parents=True, exist_ok=True)
+        with open(csv, "w", newline="") as fh:
+            w = csv_mod.DictWriter(fh, fieldnames=["id", "scale", "mean_deg", "median_deg"])
+            w.writeheader()
+            for r in rows:
+                w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"normals: {predictions} vs {gt} ({len(shared)} samples)")
+    for col in ["scale", "pixels", "mean", "median", "RMSE", *[f"<{t:g}" for t in ANGLE_THRESHOLDS], "coverage"]:
+        table.add_column(col, justify="right")
+    for s, m in per_scale.items():
+        table.add_row(s, str(m["pixels"]), f"{m['mean_deg']:.2f}", f"{m['median_deg']:.2f}", f"{m['rmse_deg']:.2f}",
+                      *[f"{m[f'pct_under_{t:g}']:.1f}%" for t in ANGLE_THRESHOLDS], f"{100 * m['coverage']:.1f}%")
+    if not as_json and not get_state().quiet:
+        import os
+
+        Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
+    emit([csv] if csv else [], as_json=as_json, summary={"samples": len(shared), "missing": missing, "scales": per_scale})
 
 
 __all__ = ["app"]

@@ -66,7 +66,7 @@ def _global(
 
 
 # single-command modules merge into the top level; groups keep their name
-app.add_typer(normals.app)
+app.add_typer(normals.app, name="normals")
 app.add_typer(grid_attn.app, name="grid-attn")
 app.add_typer(register.app)
 app.add_typer(landmarks3d.app, name="landmarks3d")

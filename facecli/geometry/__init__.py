@@ -1,6 +1,10 @@
 """Geometry: transforms, mesh operations, ray casting."""
 
+from facecli.geometry.depthmap import depth_to_mesh, parse_intrinsics, read_depth
 from facecli.geometry.mesh_ops import face_normals, grid_faces, vertex_normals
+from facecli.geometry.normals import median_spacing, pca_normals, splat_points
+from facecli.geometry.raycast import MeshCaster, NormalMap, check_manifold
+from facecli.geometry.view import OrthoView, fit_view
 from facecli.geometry.transforms import (
     apply_transform,
     euler_to_matrix,
@@ -10,6 +14,17 @@ from facecli.geometry.transforms import (
 )
 
 __all__ = [
+    "depth_to_mesh",
+    "parse_intrinsics",
+    "read_depth",
+    "median_spacing",
+    "pca_normals",
+    "splat_points",
+    "MeshCaster",
+    "NormalMap",
+    "check_manifold",
+    "OrthoView",
+    "fit_view",
     "face_normals",
     "grid_faces",
     "vertex_normals",

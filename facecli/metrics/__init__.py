@@ -1,5 +1,6 @@
 """One module per task's metrics; pure functions on arrays (issues #4-#10)."""
 
+from facecli.metrics.normals import ANGLE_THRESHOLDS, angular_errors, summarize_angles
 from facecli.metrics.registration import (
     correspondence_rmse,
     registration_recall,
@@ -9,5 +10,5 @@ from facecli.metrics.registration import (
     translation_error,
 )
 
-__all__ = ["correspondence_rmse", "registration_recall", "rotation_error_deg",
+__all__ = ["ANGLE_THRESHOLDS", "angular_errors", "summarize_angles", "correspondence_rmse", "registration_recall", "rotation_error_deg",
            "score_registrations", "summarize_registrations", "translation_error"]

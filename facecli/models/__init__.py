@@ -1,3 +1,8 @@
-"""One torch model per file: cap, dgpa, sgcn, musica, capsnet (issues #5-#10)."""
+"""One torch model per file: cap (issue #7); dgpa, sgcn, musica, capsnet to come (issues #5-#10).
 
-__all__: list[str] = []
+Importing this package imports torch.
+"""
+
+from facecli.models.cap import CAPConfig, CAPNet, CAPOutput, CascadedAtrousPyramid, angular_loss
+
+__all__ = ["CAPConfig", "CAPNet", "CAPOutput", "CascadedAtrousPyramid", "angular_loss"]

@@ -1,0 +1,144 @@
+"""One input file -> the arrays of one sample of a ``normals`` container (picklable,
+so ``--workers`` can run it in a process pool)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from facecli.errors import InputError
+from facecli.io.inputs import InputItem
+from facecli.normalmaps.geometry import GeometryOptions, geometry_normal_maps, input_kind
+
+__all__ = ["TextureOptions", "NormalsJob", "per_scale"]
+
+_PREDICTORS: dict[tuple[str, str], Any] = {}
+
+
+def per_scale(values: Sequence[float], scales: Sequence[int], name: str) -> list[float]:
+    """One value for every scale: a single value is repeated, else one per scale."""
+    vals = list(values)
+    if len(vals) == 1:
+        return vals * len(scales)
+    if len(vals) != len(scales):
+        raise InputError(f"expected one {name} or one per scale ({len(scales)}), got {len(vals)}")
+    return vals
+
+
+@dataclass
+class TextureOptions:
+    """LBP/GLCM settings per scale (see :mod:`facecli.features.texture`).
+
+    Attributes:
+        points: LBP sampling points per scale. radius: LBP radius (px) per scale.
+        cell: GLCM cell side (px) per scale. levels: GLCM grey levels.
+    """
+
+    points: Sequence[int]
+    radius: Sequence[float]
+    cell: Sequence[int]
+    levels: int = 16
+
+    @classmethod
+    def defaults(cls, scales: Sequence[int]) -> "TextureOptions":
+        """P = 16 and R = 2 at scales >= 256, else P = 8, R = 1; cells of s/16 px (>= 4)."""
+        return cls(points=[16 if s >= 256 else 8 for s in scales], radius=[2.0 if s >= 256 else 1.0 for s in scales],
+                   cell=[max(4, s // 16) for s in scales])
+
+
+@dataclass
+class NormalsJob:
+    """Compute one sample.
+
+    Attributes:
+        scales: output sizes.
+        kind: forced input kind or ``auto``.
+        geometry: geometry options.
+        texture: texture options, or None for no texture channels.
+        image_method: ``cap`` or ``sobel`` for image inputs.
+        model: CAP model file (None: the shipped default).
+        sobel_strength: height scale of the Sobel baseline.
+        poses: one (4, 4) transform for every input (key ``*``) or one per sample id.
+        device: torch device for the CAP model.
+        preview_dir: write ``<id>.png`` previews here.
+    """
+
+    scales: Sequence[int]
+    kind: str = "auto"
+    geometry: GeometryOptions = field(default_factory=GeometryOptions)
+    texture: TextureOptions | None = None
+    image_method: str = "cap"
+    model: str | None = None
+    sobel_strength: float = 4.0
+    poses: Mapping[str, np.ndarray] | None = None
+    device: str = "cpu"
+    preview_dir: Path | None = None
+
+    def _pose(self, sample_id: str) -> np.ndarray | None:
+        if not self.poses:
+            return None
+        if "*" in self.poses:
+            return self.poses["*"]
+        if sample_id not in self.poses:
+            raise InputError(f"no pose for {sample_id!r} in the --pose file ({len(self.poses)} ids)")
+        return self.poses[sample_id]
+
+    def _image_maps(self, path: Path) -> dict[str, np.ndarray]:
+        from facecli.io.image import read_image
+        from facecli.normalmaps.predictor import load_cap, prepare_image
+        from facecli.normalmaps.sobel import sobel_normals
+
+        img = read_image(path)
+        if img.dtype != np.uint8:
+            raise InputError(f"expected an 8-bit photograph, got {img.dtype} in {path} (a depth map? use --kind depth)")
+        out: dict[str, np.ndarray] = {}
+        if self.image_method == "sobel":
+            for s in self.scales:
+                n = sobel_normals(prepare_image(img, int(s), source=str(path)), self.sobel_strength)
+                out[f"normals_{s}"] = n
+                out[f"mask_{s}"] = np.ones(n.shape[:2], dtype=bool)
+            return out
+        key = (str(self.model), self.device)
+        if key not in _PREDICTORS:
+            _PREDICTORS[key] = load_cap(self.model, device=self.device)
+        pred = _PREDICTORS[key]
+        x = prepare_image(img, pred.input_size, source=str(path))[None]
+        for s, (n, m) in pred.predict(x, self.scales).items():
+            out[f"normals_{s}"] = n[0]
+            out[f"mask_{s}"] = m[0]
+        return out
+
+    def __call__(self, item: InputItem) -> dict[str, np.ndarray]:
+        from facecli.features.texture import normals_to_grey, texture_channels
+
+        kind = input_kind(item.path, self.kind)
+        if kind == "image":
+            if self.poses:
+                raise InputError(f"--pose applies to geometry, not to the image {item.path}")
+            arrays = self._image_maps(item.path)
+        else:
+            arrays = geometry_normal_maps(item.path, kind, self.geometry, pose=self._pose(item.id))
+        out: dict[str, np.ndarray] = {}
+        tex = self.texture
+        for i, s in enumerate(self.scales):
+            n, m = arrays[f"normals_{s}"], arrays[f"mask_{s}"]
+            out[f"normals_{s}"] = n.astype(np.float16)
+            out[f"mask_{s}"] = m.astype(bool)
+            if f"depth_{s}" in arrays:
+                out[f"depth_{s}"] = arrays[f"depth_{s}"].astype(np.float32)
+            if tex is not None:
+                grey = normals_to_grey(n, m)
+                out[f"texture_{s}"] = texture_channels(grey, points=int(tex.points[i]), radius=float(tex.radius[i]),
+                                                       cell=int(tex.cell[i]), levels=tex.levels).astype(np.float16)
+        if "view" in arrays:
+            out["view"] = arrays["view"]
+        if self.preview_dir is not None:
+            from facecli.normalmaps.preview import save_normals_preview
+            from facecli.registration.jobs import safe_name
+
+            save_normals_preview(self.preview_dir / f"{safe_name(item.id)}.png",
+                                 [(arrays[f"normals_{s}"], arrays[f"mask_{s}"]) for s in self.scales])
+        return out

@@ -1,0 +1,75 @@
+"""Checkpoints (atomic writes, resume) and the model-file format shared by every
+trainable model of facecli.
+
+A model file is a ``torch.save`` dict readable with ``weights_only=True``:
+``format`` (:data:`MODEL_FORMAT`), ``model`` (its name, e.g. ``cap``), ``config``
+(constructor arguments), ``state_dict``, and ``meta`` (what it was trained on, the
+command, metrics, ...).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Mapping
+
+from facecli.errors import FormatError, InputError
+from facecli.typing import PathLike
+
+__all__ = ["MODEL_FORMAT", "save_atomic", "load_checkpoint", "save_model_file", "load_model_file"]
+
+MODEL_FORMAT = "facecli-model/1"
+
+
+def save_atomic(obj: Mapping[str, Any], path: PathLike) -> Path:
+    """``torch.save`` to a temporary file, then rename: a kill never leaves half a file."""
+    import torch
+
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    tmp = p.with_name(p.name + ".tmp")
+    torch.save(dict(obj), tmp)
+    os.replace(tmp, p)
+    return p
+
+
+def load_checkpoint(path: PathLike) -> dict[str, Any]:
+    """Load a training checkpoint written by :func:`save_atomic`."""
+    import torch
+
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"no such checkpoint: {p}")
+    try:
+        return torch.load(p, map_location="cpu", weights_only=False)
+    except Exception as exc:
+        raise FormatError(f"{p}: not a readable checkpoint ({exc.__class__.__name__}: {exc})") from exc
+
+
+def save_model_file(path: PathLike, *, model: str, config: Mapping[str, Any], state_dict: Mapping[str, Any],
+                    meta: Mapping[str, Any]) -> Path:
+    """Write a model file (see the module docstring)."""
+    return save_atomic({"format": MODEL_FORMAT, "model": model, "config": dict(config),
+                        "state_dict": {k: v.detach().cpu() for k, v in state_dict.items()}, "meta": dict(meta)}, path)
+
+
+def load_model_file(path: PathLike, *, model: str) -> dict[str, Any]:
+    """Read a model file and check that it holds a ``model`` network.
+
+    Raises:
+        InputError: missing file. FormatError: not a facecli model file, or another model.
+    """
+    import torch
+
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"no such model file: {p}")
+    try:
+        obj = torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise FormatError(f"{p}: not a readable facecli model file ({exc.__class__.__name__})") from exc
+    if not isinstance(obj, dict) or obj.get("format") != MODEL_FORMAT:
+        raise FormatError(f"{p}: expected a {MODEL_FORMAT} file, got {obj.get('format') if isinstance(obj, dict) else type(obj).__name__}")
+    if obj.get("model") != model:
+        raise FormatError(f"{p}: expected a {model!r} model, got {obj.get('model')!r}")
+    return obj
