@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on built-in synthetic data: every stage that has landed so far,
 # chained as a shell pipeline. Usage: examples/demo.sh [OUTPUT_DIR]
-# Stages still to come (normals, grid-attn, landmarks3d, align, apex-detect,
+# Stages still to come (grid-attn, landmarks3d, align, apex-detect,
 # mer-train) are added here as their issues land.
 set -euo pipefail
 OUT=${1:-demo_out}
@@ -30,6 +30,17 @@ SECONDS=0
 "$FACECLI" --seed 0 register --pairs "$OUT/pairs" -o "$OUT/register.h5" --preview "$OUT/register_preview" \
   | xargs -I{} "$FACECLI" evaluate register {} --gt "$OUT/pairs/gt.h5" --csv "$OUT/register_per_pair.csv" >/dev/null
 echo "   register + evaluate: ${SECONDS} s; per-pair errors in $OUT/register_per_pair.csv, previews in $OUT/register_preview/" >&2
+
+echo "== normal maps of the FaceScape-layout meshes (ray cast at 256/128/64, LBP/GLCM texture channels)" >&2
+SECONDS=0
+"$FACECLI" --seed 0 normals "$OUT/faces3d" -o "$OUT/normals_meshes.h5" --texture --preview "$OUT/normals_preview" \
+  --workers 2 >/dev/null
+echo "   normals (meshes): ${SECONDS} s; previews in $OUT/normals_preview/" >&2
+echo "== normal maps of the 300W-layout images (shipped CAP model, synthetic-trained), scored against the renderer" >&2
+SECONDS=0
+"$FACECLI" --seed 0 normals "$OUT/300w" --pattern '*.png' -o "$OUT/normals_images.h5" \
+  | xargs -I{} "$FACECLI" evaluate normals {} --gt "$OUT/300w/synth_gt.h5" >/dev/null
+echo "   normals (images) + evaluate: ${SECONDS} s" >&2
 
 echo "== facecli info on every container written (read back from the paths on stdout)" >&2
 find "$OUT" -name '*.h5' | sort | "$FACECLI" info -
