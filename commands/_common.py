@@ -99,9 +99,13 @@ def get_state(ctx: typer.Context | None = None) -> State:
 
 
 def _current_ctx() -> typer.Context | None:
-    import click
-
-    return click.get_current_context(silent=True)  # type: ignore[return-value]
+    # typer >= 0.22 runs on its own copy of click (typer._click), whose context stack
+    # is not click's: ask the copy first
+    try:
+        from typer._click.globals import get_current_context
+    except ImportError:  # older typer on the installed click
+        from click import get_current_context
+    return get_current_context(silent=True)  # type: ignore[return-value]
 
 
 class DefaultCommandGroup(TyperGroup):

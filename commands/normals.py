@@ -242,6 +242,10 @@ def train(
                            val_fraction=val_fraction, subjects=subjects.value, size=size, limit=limit)
     meta = train_cap(root, output, opts, gt=gt, seed=state.seed, device=state.device, resume=resume, argv=state.argv,
                      log=log, progress=progress)
+    import os
+
+    if int(os.environ.get("RANK", "0")) != 0:
+        return  # under torchrun only the first process reports
     log(f"wrote {output} (held-out mean angular error: {meta.get('val_angle_mean_deg')})")
     emit([output], as_json=as_json, summary={"val_angle_mean_deg": meta.get("val_angle_mean_deg"),
                                              "epochs": epochs, "train_images": meta.get("trained_on")})
