@@ -71,15 +71,6 @@ def _numbers(text: Optional[str], name: str, cast: type = float) -> Optional[lis
     return vals
 
 
-def _device() -> str:
-    state = get_state()
-    if state.device == "auto":
-        import torch
-
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    return state.device
-
-
 @app.command("compute")
 @boundary
 def compute(
@@ -175,7 +166,7 @@ def compute(
     job = NormalsJob(
         scales=sizes, kind=kind.value, geometry=geo, texture=tex, image_method=image_method.value,
         model=str(model) if model else None, sobel_strength=sobel_strength,
-        poses=load_poses(pose) if pose is not None else None, device=_device(), preview_dir=preview,
+        poses=load_poses(pose) if pose is not None else None, device=state.device, preview_dir=preview,
     )
     params = {"scales": sizes, "kind": kind.value, "geometry": geo.as_dict(), "image_method": image_method.value,
               "model": str(model) if model else "default (synthetic)", "pose": str(pose) if pose else None,

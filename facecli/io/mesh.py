@@ -134,7 +134,9 @@ def _read_plain_obj(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
     import warnings
 
     data = path.read_bytes()
-    if data.startswith(b"#") or b"\n#" in data:
+    while data.startswith(b"#"):  # a header comment (the usual place) is cut off cheaply
+        data = data[data.find(b"\n") + 1:] if b"\n" in data else b""
+    if b"\n#" in data:
         data = re.sub(rb"(?m)^#[^\n]*\n?", b"", data)
     data = data.replace(b"\r\n", b"\n").strip(b"\n") + b"\n"
     if not data.startswith(b"v "):

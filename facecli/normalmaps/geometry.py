@@ -156,7 +156,7 @@ def geometry_normal_maps(path: PathLike, kind: str, opts: GeometryOptions, *,
         caster = MeshCaster(verts, faces, shading=opts.shading, source=src, manifold_check=False)
     else:
         raise InputError(f"{src}: {kind} inputs are not geometry")
-    used = caster.vertices[np.unique(caster.faces)]
+    used = caster.vertices[np.bincount(caster.faces.ravel(), minlength=len(caster.vertices)) > 0]
     view = fit_view(used, margin=opts.margin, width=opts.width, centre=opts.centre, source=src)
     return _check_visible(_pack(caster.render_scales(view, opts.scales), view), src)
 

@@ -62,7 +62,7 @@ class NormalsJob:
         model: CAP model file (None: the shipped default).
         sobel_strength: height scale of the Sobel baseline.
         poses: one (4, 4) transform for every input (key ``*``) or one per sample id.
-        device: torch device for the CAP model.
+        device: torch device for the CAP model (``auto``, ``cpu``, ``cuda``).
         preview_dir: write ``<id>.png`` previews here.
     """
 
@@ -101,9 +101,14 @@ class NormalsJob:
                 out[f"normals_{s}"] = n
                 out[f"mask_{s}"] = np.ones(n.shape[:2], dtype=bool)
             return out
-        key = (str(self.model), self.device)
+        device = self.device
+        if device == "auto":  # resolved here: geometry-only runs never import torch
+            import torch
+
+            device = "cuda" if torch.cuda.is_available() else "cpu"
+        key = (str(self.model), device)
         if key not in _PREDICTORS:
-            _PREDICTORS[key] = load_cap(self.model, device=self.device)
+            _PREDICTORS[key] = load_cap(self.model, device=device)
         pred = _PREDICTORS[key]
         x = prepare_image(img, pred.input_size, source=str(path))[None]
         for s, (n, m) in pred.predict(x, self.scales).items():
