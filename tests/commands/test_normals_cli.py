@@ -205,6 +205,7 @@ def test_train_command_and_resume(tmp_path):
 
     p = load_cap(out)
     assert p.input_size == 32 and len(p.meta["history"]) == 2
+    assert p.meta["synthetic"] is True  # the ground truth's producer is facecli synth
     _one_line_error(runner.invoke(app, ["normals", "train", str(tmp_path / "nothing"), "-o", str(out)]), "nothing")
 
 
