@@ -16,7 +16,6 @@ from facecli.commands._pending import add_pending
 app = typer.Typer(help="The fields' metrics on predictions vs ground truth.", no_args_is_help=True)
 add_pending(app, "landmarks3d", issue=5, what="3D landmark error in mm", help="Per-landmark mm error")
 add_pending(app, "align", issue=6, what="NME/FR/AUC/CED", help="NME, FR@0.1, AUC@0.1, CED")
-add_pending(app, "verify", issue=8, what="EER, TAR@FAR, LFW 10-fold accuracy", help="EER, TAR@FAR, 10-fold accuracy")
 add_pending(app, "apex", issue=9, what="apex MAE", help="Apex MAE in frames")
 add_pending(app, "mer", issue=10, what="pooled UF1/UAR", help="Pooled UF1/UAR")
 
@@ -166,6 +165,74 @@ def evaluate_normals(
 
         Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
     emit([csv] if csv else [], as_json=as_json, summary={"samples": len(shared), "missing": missing, "scales": per_scale})
+
+
+@app.command("verify")
+@boundary
+def evaluate_verify(
+    scores: Annotated[Path, typer.Argument(help="Output of 'facecli grid-attn verify' (kind verification).")],
+    poses: Annotated[Optional[Path], typer.Option("--poses", help="poses.csv (id,yaw,...) to report large-pose pairs separately (synth identities writes one).")] = None,
+    large_yaw: Annotated[float, typer.Option("--large-yaw", min=0.0, help="A pair is large-pose when either face's |yaw| exceeds this (degrees).")] = 45.0,
+    roc: Annotated[Optional[Path], typer.Option("--roc", help="Write a ROC plot (PNG) here.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Verification metrics: LFW 10-fold accuracy (threshold chosen on the 9 other
+    folds; mean and sample std over folds), EER (FAR = FRR, interpolated on the ROC),
+    TAR at FAR 1e-2 and 1e-3 (blank when there are too few impostor pairs to measure it).
+    """
+    import numpy as np
+
+    from facecli.metrics.verification import roc as roc_fn
+    from facecli.metrics.verification import verification_report
+    from facecli.recognition.verify import read_poses, read_scores
+
+    ps = read_scores(scores)
+    sets = {"all": ps}
+    if poses is not None:
+        yaw = read_poses(poses)
+        from facecli.recognition.verify import match_ids
+
+        ids = list(yaw)
+        rows = match_ids(ps.a + ps.b, ids, str(poses))
+        ya = np.array([abs(yaw[ids[rows[a]]]) for a in ps.a])
+        yb = np.array([abs(yaw[ids[rows[b]]]) for b in ps.b])
+        large = (ya > large_yaw) | (yb > large_yaw)
+        sets[f"large pose (|yaw|>{large_yaw:g})"] = ps.subset(large)
+        sets[f"other (|yaw|<={large_yaw:g})"] = ps.subset(~large)
+    reports, curves = {}, {}
+    for name, sub in sets.items():
+        if sub.same.all() or not sub.same.any():
+            log(f"{name}: {len(sub.a)} pairs, not both genuine and impostor; no figures", level="warning")
+            continue
+        rep = verification_report(sub.score, sub.same, sub.fold)
+        reports[name] = rep.as_dict()
+        r = roc_fn(sub.score, sub.same)
+        curves[name] = (r.far, r.tar, rep.eer)
+    if roc is not None:
+        from facecli.recognition.plots import plot_roc
+
+        plot_roc(roc, curves, title=f"ROC: {scores.name}")
+    if not as_json and not get_state().quiet:
+        import os
+
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"verification: {scores}")
+        for col in ["pairs", "genuine", "impostor", "10-fold acc", "EER", "TAR@FAR=1e-2", "TAR@FAR=1e-3"]:
+            table.add_column(col, justify="right")
+        table.add_column("set", justify="left")
+
+        def pct(v: float) -> str:
+            return "-" if v != v else f"{100 * v:.2f}%"
+
+        for name, m in reports.items():
+            acc = "-" if m["accuracy_mean"] != m["accuracy_mean"] else \
+                f"{100 * m['accuracy_mean']:.2f} ± {100 * m['accuracy_std']:.2f}%"
+            table.add_row(str(m["pairs"]), str(m["genuine"]), str(m["impostor"]), acc, pct(m["eer"]),
+                          pct(m["tar_at_far"]["0.01"]), pct(m["tar_at_far"]["0.001"]), name)
+        Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
+    emit([roc] if roc else [], as_json=as_json, summary={"sets": reports})
 
 
 __all__ = ["app"]

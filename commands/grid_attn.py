@@ -1,14 +1,140 @@
-"""``facecli grid-attn``: Face-recognition embeddings from normal maps (DGPA-Net) (issue #8, not landed yet)."""
+"""``facecli grid-attn``: face recognition on normal maps with DGPA-Net (dynamic grid +
+dual-path attention, ArcFace): train, embed, verify."""
 
 from __future__ import annotations
 
+import os
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
 
-from facecli.commands._pending import add_pending
+from facecli.commands._common import JsonOpt, OutputOpt, ResumeOpt, boundary, emit, get_state, log, progress
 
-app = typer.Typer(help="Face-recognition embeddings from normal maps (DGPA-Net) [not available yet: issue #8]", no_args_is_help=True)
-add_pending(app, "train", issue=8, what="DGPA-Net grid-attention recognition", help="grid-attn train")
-add_pending(app, "embed", issue=8, what="DGPA-Net grid-attention recognition", help="grid-attn embed")
-add_pending(app, "verify", issue=8, what="DGPA-Net grid-attention recognition", help="grid-attn verify")
+app = typer.Typer(no_args_is_help=True,
+                  help="Face recognition on normal maps (DGPA-Net: gradient-driven dynamic grid, channel + 7x7 spatial "
+                       "attention per cell, ArcFace): train a model, embed faces, score LFW-style pairs.")
 
 __all__ = ["app"]
+
+
+class Grid(str, Enum):
+    dynamic = "dynamic"
+    uniform = "uniform"
+
+
+NormalsArg = Annotated[Path, typer.Argument(help="A 'normals' HDF5 file (from 'facecli normals' or 'synth identities' normals_gt.h5); "
+                                                 "ids are image paths such as Name/Name_0001.jpg.")]
+ImagesOpt = Annotated[Optional[Path], typer.Option("--images", help="Root the ids are relative to (needed for --inputs rgb).")]
+ScaleOpt = Annotated[Optional[int], typer.Option("--scale", help="Which normals_<scale> to read [the largest in the file].")]
+
+
+@app.command("train")
+@boundary
+def train(
+    normals: NormalsArg,
+    output: OutputOpt = Path("dgpa.pt"),
+    labels: Annotated[Optional[Path], typer.Option("--labels", help="CSV 'id,label' of identities [from the LFW folder names].")] = None,
+    images: ImagesOpt = None,
+    inputs: Annotated[str, typer.Option("--inputs", help="Channel groups, comma-separated: normals, rgb, texture.")] = "normals",
+    scale: ScaleOpt = None,
+    input_size: Annotated[int, typer.Option("--input-size", min=16, help="Network input side in px (divisible by 4).")] = 96,
+    grid: Annotated[Grid, typer.Option("--grid", help="Cell boundaries: gradient-driven (dynamic) or the fixed uniform ablation.")] = Grid.dynamic,
+    cells: Annotated[int, typer.Option("--cells", min=1, help="Grid cells per side.")] = 4,
+    uniform_share: Annotated[float, typer.Option("--uniform-share", min=0.0, max=1.0, help="Share of the gradient-energy profile spread evenly (bounds the thinnest cell).")] = 0.3,
+    attention: Annotated[bool, typer.Option("--attention/--no-attention", help="Dual-path attention per cell (or the ablation without).")] = True,
+    width: Annotated[int, typer.Option("--width", min=4, help="Backbone channels after the stem.")] = 32,
+    dim: Annotated[int, typer.Option("--dim", min=8, help="Embedding size.")] = 512,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fixed budget; the last epoch's model is kept.")] = 20,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=2, help="Faces per step (per process under torchrun).")] = 32,
+    lr: Annotated[float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")] = 2e-3,
+    margin: Annotated[float, typer.Option("--margin", min=0.0, max=1.5, help="ArcFace additive angular margin (radians).")] = 0.5,
+    arc_scale: Annotated[float, typer.Option("--arc-scale", min=1.0, help="ArcFace logit scale s.")] = 32.0,
+    val_fraction: Annotated[float, typer.Option("--val-fraction", min=0.0, max=0.9, help="Identities held out and reported (all-pairs EER; never used to pick the model).")] = 0.1,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Use at most this many faces.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from OUTPUT.ckpt (finished epochs are kept).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train DGPA-Net with an ArcFace loss on identity-labelled normal maps.
+
+    Identities come from the LFW folder names (Name/Name_0001.jpg) or --labels. A
+    share of identities is held out and its all-pairs EER reported each epoch. A
+    checkpoint is written after every epoch (OUTPUT.ckpt); --resume continues it.
+    Runs unchanged under torchrun (DDP).
+
+    Example (the shipped default model):
+
+      facecli --seed 0 synth identities -o ids --identities 300 --per-identity 6 --size 128 --normal-size 96 --yaw-sd 25
+
+      facecli --seed 0 grid-attn train ids/normals_gt.h5 -o dgpa.pt
+    """
+    from facecli.recognition.data import parse_inputs
+    from facecli.recognition.training import GridAttnTrainOptions, train_dgpa
+
+    state = get_state()
+    opts = GridAttnTrainOptions(inputs=parse_inputs(inputs), scale=scale, input_size=input_size, width=width, cells=cells,
+                                grid=grid.value, uniform_share=uniform_share, attention=attention, dim=dim, epochs=epochs,
+                                batch_size=batch_size, lr=lr, arc_scale=arc_scale, arc_margin=margin,
+                                val_fraction=val_fraction, limit=limit)
+    meta = train_dgpa(normals, output, opts, images=images, labels_file=labels, seed=state.seed, device=state.device,
+                      resume=resume, argv=state.argv, log=log, progress=progress)
+    if int(os.environ.get("RANK", "0")) != 0:
+        return  # under torchrun only the first process reports
+    log(f"wrote {output} (held-out all-pairs EER: {meta.get('val_eer')})")
+    emit([output], as_json=as_json, summary={"val_eer": meta.get("val_eer"), "epochs": epochs,
+                                             "trained_on": meta.get("trained_on")})
+
+
+@app.command("embed")
+@boundary
+def embed(
+    normals: NormalsArg,
+    output: OutputOpt = Path("embeddings.h5"),
+    model: Annotated[Optional[Path], typer.Option("--model", help="A model from 'grid-attn train' [the shipped synthetic-data model].")] = None,
+    images: ImagesOpt = None,
+    scale: ScaleOpt = None,
+    flip: Annotated[bool, typer.Option("--flip/--no-flip", help="Add the mirrored face's embedding (test-time augmentation).")] = False,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Faces per forward pass.")] = 64,
+    resume: ResumeOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Embed every face of a normals file: OUTPUT (kind embeddings) holds one
+    L2-normalised 'embedding' per id."""
+    from facecli.recognition.embed import DEFAULT_DGPA, embed_file, load_dgpa
+    from facecli.train.distributed import resolve_device
+
+    state = get_state()
+    device = resolve_device(state.device)
+    m = load_dgpa(model, device=device)
+    if model is None or Path(model).resolve() == DEFAULT_DGPA:
+        log(f"model: {DEFAULT_DGPA.name} (shipped; trained on synthetic identities only)")
+    summary = embed_file(m, normals, output, images=images, scale=scale, batch=batch_size, flip=flip, device=device,
+                         resume=resume, argv=state.argv, progress=progress)
+    log(f"embedded {summary['embedded']} faces in {summary['seconds']} s ({summary['per_second']}/s)")
+    emit([output], as_json=as_json, summary=summary)
+
+
+@app.command("verify")
+@boundary
+def verify(
+    embeddings: Annotated[Path, typer.Argument(help="An 'embeddings' file from 'grid-attn embed'.")],
+    pairs: Annotated[Path, typer.Option("--pairs", help="LFW pairs.txt (10 folds of matched then mismatched lines).")],
+    output: OutputOpt = Path("scores.h5"),
+    as_json: JsonOpt = False,
+) -> None:
+    """Score each pair by the cosine of its two embeddings: OUTPUT (kind verification)
+    holds score, same, fold and the two ids per pair. Ids match with or without the
+    image extension."""
+    from facecli.io.container import ContainerReader
+    from facecli.io.lfw import read_pairs
+    from facecli.recognition.verify import score_pairs, write_scores
+
+    state = get_state()
+    plist = read_pairs(pairs)
+    with ContainerReader(embeddings, kind="embeddings") as r:
+        ids, emb = r.ids, r.read("embedding")
+    scores = score_pairs(ids, emb, plist, source=str(embeddings))
+    write_scores(output, scores, params={"pairs": str(pairs), "embeddings": str(embeddings)}, argv=state.argv)
+    log(f"scored {len(plist)} pairs ({int(scores.same.sum())} matched) in {len(set(scores.fold.tolist()))} folds")
+    emit([output], as_json=as_json, summary={"pairs": len(plist), "matched": int(scores.same.sum())})

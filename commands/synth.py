@@ -98,14 +98,19 @@ def identities(
     pairs_per_fold: Annotated[int, typer.Option("--pairs-per-fold", min=1, help="Matched (and mismatched) pairs per fold, at most.")] = 300,
     size: SizeOpt = 250,
     normal_size: Annotated[int, typer.Option("--normal-size", min=32, help="Size of the ground-truth normal maps.")] = 128,
+    start: Annotated[int, typer.Option("--start", min=0, help="Index of the first person: sets with disjoint index ranges share nobody (e.g. training 0..299, test --start 1000).")] = 0,
+    yaw_sd: Annotated[float, typer.Option("--yaw-sd", min=0.0, help="Standard deviation of head yaw in degrees (35 gives ~20 % of images beyond 45°).")] = 15.0,
+    max_yaw: Annotated[float, typer.Option("--max-yaw", min=1.0, max=85.0, help="Yaw is clipped to +-this many degrees.")] = 80.0,
     as_json: JsonOpt = False,
 ) -> None:
-    """LFW layout: OUTPUT/<name>/<name>_0001.jpg, pairs.txt (10 folds) and normals_gt.h5."""
+    """LFW layout: OUTPUT/<name>/<name>_0001.jpg, pairs.txt (10 folds), normals_gt.h5 and
+    poses.csv (true yaw/pitch/roll per image, for large-pose evaluation)."""
     from facecli.synth.identities import write_identities
 
     t0 = time.perf_counter()
     out = write_identities(output, identities=identities, per_identity=per_identity, seed=get_state().seed,
                            size=size, pairs_per_fold=pairs_per_fold, normal_size=normal_size,
+                           start=start, yaw_sd=yaw_sd, max_yaw=max_yaw,
                            progress=lambda it: progress(it, total=identities, desc="identities"))
     _report(out, as_json, "images", identities * per_identity, t0)
 

@@ -39,6 +39,7 @@ from facecli.errors import FormatError, InputError, SchemaError, ValidationError
 from facecli.typing import PathLike
 
 __all__ = [
+    "produced_by_synth",
     "SCHEMA",
     "SCHEMA_VERSION",
     "RESERVED_KEYS",
@@ -72,6 +73,14 @@ def _parse_schema(value: object, path: str) -> int:
             f"up to {SCHEMA} (upgrade facecli to read it)"
         )
     return number
+
+
+def produced_by_synth(path: PathLike) -> bool:
+    """True when the container's ``producer`` attribute says ``facecli synth`` wrote it
+    (how trained models label themselves as trained on synthetic data)."""
+    h5py = _h5py()
+    with h5py.File(path, "r") as f:
+        return str(f.attrs.get("producer", "")).startswith("facecli synth")
 
 
 def is_container(path: PathLike) -> bool:

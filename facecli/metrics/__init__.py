@@ -9,6 +9,17 @@ from facecli.metrics.registration import (
     rotation_error_deg,
     translation_error,
 )
+from facecli.metrics.verification import (
+    ROC,
+    VerificationReport,
+    best_threshold,
+    equal_error_rate,
+    fold_accuracy,
+    roc,
+    tar_at_far,
+    verification_report,
+)
 
-__all__ = ["ANGLE_THRESHOLDS", "angular_errors", "summarize_angles", "correspondence_rmse", "registration_recall", "rotation_error_deg",
+__all__ = ["ROC", "VerificationReport", "best_threshold", "equal_error_rate", "fold_accuracy", "roc", "tar_at_far",
+           "verification_report", "ANGLE_THRESHOLDS", "angular_errors", "summarize_angles", "correspondence_rmse", "registration_recall", "rotation_error_deg",
            "score_registrations", "summarize_registrations", "translation_error"]

@@ -1,8 +1,20 @@
-"""One torch model per file: cap (issue #7); dgpa, sgcn, musica, capsnet to come (issues #5-#10).
+"""One torch model per file: cap (issue #7), dgpa with its grid, attention and ArcFace
+parts (issue #8); sgcn, musica, capsnet to come (issues #5, #6, #10).
 
 Importing this package imports torch.
 """
 
+from facecli.models.arcface import ArcFaceHead, arcface_logits
+from facecli.models.attention import (
+    DualPathAttention,
+    dual_path_attention,
+    dual_path_attention_reference,
+    set_attention_impl,
+)
 from facecli.models.cap import CAPConfig, CAPNet, CAPOutput, CascadedAtrousPyramid, angular_loss
+from facecli.models.dgpa import DGPAConfig, DGPANet
+from facecli.models.grid import gradient_energy, grid_boundaries, sample_cells
 
-__all__ = ["CAPConfig", "CAPNet", "CAPOutput", "CascadedAtrousPyramid", "angular_loss"]
+__all__ = ["ArcFaceHead", "CAPConfig", "CAPNet", "CAPOutput", "CascadedAtrousPyramid", "DGPAConfig", "DGPANet",
+           "DualPathAttention", "angular_loss", "arcface_logits", "dual_path_attention", "dual_path_attention_reference",
+           "gradient_energy", "grid_boundaries", "sample_cells", "set_attention_impl"]

@@ -103,9 +103,9 @@ class NormalsJob:
             return out
         device = self.device
         if device == "auto":  # resolved here: geometry-only runs never import torch
-            import torch
+            from facecli.train.distributed import resolve_device
 
-            device = "cuda" if torch.cuda.is_available() else "cpu"
+            device = resolve_device(device)
         key = (str(self.model), device)
         if key not in _PREDICTORS:
             _PREDICTORS[key] = load_cap(self.model, device=device)

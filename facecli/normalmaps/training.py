@@ -62,14 +62,6 @@ def evaluate_cap(net: Any, images: np.ndarray, normals: np.ndarray, masks: np.nd
             "angle_median_deg": float(np.median(e)) if e.size else float("nan")}
 
 
-def _is_synthetic(gt_path: Path) -> bool:
-    """True when the ground truth was written by ``facecli synth`` (its producer attribute)."""
-    from facecli.io.container import ContainerReader
-
-    with ContainerReader(gt_path) as reader:
-        return str(reader.attrs.get("producer", "")).startswith("facecli synth")
-
-
 def train_cap(root: Path, output: Path, opts: CAPTrainOptions, *, gt: Path | None = None, seed: int = 0,
               device: str = "auto", resume: bool = False, argv: list[str] | None = None,
               log: Callable[[str], None] = lambda s: None, progress: Callable[..., Any] | None = None) -> dict:
@@ -80,6 +72,7 @@ def train_cap(root: Path, output: Path, opts: CAPTrainOptions, *, gt: Path | Non
     """
     import torch
 
+    from facecli.io.container import produced_by_synth
     from facecli.models.cap import CAPNet
     from facecli.normalmaps.renders import CAPDataset, cap_step, find_gt_file, load_render_set
     from facecli.train.checkpoint import save_model_file
@@ -110,7 +103,7 @@ def train_cap(root: Path, output: Path, opts: CAPTrainOptions, *, gt: Path | Non
         history = fit(net, train_set, cap_step, cfg, ctx=ctx, evaluate=evaluate, log=log, progress=progress)
         meta = {
             "trained_on": f"{root} ({gt_path.name}): {len(tr)} images",
-            "synthetic": _is_synthetic(gt_path),
+            "synthetic": produced_by_synth(gt_path),
             "input_size": size,
             "options": {k: v for k, v in vars(opts).items()},
             "seed": seed,

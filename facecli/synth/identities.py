@@ -43,9 +43,17 @@ def write_identities(
     size: int = 250,
     pairs_per_fold: int = 300,
     normal_size: int = 128,
+    start: int = 0,
+    yaw_sd: float = 15.0,
+    max_yaw: float = 80.0,
     progress: Callable[[Iterable], Iterable] = lambda x: x,
 ) -> list[Path]:
-    """Write ``out/<name>/<name>_<nnnn>.jpg``, ``out/pairs.txt`` and ``out/normals_gt.h5``.
+    """Write ``out/<name>/<name>_<nnnn>.jpg``, ``out/pairs.txt``, ``out/normals_gt.h5``
+    and ``out/poses.csv`` (``id,yaw,pitch,roll`` in degrees, the true head pose).
+
+    People ``start .. start + identities - 1`` are drawn (name and face both follow the
+    index), so two sets with non-overlapping ranges share no person. Yaw is normal with
+    standard deviation ``yaw_sd``, clipped to ``±max_yaw``.
 
     Identities are dealt to the 10 folds round-robin, so folds are identity-disjoint;
     each fold holds the same number of matched and mismatched pairs (at most
@@ -59,26 +67,35 @@ def write_identities(
     if per_identity < 2:
         raise InputError(f"expected --per-identity >= 2 (matched pairs need two images), got {per_identity}")
     out.mkdir(parents=True, exist_ok=True)
-    names = [synthetic_name(k) for k in range(identities)]
+    if start < 0:
+        raise InputError(f"expected --start >= 0, got {start}")
+    if not 0 < max_yaw <= 85:
+        raise InputError(f"expected --max-yaw in (0, 85] degrees, got {max_yaw}")
+    names = [synthetic_name(start + k) for k in range(identities)]
     gt = ContainerWriter(
         out / "normals_gt.h5", "normals", producer="facecli synth identities",
-        params={"identities": identities, "per_identity": per_identity, "seed": seed, "size": size},
+        params={"identities": identities, "per_identity": per_identity, "seed": seed, "size": size,
+                "start": start, "yaw_sd": yaw_sd, "max_yaw": max_yaw},
         array_attrs={f"normals_{normal_size}": {"layout": "NHWC", "frame": "view: +x right, +y up, +z to camera"},
                      f"mask_{normal_size}": {"layout": "NHW"}, f"depth_{normal_size}": {"units": "mm"}},
     )
     gt.set_root_attr("scales", str(normal_size))
+    pose_rows = ["id,yaw,pitch,roll"]
     try:
-        for k in progress(range(identities)):
+        for k0 in progress(range(identities)):
+            k = start + k0
             ident = sample_identity(rng_for(seed, "identity", k))
             for j in range(1, per_identity + 1):
                 rng = rng_for(seed, "identity-image", k, j)
-                pose = Pose(float(rng.normal(0, 15)), float(rng.normal(0, 7)), float(rng.normal(0, 5)),
+                yaw = float(np.clip(rng.normal(0, yaw_sd), -max_yaw, max_yaw))
+                pose = Pose(yaw, float(rng.normal(0, 7)), float(rng.normal(0, 5)),
                             shift=tuple(rng.uniform(-6, 6, size=2)), scale=float(rng.uniform(0.85, 1.0)))
                 expr = random_expression(rng, strong=0.4)
                 occ = ("glasses",) if rng.random() < 0.1 else ()
                 opts = SceneOptions(occluders=occ, noise=float(rng.uniform(0, 3)))
                 res, _ = render_person(ident, expr, pose, rng, size=(size, size), options=opts)
-                rel = lfw_image_path(names[k], j)
+                rel = lfw_image_path(names[k0], j)
+                pose_rows.append(f"{rel},{pose.yaw:.3f},{pose.pitch:.3f},{pose.roll:.3f}")
                 write_image(out / rel, res.image, quality=92)
                 res_n, _ = render_person(ident, expr, pose, rng_for(seed, "identity-normals", k, j),
                                          size=(normal_size, normal_size), options=SceneOptions(clutter=False))
@@ -86,6 +103,7 @@ def write_identities(
                                f"mask_{normal_size}": res_n.mask, f"depth_{normal_size}": res_n.depth})
     finally:
         gt.close()
+    (out / "poses.csv").write_text("\n".join(pose_rows) + "\n")
     rng = rng_for(seed, "pairs")
     folds = []
     fold_people = [list(range(f, identities, 10)) for f in range(10)]
@@ -102,4 +120,4 @@ def write_identities(
         u_sel = rng.choice(len(mism_all), size=n, replace=False)
         folds.append(([matched_all[i] for i in sorted(m_sel)], [mism_all[i] for i in sorted(u_sel)]))
     pairs = write_pairs(out / "pairs.txt", folds)
-    return [pairs, out / "normals_gt.h5"]
+    return [pairs, out / "normals_gt.h5", out / "poses.csv"]

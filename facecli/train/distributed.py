@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-__all__ = ["DistContext", "setup_distributed", "teardown_distributed"]
+__all__ = ["DistContext", "resolve_device", "setup_distributed", "teardown_distributed"]
 
 
 @dataclass
@@ -30,6 +30,15 @@ class DistContext:
     @property
     def distributed(self) -> bool:
         return self.world_size > 1
+
+
+def resolve_device(device: str = "auto") -> str:
+    """``auto`` → ``cuda`` when a GPU is usable, else ``cpu``; other names pass through."""
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def setup_distributed(device: str = "auto") -> DistContext:

@@ -73,6 +73,23 @@ def test_identities_lfw_layout(tmp_path):
     assert all(folds[i].isdisjoint(folds[j]) for i in folds for j in folds if i < j)
     gt = ContainerReader(tmp_path / "normals_gt.h5")
     assert len(gt) == 40 and gt.read("normals_32").shape == (40, 32, 32, 3)
+    rows = (tmp_path / "poses.csv").read_text().split()
+    assert rows[0] == "id,yaw,pitch,roll" and len(rows) == 41
+    assert {r.split(",")[0] for r in rows[1:]} == set(gt.ids)
+
+
+def test_identities_start_gives_other_people_and_yaw_spread(tmp_path):
+    from facecli.synth.identities import write_identities
+
+    write_identities(tmp_path / "a", identities=20, per_identity=2, seed=0, size=48, normal_size=32, pairs_per_fold=1,
+                     yaw_sd=40, max_yaw=70)
+    write_identities(tmp_path / "b", identities=20, per_identity=2, seed=0, size=48, normal_size=32, pairs_per_fold=1,
+                     start=20)
+    names_a = {p.name for p in (tmp_path / "a").iterdir() if p.is_dir()}
+    names_b = {p.name for p in (tmp_path / "b").iterdir() if p.is_dir()}
+    assert names_a.isdisjoint(names_b)
+    yaws = [float(r.split(",")[1]) for r in (tmp_path / "a" / "poses.csv").read_text().split()[1:]]
+    assert max(abs(y) for y in yaws) <= 70 and sum(abs(y) > 45 for y in yaws) >= 4
 
 
 @pytest.mark.parametrize("layout", ["casme2", "samm", "smic"])
