@@ -70,7 +70,7 @@ def grid_boundaries(x: Tensor, cells: int, uniform: float = 0.3, smooth: int = 5
     """
     if not 0.0 <= uniform <= 1.0:
         raise ValueError(f"expected uniform in [0, 1], got {uniform}")
-    b, _, h, w = x.shape
+    b = x.shape[0]
     if uniform >= 1.0:
         lin = torch.linspace(-1.0, 1.0, cells + 1, device=x.device, dtype=x.dtype)
         return lin.expand(b, -1).clone(), lin.expand(b, -1).clone()

@@ -40,7 +40,8 @@ def test_eer_matches_interpolated_sklearn_roc():
         s, y = _scores(seed)
         fpr, tpr, _ = roc_curve(y, s, drop_intermediate=False)
         # an independent EER: root of FAR - FRR along the piecewise-linear ROC
-        ref = brentq(lambda x: 1.0 - x - interp1d(fpr, tpr)(x), 0.0, 1.0)
+        curve = interp1d(fpr, tpr)
+        ref = brentq(lambda x, c=curve: 1.0 - x - c(x), 0.0, 1.0)
         eer, thr = equal_error_rate(s, y)
         assert abs(eer - ref) < 1e-6
         # at the EER threshold, measured FAR and FRR straddle the EER

@@ -58,7 +58,7 @@ def test_training_is_deterministic_and_resumes(ids_dir, tmp_path):
 
     opts = _tiny(epochs=2, val_fraction=0.2, limit=40)
     a = train_dgpa(ids_dir / "normals_gt.h5", tmp_path / "a.pt", opts, seed=1)
-    b = train_dgpa(ids_dir / "normals_gt.h5", tmp_path / "b.pt", opts, seed=1)
+    train_dgpa(ids_dir / "normals_gt.h5", tmp_path / "b.pt", opts, seed=1)
     sa = torch.load(tmp_path / "a.pt", weights_only=True)["state_dict"]
     sb = torch.load(tmp_path / "b.pt", weights_only=True)["state_dict"]
     assert all(torch.equal(sa[k], sb[k]) for k in sa)
@@ -119,3 +119,21 @@ def test_labels_file(tmp_path):
     p.write_text("id,label\na.jpg\n")
     with pytest.raises(InputError, match="labels.csv:2"):
         read_labels(p)
+
+
+@pytest.mark.slow
+def test_torchrun_two_processes(ids_dir, tmp_path):
+    """2-process DDP (gloo) training through the CLI writes one model, reported once."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    torchrun = Path(sys.executable).parent / "torchrun"
+    facecli = Path(sys.executable).parent / "facecli"
+    out = tmp_path / "ddp.pt"
+    res = subprocess.run([str(torchrun), "--nproc_per_node", "2", "--no-python", str(facecli), "--seed", "0", "grid-attn",
+                          "train", str(ids_dir / "normals_gt.h5"), "-o", str(out), "--epochs", "2", "--input-size", "48",
+                          "--width", "8", "--dim", "16", "--batch-size", "8"],
+                         capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    assert out.exists() and res.stdout.strip().splitlines() == [str(out)]
