@@ -282,6 +282,45 @@ class ContainerWriter:
         self._f["complete"][n] = 1
         self._f.flush()
 
+    def write_many(self, sample_ids: Sequence[str], arrays: Mapping[str, Any]) -> None:
+        """Append many samples at once (one flush): ``arrays`` maps key → (N, ...) with
+        one row per id. Same rules as :meth:`write`; ragged keys are not allowed here.
+
+        Raises:
+            ValidationError: as :meth:`write`, or rows that do not match the ids.
+        """
+        ids = list(sample_ids)
+        arrays = {k: np.asarray(v) for k, v in arrays.items()}
+        if not ids:
+            return
+        wrong = {k: a.shape[:1] for k, a in arrays.items() if a.ndim == 0 or a.shape[0] != len(ids)}
+        if wrong:
+            raise ValidationError(f"expected {len(ids)} rows per array (one per id), got {wrong} in {self.path}")
+        if self._ragged.intersection(arrays):
+            raise ValidationError(f"write_many cannot write ragged arrays {sorted(self._ragged.intersection(arrays))}")
+        n = self._f["ids"].shape[0]
+        if n == 0:  # the first row fixes keys, dtypes and shapes
+            self.write(ids[0], {k: a[0] for k, a in arrays.items()})
+            ids, arrays, n = ids[1:], {k: a[1:] for k, a in arrays.items()}, 1
+            if not ids:
+                return
+        existing = self._array_keys()
+        if set(existing) != set(arrays):
+            raise ValidationError(f"samples have arrays {sorted(arrays)}, expected {sorted(existing)} in {self.path}")
+        bad = {k: a.shape[1:] for k, a in arrays.items() if tuple(self._f[k].shape[1:]) != a.shape[1:]}
+        if bad:
+            raise ValidationError(f"array shapes {bad} differ from earlier samples in {self.path}")
+        m = n + len(ids)
+        for key in ["ids", "complete", *arrays]:
+            self._f[key].resize(m, axis=0)
+        self._f["complete"][n:m] = 0
+        self._f["ids"][n:m] = np.asarray(ids, dtype=object)
+        for key, arr in arrays.items():
+            self._f[key][n:m] = arr.astype(object) if arr.dtype.kind == "U" else arr
+        self._f.flush()
+        self._f["complete"][n:m] = 1
+        self._f.flush()
+
     def add_failure(self, sample_id: str, error: str) -> None:
         """Record a sample that a ``--on-error skip`` batch could not process."""
         ds = self._f["failures"]

@@ -86,8 +86,7 @@ def embed_file(
             data = load_face_inputs(normals_file, size=model.config.input_size, inputs=model.config.inputs,
                                     scale=scale, images=images, ids=part)
             emb = embed_array(model.net, data.x, device=device, batch=batch, flip=flip, inputs=model.config.inputs)
-            for sid, e in zip(part, emb):
-                w.write(sid, {"embedding": e})
+            w.write_many(part, {"embedding": emb})
     finally:
         w.close()
     secs = time.perf_counter() - t0

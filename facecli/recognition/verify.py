@@ -91,9 +91,9 @@ def write_scores(path: Path, scores: PairScores, *, params: dict[str, Any], argv
 
     with ContainerWriter(path, "verification", producer="facecli grid-attn verify", params=params, argv=argv,
                          array_attrs={"score": {"meaning": "cosine similarity, higher = same person"}}) as w:
-        for k in range(len(scores.a)):
-            w.write(f"pair_{k:05d}", {"score": np.float32(scores.score[k]), "same": np.bool_(scores.same[k]),
-                                      "fold": np.int32(scores.fold[k]), "a": scores.a[k], "b": scores.b[k]})
+        w.write_many([f"pair_{k:05d}" for k in range(len(scores.a))],
+                     {"score": scores.score.astype(np.float32), "same": scores.same.astype(bool),
+                      "fold": scores.fold.astype(np.int32), "a": np.asarray(scores.a), "b": np.asarray(scores.b)})
     return Path(path)
 
 

@@ -99,3 +99,25 @@ def test_resume_refuses_other_kind(tmp_path):
         ContainerWriter(p, "normals", resume=True)
     with pytest.raises(SchemaError, match="expected a 'normals' file"):
         ContainerReader(p, kind="normals")
+
+
+def test_write_many_equals_per_sample_writes(tmp_path):
+    rng = np.random.default_rng(0)
+    emb = rng.normal(size=(5, 4)).astype(np.float32)
+    names = np.array(["a", "bb", "c", "d", "e"])
+    ids = [f"s{i}" for i in range(5)]
+    with ContainerWriter(tmp_path / "one.h5", "x") as w:
+        for i in range(5):
+            w.write(ids[i], {"e": emb[i], "name": names[i], "k": np.int32(i)})
+    with ContainerWriter(tmp_path / "many.h5", "x") as w:
+        w.write_many(ids[:2], {"e": emb[:2], "name": names[:2], "k": np.arange(2, dtype=np.int32)})
+        w.write_many(ids[2:], {"e": emb[2:], "name": names[2:], "k": np.arange(2, 5, dtype=np.int32)})
+        with pytest.raises(ValidationError, match="one per id"):
+            w.write_many(["z"], {"e": emb[:2], "name": names[:1], "k": np.arange(1, dtype=np.int32)})
+        with pytest.raises(ValidationError, match="expected"):
+            w.write_many(["z"], {"e": emb[:1]})
+    a, b = ContainerReader(tmp_path / "one.h5"), ContainerReader(tmp_path / "many.h5")
+    assert a.ids == b.ids == ids
+    for key in ("e", "k"):
+        np.testing.assert_array_equal(a.read(key), b.read(key))
+    assert [str(x) for x in b.read("name")] == list(names)
