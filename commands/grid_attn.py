@@ -99,8 +99,11 @@ def embed(
     resume: ResumeOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Embed every face of a normals file: OUTPUT (kind embeddings) holds one
-    L2-normalised 'embedding' per id."""
+    """Embed every face of a normals file with DGPA-Net.
+
+    OUTPUT (kind embeddings) holds one L2-normalised 'embedding' per id. Without
+    --model the shipped model (trained on synthetic identities) is used.
+    """
     from facecli.recognition.embed import DEFAULT_DGPA, embed_file, load_dgpa
     from facecli.train.distributed import resolve_device
 
@@ -123,9 +126,11 @@ def verify(
     output: OutputOpt = Path("scores.h5"),
     as_json: JsonOpt = False,
 ) -> None:
-    """Score each pair by the cosine of its two embeddings: OUTPUT (kind verification)
-    holds score, same, fold and the two ids per pair. Ids match with or without the
-    image extension."""
+    """Score LFW-style pairs by the cosine of their embeddings.
+
+    OUTPUT (kind verification) holds score, same, fold and the two ids per pair.
+    Ids match with or without the image extension.
+    """
     from facecli.io.container import ContainerReader
     from facecli.io.lfw import read_pairs
     from facecli.recognition.verify import score_pairs, write_scores

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The main job on built-in synthetic data: every stage that has landed so far,
 # chained as a shell pipeline. Usage: examples/demo.sh [OUTPUT_DIR]
-# Stages still to come (grid-attn, landmarks3d, align, apex-detect,
-# mer-train) are added here as their issues land.
+# Stages still to come (landmarks3d, align, apex-detect, mer-train) are
+# added here as their issues land.
 set -euo pipefail
 OUT=${1:-demo_out}
 FACECLI=${FACECLI:-facecli}
@@ -22,7 +22,8 @@ stage "synth faces3d (FaceScape layout)"   synth faces3d    -o "$OUT/faces3d" --
 stage "synth pairs (registration scans)"   synth pairs      -o "$OUT/pairs" --count 6
 stage "synth images (WFLW layout)"         synth images     -o "$OUT/wflw" --scheme wflw98 --count 24
 stage "synth images (300W layout)"         synth images     -o "$OUT/300w" --scheme ibug68 --count 24
-stage "synth identities (LFW layout)"      synth identities -o "$OUT/lfw" --identities 20 --per-identity 2
+stage "synth identities (LFW layout)"      synth identities -o "$OUT/lfw" --identities 20 --per-identity 3 --size 128 \
+                                           --normal-size 96 --start 1000 --yaw-sd 30
 stage "synth microexpr (CASME II layout)"  synth microexpr  -o "$OUT/casme2" --subjects 2 --clips 2 --frames 40,60 --size 160
 
 echo "== register the synthetic scan pairs (FPFH -> FGR -> Geman-McClure), then score them" >&2
@@ -41,6 +42,19 @@ SECONDS=0
 "$FACECLI" --seed 0 normals "$OUT/300w" --pattern '*.png' -o "$OUT/normals_images.h5" \
   | xargs -I{} "$FACECLI" evaluate normals {} --gt "$OUT/300w/synth_gt.h5" >/dev/null
 echo "   normals (images) + evaluate: ${SECONDS} s" >&2
+
+echo "== face verification with the shipped DGPA-Net (synthetic-trained) on people it never saw" >&2
+SECONDS=0
+"$FACECLI" --seed 0 grid-attn embed "$OUT/lfw/normals_gt.h5" -o "$OUT/lfw_emb_gt.h5" \
+  | xargs -I{} "$FACECLI" grid-attn verify {} --pairs "$OUT/lfw/pairs.txt" -o "$OUT/lfw_scores_gt.h5" \
+  | xargs -I{} "$FACECLI" evaluate verify {} --poses "$OUT/lfw/poses.csv" --roc "$OUT/lfw_roc_gt.png" >/dev/null
+echo "   ground-truth normal maps -> embed -> verify -> evaluate: ${SECONDS} s; ROC in $OUT/lfw_roc_gt.png" >&2
+SECONDS=0
+"$FACECLI" --seed 0 normals "$OUT/lfw" --pattern '*.jpg' --scales 96 -o "$OUT/lfw_normals_cap.h5" \
+  | xargs -I{} "$FACECLI" grid-attn embed {} -o "$OUT/lfw_emb_cap.h5" \
+  | xargs -I{} "$FACECLI" grid-attn verify {} --pairs "$OUT/lfw/pairs.txt" -o "$OUT/lfw_scores_cap.h5" \
+  | xargs -I{} "$FACECLI" evaluate verify {} --roc "$OUT/lfw_roc_cap.png" >/dev/null
+echo "   photos -> CAP normal maps -> embed -> verify -> evaluate: ${SECONDS} s" >&2
 
 echo "== facecli info on every container written (read back from the paths on stdout)" >&2
 find "$OUT" -name '*.h5' | sort | "$FACECLI" info -
