@@ -14,11 +14,75 @@ from facecli.commands._common import JsonOpt, boundary, emit, get_state, log
 from facecli.commands._pending import add_pending
 
 app = typer.Typer(help="The fields' metrics on predictions vs ground truth.", no_args_is_help=True)
-add_pending(app, "landmarks3d", issue=5, what="3D landmark error in mm", help="Per-landmark mm error")
 add_pending(app, "align", issue=6, what="NME/FR/AUC/CED", help="NME, FR@0.1, AUC@0.1, CED")
 add_pending(app, "apex", issue=9, what="apex MAE", help="Apex MAE in frames")
 add_pending(app, "mer", issue=10, what="pooled UF1/UAR", help="Pooled UF1/UAR")
 
+
+
+@app.command("landmarks3d")
+@boundary
+def evaluate_landmarks3d(
+    predictions: Annotated[Path, typer.Argument(help="Output of 'landmarks3d predict' (kind landmarks3d).")],
+    gt: Annotated[Path, typer.Option("--gt", help="The FaceScape-layout root the meshes came from (landmark_indices.npz + <id>/<k>_<expr>.obj).")],
+    key: Annotated[str, typer.Option("--key", help="Which landmarks to score: landmarks (final) or stage_one.")] = "landmarks",
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write a bar chart PNG of the per-landmark error here.")] = None,
+    csv: Annotated[Optional[Path], typer.Option("--csv", help="Write per-mesh rows (id, subject, mean_mm, max_mm) here.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Landmark error in mm: mean ± std, median and max over all landmarks of all
+    meshes, per iBUG region, per subject, and per landmark (--plot, --json).
+
+    Prediction ids are matched to the models under --gt (equal ids, or one ending
+    with the other); predictions not found there are listed and left out.
+    """
+    import csv as csv_mod
+    import os
+
+    import numpy as np
+
+    from facecli.errors import InputError
+    from facecli.io.container import ContainerReader
+    from facecli.landmarks3d.evaluation import match_ground_truth, plot_landmark_errors
+    from facecli.metrics.landmarks3d import landmark_error_report, landmark_errors
+
+    with ContainerReader(predictions, kind="landmarks3d") as r:
+        ids = list(r.ids)
+        if key not in r.keys():
+            raise InputError(f"expected --key among {sorted(r.keys())}, got {key!r}")
+        pred = np.asarray(r.read(key), dtype=np.float64)
+    rows, truth, subjects, unmatched = match_ground_truth(ids, gt)
+    if len(rows) == 0:
+        raise InputError(f"no prediction id of {predictions} is a model under {gt} (e.g. {ids[:1]})")
+    if unmatched:
+        log(f"{len(unmatched)} predictions are not in {gt} and are left out (e.g. {unmatched[0]})", level="warning")
+    err = landmark_errors(pred[rows], truth)
+    rep = landmark_error_report(err, subjects)
+    if csv is not None:
+        csv.parent.mkdir(parents=True, exist_ok=True)
+        with open(csv, "w", newline="") as fh:
+            w = csv_mod.writer(fh)
+            w.writerow(["id", "subject", "mean_mm", "max_mm"])
+            for k, i in enumerate(rows):
+                w.writerow([ids[i], subjects[k], f"{err[k].mean():.4f}", f"{err[k].max():.4f}"])
+    if plot is not None:
+        plot_landmark_errors(plot, rep.per_landmark_mean, rep.per_landmark_std,
+                             title=f"{predictions.name} ({key}) vs {gt}: mean {rep.mean:.2f} ± {rep.std:.2f} mm over {rep.meshes} meshes")
+    if not as_json and not get_state().quiet:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"landmarks3d: {predictions} ({key}) vs {gt} ({rep.meshes} meshes, {len(set(subjects))} subjects)")
+        for col in ["", "mean mm", "std", "median", "max"]:
+            table.add_column(col, justify="right")
+        table.add_row("all", f"{rep.mean:.3f}", f"{rep.std:.3f}", f"{rep.median:.3f}", f"{rep.max:.3f}")
+        for name, v in rep.regions.items():
+            table.add_row(name, f"{v:.3f}", "", "", "")
+        Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
+        worst = sorted(rep.subjects.items(), key=lambda kv: -kv[1])[:3]
+        log("worst subjects: " + ", ".join(f"{s} {v:.2f} mm" for s, v in worst))
+    emit([p for p in (plot, csv) if p is not None], as_json=as_json,
+         summary={**rep.as_dict(), "key": key, "unmatched": unmatched})
 
 
 @app.command("register")

@@ -1,13 +1,163 @@
-"""``facecli landmarks3d``: 68 landmarks on 3D face meshes (2S-SGCN) (issue #5, not landed yet)."""
+"""``facecli landmarks3d``: 68 landmarks on 3D face meshes with 2S-SGCN (stratified GCN
+heatmaps over sampled points, then geodesic refinement onto the mesh)."""
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
 
-from facecli.commands._pending import add_pending
+from facecli.commands._common import (
+    InputsArg,
+    JsonOpt,
+    OnError,
+    OnErrorOpt,
+    OutputOpt,
+    PatternOpt,
+    ResumeOpt,
+    ShardOpt,
+    WorkersOpt,
+    boundary,
+    emit,
+    get_state,
+    log,
+    progress,
+)
 
-app = typer.Typer(help="68 landmarks on 3D face meshes (2S-SGCN) [not available yet: issue #5]", no_args_is_help=True)
-add_pending(app, "train", issue=5, what="2S-SGCN 3D landmarks", help="landmarks3d train")
-add_pending(app, "predict", issue=5, what="2S-SGCN 3D landmarks", help="landmarks3d predict")
+app = typer.Typer(no_args_is_help=True,
+                  help="68 facial landmarks on 3D meshes (2S-SGCN: stratified graph convolution over 32,768 sampled "
+                       "points, heatmaps decoded from the top-7 points, then moved onto the mesh by geodesic distances).")
 
 __all__ = ["app"]
+
+
+def _crop(value: str) -> float | None:
+    if value.strip().lower() in ("none", "off", ""):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise typer.BadParameter(f"expected a number of mm or 'none', got {value!r}") from None
+
+
+CropOpt = Annotated[str, typer.Option("--crop-z", help="Drop triangles behind this z (mm, FaceScape frame: +Z to the viewer); 'none' keeps all.")]
+
+
+@app.command("train")
+@boundary
+def train(
+    root: Annotated[Path, typer.Argument(help="A FaceScape-layout root: <id>/<k>_<expr>.obj and landmark_indices.npz (key v10).")],
+    output: OutputOpt = Path("sgcn.pt"),
+    points: Annotated[int, typer.Option("--points", min=256, help="Points sampled per mesh.")] = 32768,
+    k: Annotated[int, typer.Option("--k", min=2, help="Neighbours per point in the local graph (itself included).")] = 32,
+    hidden: Annotated[int, typer.Option("--hidden", min=4, help="Channels per GCN layer.")] = 64,
+    depth: Annotated[int, typer.Option("--depth", min=1, help="Stratified layers (local + global GCN each).")] = 4,
+    sigma: Annotated[float, typer.Option("--sigma", min=1e-4, help="Heatmap Gaussian sigma, normalised units (largest centred coordinate = 1).")] = 0.03,
+    sigma_start: Annotated[Optional[float], typer.Option("--sigma-start", help="Start from this wider sigma and shrink it to --sigma over the first 60% of epochs.")] = 0.1,
+    crop_z: CropOpt = "-75",
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fixed budget; the last epoch's model is kept.")] = 10,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Meshes per step (per process under torchrun).")] = 1,
+    lr: Annotated[float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")] = 5e-3,
+    val_fraction: Annotated[float, typer.Option("--val-fraction", min=0.0, max=0.9, help="Subjects held out and reported (mean stage-one error, mm; never used to pick the model).")] = 0.1,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Use at most this many meshes (in sorted order).")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from OUTPUT.ckpt (finished epochs are kept).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train 2S-SGCN stage one on meshes with ground-truth landmark indices.
+
+    The validation subjects are split by subject, never by mesh. A checkpoint is
+    written after every epoch (OUTPUT.ckpt); --resume continues it. Runs unchanged
+    under torchrun (DDP, gloo on CPU).
+
+    Example (the shipped default model):
+
+      facecli --seed 0 synth faces3d -o faces --subjects 60 --expressions 8
+
+      facecli --seed 0 landmarks3d train faces -o sgcn.pt
+    """
+    from facecli.landmarks3d.training import SGCNTrainOptions, train_sgcn
+
+    state = get_state()
+    opts = SGCNTrainOptions(points=points, k=k, hidden=hidden, depth=depth, sigma=sigma, sigma_start=sigma_start,
+                            crop_z=_crop(crop_z),
+                            epochs=epochs, batch_size=batch_size, lr=lr, val_fraction=val_fraction, limit=limit)
+    meta = train_sgcn(root, output, opts, seed=state.seed, device=state.device, resume=resume, argv=state.argv,
+                      log=log, progress=progress)
+    if int(os.environ.get("RANK", "0")) != 0:
+        return
+    log(f"wrote {output} (held-out mean stage-one error: {meta.get('val_err_mm')} mm)")
+    emit([output], as_json=as_json, summary={"val_err_mm": meta.get("val_err_mm"), "epochs": epochs,
+                                             "trained_on": meta.get("trained_on")})
+
+
+@app.command("predict")
+@boundary
+def predict(
+    inputs: InputsArg,
+    output: OutputOpt = Path("landmarks3d.h5"),
+    model: Annotated[Optional[Path], typer.Option("--model", help="A model from 'landmarks3d train' [the shipped model, trained on synthetic faces].")] = None,
+    refine: Annotated[bool, typer.Option("--refine/--no-refine", help="Stage two: move each landmark onto the mesh by geodesic distances.")] = True,
+    metric: Annotated[str, typer.Option("--metric", help="Stage-two distance: geodesic (heat method) or euclidean (the released code's).")] = "geodesic",
+    gamma: Annotated[float, typer.Option("--gamma", min=0.1, help="Stage-two search radius, in spreads of the top-7 points.")] = 5.0,
+    crop_z: Annotated[Optional[str], typer.Option("--crop-z", help="Override the model's crop: drop triangles behind this z (mm); 'none' keeps all.")] = None,
+    pts: Annotated[Optional[Path], typer.Option("--pts", help="Also write <id>.pts here: x y z (mm) and vertex per landmark.")] = None,
+    preview: Annotated[Optional[Path], typer.Option("--preview", help="Write <id>.png here: the shaded mesh with its landmarks, front and profile.")] = None,
+    pattern: PatternOpt = "*.obj,*.ply,*.off,*.stl",
+    shard: ShardOpt = None,
+    workers: WorkersOpt = 1,
+    resume: ResumeOpt = False,
+    on_error: OnErrorOpt = OnError.stop,
+    as_json: JsonOpt = False,
+) -> None:
+    """68 landmarks per mesh (millimetres, FaceScape frame: +Y up, +Z to the viewer).
+
+    OUTPUT (kind landmarks3d) holds per mesh: landmarks (68, 3) mm, vertex (the
+    mesh vertex of each landmark), confidence (peak heatmap value), stage_one (the
+    estimate before refinement) and seconds (load, sample, network, refine). Meshes
+    may have any vertex count; without --model the shipped model (trained on
+    synthetic faces only) is used.
+
+    Examples:
+
+      facecli landmarks3d predict scans/ -o lm.h5 --preview previews/ --pts pts/
+
+      find scans -name '*.obj' | facecli landmarks3d predict - -o lm.h5 && facecli evaluate landmarks3d lm.h5 --gt scans
+    """
+    from facecli.batch import run_batch
+    from facecli.errors import InputError
+    from facecli.io.container import ContainerWriter
+    from facecli.io.inputs import parse_shard, resolve_inputs
+    from facecli.landmarks3d.jobs import LANDMARK_ATTRS, LandmarksJob
+    from facecli.landmarks3d.predictor import DEFAULT_SGCN
+    from facecli.train.distributed import resolve_device
+
+    state = get_state()
+    if metric not in ("geodesic", "euclidean"):
+        raise InputError(f"expected --metric geodesic|euclidean, got {metric!r}")
+    if model is not None and not model.exists():
+        raise InputError(f"no such model file: {model}")
+    items = resolve_inputs(inputs, pattern=pattern, shard=parse_shard(shard))
+    for d in (preview, pts):
+        if d is not None:
+            d.mkdir(parents=True, exist_ok=True)
+    job = LandmarksJob(model=str(model) if model else None, device=resolve_device(state.device), seed=state.seed,
+                       refine=refine, metric=metric, gamma=gamma, crop_z="model" if crop_z is None else _crop(crop_z),
+                       preview_dir=preview, pts_dir=pts)
+    if model is None:
+        log(f"model: {DEFAULT_SGCN.name} (shipped; trained on synthetic faces only)")
+    params = {"model": str(model) if model else "default (synthetic)", "refine": refine, "metric": metric,
+              "gamma": gamma, "crop_z": crop_z, "seed": state.seed}
+    writer = ContainerWriter(output, "landmarks3d", producer="facecli landmarks3d predict", argv=state.argv,
+                             params=params, resume=resume, array_attrs=LANDMARK_ATTRS)
+    try:
+        summary = run_batch(items, job, writer, on_error=on_error.value, workers=workers,
+                            progress=lambda it: progress(it, total=len(items), desc="landmarks3d"))
+    finally:
+        writer.close()
+    log(f"landmarks of {summary.processed} of {len(items)} meshes in {summary.seconds:.1f} s "
+        f"({summary.skipped_existing} already done, {len(summary.failures)} failed) -> {output}")
+    for sid, err in summary.failures.items():
+        log(f"{sid}: {err}", level="warning")
+    emit([output], as_json=as_json, summary={"inputs": len(items), **summary.as_dict()})

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on built-in synthetic data: every stage that has landed so far,
 # chained as a shell pipeline. Usage: examples/demo.sh [OUTPUT_DIR]
-# Stages still to come (landmarks3d, align, apex-detect, mer-train) are
+# Stages still to come (align, apex-detect, mer-train) are
 # added here as their issues land.
 set -euo pipefail
 OUT=${1:-demo_out}
@@ -18,7 +18,7 @@ stage() {  # stage NAME -- facecli args...
     'import json,sys; o=json.load(sys.stdin); print("   {} {} in {:.1f} s ({:.2f}/s)".format(o["count"], o["unit"], o["seconds"], o["per_second"]))' >&2
 }
 
-stage "synth faces3d (FaceScape layout)"   synth faces3d    -o "$OUT/faces3d" --subjects 4 --expressions 3
+stage "synth faces3d (FaceScape layout)"   synth faces3d    -o "$OUT/faces3d" --subjects 4 --expressions 3 --start 1000
 stage "synth pairs (registration scans)"   synth pairs      -o "$OUT/pairs" --count 6
 stage "synth images (WFLW layout)"         synth images     -o "$OUT/wflw" --scheme wflw98 --count 24
 stage "synth images (300W layout)"         synth images     -o "$OUT/300w" --scheme ibug68 --count 24
@@ -37,6 +37,12 @@ SECONDS=0
 "$FACECLI" --seed 0 normals "$OUT/faces3d" -o "$OUT/normals_meshes.h5" --texture --preview "$OUT/normals_preview" \
   --workers 2 >/dev/null
 echo "   normals (meshes): ${SECONDS} s; previews in $OUT/normals_preview/" >&2
+echo "== 68 landmarks on the same meshes (shipped 2S-SGCN, synthetic-trained, people it never saw), scored against the true vertices" >&2
+SECONDS=0
+"$FACECLI" --seed 0 landmarks3d predict "$OUT/faces3d" -o "$OUT/landmarks3d.h5" --preview "$OUT/landmarks3d_preview" \
+  --pts "$OUT/landmarks3d_pts" \
+  | xargs -I{} "$FACECLI" evaluate landmarks3d {} --gt "$OUT/faces3d" --plot "$OUT/landmarks3d_errors.png" >/dev/null
+echo "   landmarks3d + evaluate: ${SECONDS} s; previews in $OUT/landmarks3d_preview/, per-landmark errors in $OUT/landmarks3d_errors.png" >&2
 echo "== normal maps of the 300W-layout images (shipped CAP model, synthetic-trained), scored against the renderer" >&2
 SECONDS=0
 "$FACECLI" --seed 0 normals "$OUT/300w" --pattern '*.png' -o "$OUT/normals_images.h5" \

@@ -1,5 +1,7 @@
-"""Geometry: transforms, mesh operations, ray casting."""
+"""Geometry: transforms, mesh operations, ray casting, surface sampling, geodesics."""
 
+from facecli.geometry.geodesics import HeatGeodesics, VertexFaces, compact_submesh
+from facecli.geometry.sampling import SurfaceSample, sample_surface
 from facecli.geometry.depthmap import depth_to_mesh, parse_intrinsics, read_depth
 from facecli.geometry.mesh_ops import face_normals, grid_faces, vertex_normals
 from facecli.geometry.normals import median_spacing, pca_normals, splat_points
@@ -14,6 +16,11 @@ from facecli.geometry.transforms import (
 )
 
 __all__ = [
+    "HeatGeodesics",
+    "VertexFaces",
+    "compact_submesh",
+    "SurfaceSample",
+    "sample_surface",
     "depth_to_mesh",
     "parse_intrinsics",
     "read_depth",

@@ -1,5 +1,5 @@
 """One torch model per file: cap (issue #7), dgpa with its grid, attention and ArcFace
-parts (issue #8); sgcn, musica, capsnet to come (issues #5, #6, #10).
+parts (issue #8), sgcn (issue #5); musica, capsnet to come (issues #6, #10).
 
 Importing this package imports torch.
 """
@@ -14,7 +14,9 @@ from facecli.models.attention import (
 from facecli.models.cap import CAPConfig, CAPNet, CAPOutput, CascadedAtrousPyramid, angular_loss
 from facecli.models.dgpa import DGPAConfig, DGPANet
 from facecli.models.grid import gradient_energy, grid_boundaries, sample_cells
+from facecli.models.sgcn import SGCN, SGCNConfig, SparseAdjacency, spmm
 
 __all__ = ["ArcFaceHead", "CAPConfig", "CAPNet", "CAPOutput", "CascadedAtrousPyramid", "DGPAConfig", "DGPANet",
            "DualPathAttention", "angular_loss", "arcface_logits", "dual_path_attention", "dual_path_attention_reference",
-           "gradient_energy", "grid_boundaries", "sample_cells", "set_attention_impl"]
+           "gradient_energy", "grid_boundaries", "sample_cells", "set_attention_impl", "SGCN", "SGCNConfig",
+           "SparseAdjacency", "spmm"]

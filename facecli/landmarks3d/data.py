@@ -1,0 +1,153 @@
+"""From a face mesh to the network's input, and FaceScape-layout training data.
+
+Preparation of one mesh: crop to the face (FaceScape frame: drop triangles with a
+vertex behind ``crop_z``), sample points uniformly by area with interpolated vertex
+normals, and normalise: centre on the sample's centroid and scale so the largest
+centred coordinate is 1 (PyG's ``NormalizeScale``). The heatmap σ is in these units.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from facecli.errors import FormatError, InputError
+from facecli.io.facescape import FaceScapeScan, read_facescape, read_landmark_indices
+from facecli.io.mesh import Mesh, read_mesh
+from facecli.seeding import rng_for
+
+__all__ = ["DEFAULT_CROP_Z", "LandmarkSet", "PreparedMesh", "crop_faces", "load_landmark_set", "prepare_many", "prepare_mesh"]
+
+#: FaceScape TU models include the back of the head; the source system keeps z >= -75 mm.
+DEFAULT_CROP_Z = -75.0
+
+
+@dataclass
+class PreparedMesh:
+    """One mesh ready for the network.
+
+    Attributes:
+        points: (N, 3) float32 normalised sample points.
+        normals: (N, 3) float32 unit normals at them.
+        center: (3,) float64 centroid subtracted (mm).
+        scale: float, normalised units per mm (multiply mm offsets by it).
+        neighbours: (N, k) int64 local kNN graph, or None before it is built.
+    """
+
+    points: np.ndarray
+    normals: np.ndarray
+    center: np.ndarray
+    scale: float
+    neighbours: np.ndarray | None = None
+
+    def features(self) -> np.ndarray:
+        """(N, 6) float32 xyz + normal."""
+        return np.concatenate([self.points, self.normals], axis=1).astype(np.float32)
+
+    def to_mm(self, normalised: np.ndarray) -> np.ndarray:
+        """Normalised (…, 3) coordinates back to millimetres."""
+        return np.asarray(normalised, dtype=np.float64) / self.scale + self.center
+
+    def to_normalised(self, mm: np.ndarray) -> np.ndarray:
+        """(…, 3) millimetres to normalised coordinates."""
+        return (np.asarray(mm, dtype=np.float64) - self.center) * self.scale
+
+
+def crop_faces(mesh: Mesh, crop_z: float | None) -> np.ndarray:
+    """(F', 3) the triangles with all three vertices at z >= ``crop_z`` (all if None)."""
+    if crop_z is None:
+        return mesh.faces
+    keep = (mesh.vertices[:, 2] >= crop_z)[mesh.faces].all(axis=1)
+    if not keep.any():
+        raise FormatError(f"{mesh.source or 'mesh'}: no triangle left in front of z = {crop_z} mm "
+                          f"(z spans {mesh.vertices[:, 2].min():.1f}..{mesh.vertices[:, 2].max():.1f}); "
+                          "is it in millimetres, +Z towards the viewer? (--crop-z none disables the crop)")
+    return mesh.faces[keep]
+
+
+def prepare_mesh(mesh: Mesh, n_points: int, rng: np.random.Generator, *, k: int | None = 32,
+                 crop_z: float | None = DEFAULT_CROP_Z) -> PreparedMesh:
+    """Sample, normalise and (if ``k``) build the kNN graph of one mesh.
+
+    Args:
+        mesh: a triangle mesh in millimetres, FaceScape's frame (+Y up, +Z to the viewer).
+        n_points: points to sample.
+        rng: the random stream (derive it from the seed and the mesh id).
+        k: neighbours of the local graph (None: leave ``neighbours`` unset).
+        crop_z: drop triangles behind this z (mm); None keeps all.
+
+    Returns:
+        The prepared mesh.
+    """
+    from facecli.geometry.sampling import sample_surface
+    from facecli.landmarks3d.graph import knn_neighbours
+
+    if mesh.is_point_cloud:
+        raise FormatError(f"{mesh.source or 'input'}: expected a triangle mesh, got a point cloud (no faces)")
+    faces = crop_faces(mesh, crop_z)
+    s = sample_surface(mesh.vertices, faces, n_points, rng, vertex_normals=mesh.vertex_normals())
+    center = s.points.mean(axis=0)
+    extent = float(np.abs(s.points - center).max())
+    if not extent > 0:
+        raise FormatError(f"{mesh.source or 'mesh'}: all sampled points coincide")
+    scale = 1.0 / extent
+    pts = ((s.points - center) * scale).astype(np.float32)
+    prep = PreparedMesh(points=pts, normals=s.normals.astype(np.float32), center=center, scale=scale)
+    if k is not None:
+        prep.neighbours = knn_neighbours(pts, k)
+    return prep
+
+
+@dataclass
+class LandmarkSet:
+    """FaceScape-layout meshes with their ground-truth landmarks.
+
+    Attributes:
+        scans: the models found under the root (sorted).
+        indices: (68,) int64 landmark vertex indices (``landmark_indices.npz`` key v10).
+        root: the dataset root.
+    """
+
+    scans: list[FaceScapeScan]
+    indices: np.ndarray
+    root: Path
+
+    @property
+    def subjects(self) -> list[str]:
+        return [s.subject for s in self.scans]
+
+    def landmarks(self, mesh: Mesh) -> np.ndarray:
+        """(68, 3) float64 ground-truth landmarks of one of its meshes, mm."""
+        if self.indices.max() >= len(mesh.vertices):
+            raise FormatError(f"{mesh.source}: landmark index {int(self.indices.max())} out of range for "
+                              f"{len(mesh.vertices)} vertices (all FaceScape models share one topology)")
+        return mesh.vertices[self.indices]
+
+
+def load_landmark_set(root: Path, *, limit: int | None = None) -> LandmarkSet:
+    """List a FaceScape-layout root (``<id>/<k>_<expr>.obj`` + ``landmark_indices.npz``)."""
+    root = Path(root)
+    scans = read_facescape(root)
+    lm = root / "landmark_indices.npz"
+    if not lm.exists():
+        raise InputError(f"{root}: no landmark_indices.npz (FaceScape keeps the 68 landmark vertex indices there)")
+    if limit is not None:
+        scans = scans[:limit]
+    return LandmarkSet(scans=scans, indices=read_landmark_indices(lm), root=root)
+
+
+def prepare_many(items: Sequence[FaceScapeScan], landmark_set: LandmarkSet, n_points: int, k: int, seed: int,
+                 crop_z: float | None, progress: Callable[..., Iterable] = lambda x, **kw: x
+                 ) -> tuple[list[PreparedMesh], np.ndarray]:
+    """Prepare meshes and their normalised landmarks ((M, 68, 3) float32)."""
+    preps: list[PreparedMesh] = []
+    lms: list[np.ndarray] = []
+    for scan in progress(items, desc="preparing meshes"):
+        mesh = read_mesh(scan.path, allow_points=False)
+        prep = prepare_mesh(mesh, n_points, rng_for(seed, "landmarks3d-sample", scan.id), k=k, crop_z=crop_z)
+        preps.append(prep)
+        lms.append(prep.to_normalised(landmark_set.landmarks(mesh)).astype(np.float32))
+    return preps, np.stack(lms) if lms else np.zeros((0, 68, 3), np.float32)

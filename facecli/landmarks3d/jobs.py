@@ -1,0 +1,100 @@
+"""One ``landmarks3d predict`` sample: a mesh in, its landmarks out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from facecli.io.inputs import InputItem
+
+__all__ = ["LANDMARK_ATTRS", "LandmarksJob", "write_landmarks_text"]
+
+#: Array attributes of a ``landmarks3d`` container.
+LANDMARK_ATTRS: dict[str, dict[str, str]] = {
+    "landmarks": {"units": "mm", "scheme": "facescape-v10", "description": "68 landmarks (iBUG order)"},
+    "vertex": {"scheme": "facescape-v10", "description": "nearest vertex of the input mesh (the landmark's vertex when refined)"},
+    "confidence": {"description": "peak heatmap value in [0, 1]"},
+    "stage_one": {"units": "mm", "scheme": "facescape-v10", "description": "stage-one estimate before refinement"},
+    "seconds": {"units": "s", "columns": "load,sample,network,refine"},
+}
+
+_LANDMARKERS: dict[tuple, Any] = {}
+
+
+def write_landmarks_text(path: Path, landmarks: np.ndarray, vertex: np.ndarray) -> Path:
+    """A ``.pts``-like text file: the iBUG header, then ``x y z vertex`` per landmark (mm, 0-based vertex)."""
+    lines = [f"{x:.4f} {y:.4f} {z:.4f} {int(v)}" for (x, y, z), v in zip(np.asarray(landmarks), np.asarray(vertex))]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("version: 1\nn_points:  %d\n# x y z (mm) vertex (0-based)\n{\n%s\n}\n" % (len(lines), "\n".join(lines)))
+    return path
+
+
+def _stem(sample_id: str) -> str:
+    from facecli.registration.jobs import safe_name
+
+    name = safe_name(sample_id)
+    return name.rsplit(".", 1)[0] if "." in name.rsplit("__", 1)[-1] else name
+
+
+@dataclass
+class LandmarksJob:
+    """Landmarks of one mesh (picklable for ``--workers``).
+
+    Attributes:
+        model: model file (None: the shipped one).
+        device: torch device.
+        seed: the run's seed.
+        refine: run stage two.
+        metric: stage-two distance (``geodesic`` or ``euclidean``).
+        gamma: stage-two candidate radius in top-k spreads.
+        crop_z: override of the model's crop (mm); ``"model"`` keeps the model's.
+        preview_dir: write ``<id>.png`` here.
+        pts_dir: write ``<id>.pts`` here.
+    """
+
+    model: str | None = None
+    device: str = "cpu"
+    seed: int = 0
+    refine: bool = True
+    metric: str = "geodesic"
+    gamma: float = 5.0
+    crop_z: Any = "model"
+    preview_dir: Path | None = None
+    pts_dir: Path | None = None
+
+    def landmarker(self) -> Any:
+        from facecli.landmarks3d.predictor import Landmarker
+        from facecli.landmarks3d.refine import RefineSettings
+
+        key = (self.model, self.device, self.seed, self.refine, self.metric, self.gamma, self.crop_z)
+        if key not in _LANDMARKERS:
+            kw: dict[str, Any] = {"device": self.device, "seed": self.seed, "refine": self.refine,
+                                  "settings": RefineSettings(gamma=self.gamma, metric=self.metric)}
+            if self.crop_z != "model":
+                kw["crop_z"] = self.crop_z
+            _LANDMARKERS[key] = Landmarker.from_file(Path(self.model) if self.model else None, **kw)
+        return _LANDMARKERS[key]
+
+    def __call__(self, item: InputItem) -> dict[str, np.ndarray]:
+        import time
+
+        from facecli.io.mesh import read_mesh
+
+        t0 = time.perf_counter()
+        mesh = read_mesh(item.path, allow_points=False)
+        t_load = time.perf_counter() - t0
+        res = self.landmarker().predict(mesh, item.id)
+        secs = np.array([t_load, res.seconds["sample"], res.seconds["network"], res.seconds["refine"]], np.float32)
+        if self.preview_dir is not None:
+            from facecli.landmarks3d.preview import save_landmarks_preview
+
+            save_landmarks_preview(self.preview_dir / f"{_stem(item.id)}.png", mesh.vertices, mesh.faces,
+                                   res.landmarks)
+        if self.pts_dir is not None:
+            write_landmarks_text(self.pts_dir / f"{_stem(item.id)}.pts", res.landmarks, res.vertex)
+        return {"landmarks": res.landmarks.astype(np.float32), "vertex": res.vertex.astype(np.int64),
+                "confidence": res.confidence.astype(np.float32), "stage_one": res.stage_one.astype(np.float32),
+                "seconds": secs}

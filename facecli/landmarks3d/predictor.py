@@ -1,0 +1,136 @@
+"""Landmarks on one mesh with a trained 2S-SGCN: sample, stage one, stage two."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from facecli.io.mesh import Mesh, read_mesh
+from facecli.landmarks3d.data import DEFAULT_CROP_Z, prepare_mesh
+from facecli.landmarks3d.refine import RefineSettings, refine_landmarks
+from facecli.seeding import rng_for
+
+__all__ = ["DEFAULT_SGCN", "LandmarkResult", "Landmarker", "load_sgcn"]
+
+#: The shipped model (trained on synthetic faces only; see its .json card).
+DEFAULT_SGCN = Path(__file__).resolve().parent.parent / "models" / "weights" / "sgcn_synthetic.pt"
+
+
+@dataclass
+class LandmarkResult:
+    """Landmarks of one mesh.
+
+    Attributes:
+        landmarks: (L, 3) float64, mm (refined onto a vertex unless refinement is off).
+        vertex: (L,) int64 nearest mesh vertex (the landmark's own vertex when refined).
+        confidence: (L,) float32 peak heatmap value in [0, 1].
+        stage_one: (L, 3) float64 stage-one estimate, mm.
+        seconds: time per part (``load``, ``sample``, ``network``, ``refine``).
+    """
+
+    landmarks: np.ndarray
+    vertex: np.ndarray
+    confidence: np.ndarray
+    stage_one: np.ndarray
+    seconds: dict[str, float] = field(default_factory=dict)
+
+
+def load_sgcn(path: Path | None = None, *, device: str = "cpu") -> tuple[Any, dict[str, Any]]:
+    """Load a model file from ``landmarks3d train`` (the shipped one if None).
+
+    Returns:
+        ``(network in eval mode, file dict with config and meta)``.
+    """
+    from facecli.models.sgcn import SGCN, SGCNConfig
+    from facecli.train.checkpoint import load_model_file
+
+    obj = load_model_file(path or DEFAULT_SGCN, model="sgcn")
+    net = SGCN(SGCNConfig.from_dict(obj["config"]))
+    net.load_state_dict(obj["state_dict"])
+    return net.to(device).eval(), obj
+
+
+class Landmarker:
+    """Runs both stages on meshes.
+
+    Args:
+        net: a trained :class:`facecli.models.sgcn.SGCN`.
+        crop_z: the crop used in training (mm; None for none).
+        device: torch device.
+        seed: the run's seed (the point sample of a mesh depends on it and the mesh id).
+        refine: run stage two.
+        settings: stage-two settings.
+    """
+
+    def __init__(self, net: Any, *, crop_z: float | None = DEFAULT_CROP_Z, device: str = "cpu", seed: int = 0,
+                 refine: bool = True, settings: RefineSettings | None = None) -> None:
+        self.net, self.crop_z, self.device, self.seed = net, crop_z, device, seed
+        self.refine, self.settings = refine, settings or RefineSettings()
+
+    @classmethod
+    def from_file(cls, path: Path | None = None, **kw: Any) -> Landmarker:
+        net, obj = load_sgcn(path, device=kw.get("device", "cpu"))
+        kw.setdefault("crop_z", obj["config"].get("crop_z", DEFAULT_CROP_Z))
+        return cls(net, **kw)
+
+    def stage_one(self, mesh: Mesh, key: str) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+        """Sample and run the network.
+
+        Returns:
+            ``(prepared, estimate (L,3) mm, confidence (L,), top points (L,k,3) mm, top values (L,k), seconds)``.
+        """
+        import torch
+
+        from facecli.landmarks3d.graph import build_graphs, nearest_points
+        from facecli.landmarks3d.heatmaps import decode_topk
+
+        c = self.net.config
+        t0 = time.perf_counter()
+        prep = prepare_mesh(mesh, c.points, rng_for(self.seed, "landmarks3d-sample", key), k=c.k, crop_z=self.crop_z)
+        sup = nearest_points(prep.points, self.net.mean_landmarks.cpu().numpy())
+        graphs = build_graphs(prep.points, sup[None], neighbours=prep.neighbours[None]).to(self.device)
+        t1 = time.perf_counter()
+        with torch.no_grad():
+            x = torch.from_numpy(prep.features()).to(self.device)
+            heat = self.net(x, graphs.local, graphs.global_)[None]
+            pts = torch.from_numpy(prep.points).to(self.device)[None]
+            pos, conf, idx, vals = decode_topk(heat, pts, c.top_k)
+        pos = pos[0].cpu().numpy()
+        top = prep.points[idx[0].cpu().numpy()]  # (k, L, 3)
+        t2 = time.perf_counter()
+        return (prep, prep.to_mm(pos), conf[0].cpu().numpy().astype(np.float32),
+                prep.to_mm(top.transpose(1, 0, 2)), vals[0].cpu().numpy().T, {"sample": t1 - t0, "network": t2 - t1})
+
+    def predict(self, mesh: Mesh, key: str, *, refine: bool | None = None) -> LandmarkResult:
+        """Landmarks of a mesh (``key`` identifies it for the seeded point sample)."""
+        from scipy.spatial import cKDTree
+
+        prep, est, conf, top_mm, top_vals, secs = self.stage_one(mesh, key)
+        t0 = time.perf_counter()
+        tree = cKDTree(mesh.vertices)
+        if self.refine if refine is None else refine:
+            sigma_mm = self.net.config.sigma / prep.scale
+            lm, vid = refine_landmarks(mesh.vertices, mesh.faces, est, top_mm, top_vals, sigma_mm, self.settings, tree)
+        else:
+            lm = est
+            vid = np.asarray(tree.query(est)[1], dtype=np.int64)
+        secs["refine"] = time.perf_counter() - t0
+        return LandmarkResult(landmarks=lm, vertex=vid, confidence=conf, stage_one=est, seconds=secs)
+
+    def predict_file(self, path: Path, key: str | None = None, **kw: Any) -> LandmarkResult:
+        t0 = time.perf_counter()
+        mesh = read_mesh(path, allow_points=False)
+        t_load = time.perf_counter() - t0
+        res = self.predict(mesh, key or Path(path).name, **kw)
+        res.seconds = {"load": t_load, **res.seconds}
+        return res
+
+    def stage_one_error(self, path: Path, landmark_set: Any) -> float:
+        """Mean stage-one error (mm) on a mesh of a FaceScape-layout set (for training reports)."""
+        mesh = read_mesh(path, allow_points=False)
+        _, est, *_ = self.stage_one(mesh, Path(path).name)
+        return float(np.linalg.norm(est - landmark_set.landmarks(mesh), axis=1).mean())

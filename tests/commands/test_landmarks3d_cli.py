@@ -1,0 +1,148 @@
+"""facecli landmarks3d train/predict and evaluate landmarks3d through CliRunner and a real shell pipe."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from facecli.commands.main import app
+from facecli.io.container import ContainerReader, ContainerWriter
+from facecli.io.mesh import read_mesh, write_mesh, write_points
+
+runner = CliRunner()
+
+
+def _ok(r):
+    assert r.exit_code == 0, r.stderr
+    return r
+
+
+def _one_line_error(r, *needles):
+    assert r.exit_code == 1, r.stdout
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1, r.stderr
+    for n in needles:
+        assert n in lines[0], lines[0]
+
+
+@pytest.fixture(scope="module")
+def tiny_model(faces3d_dir, tmp_path_factory):
+    model = tmp_path_factory.mktemp("sgcn") / "sgcn.pt"
+    r = _ok(runner.invoke(app, ["-q", "--seed", "0", "landmarks3d", "train", str(faces3d_dir), "-o", str(model),
+                                "--points", "1024", "--k", "8", "--epochs", "2", "--val-fraction", "0.5", "--json"]))
+    summary = json.loads(r.stdout)
+    assert summary["outputs"] == [str(model)] and summary["val_err_mm"] > 0
+    return model
+
+
+def test_predict_outputs_and_resume(faces3d_dir, tiny_model, tmp_path):
+    out, pts, prev = tmp_path / "lm.h5", tmp_path / "pts", tmp_path / "prev"
+    args = ["-q", "landmarks3d", "predict", str(faces3d_dir), "-o", str(out), "--model", str(tiny_model)]
+    r = _ok(runner.invoke(app, [*args, "--pts", str(pts), "--preview", str(prev), "--json"]))
+    assert json.loads(r.stdout)["processed"] == 4
+    with ContainerReader(out, kind="landmarks3d") as c:
+        assert c.ids == ["1/1_neutral.obj", "1/2_smile.obj", "2/1_neutral.obj", "2/2_smile.obj"]
+        lm, vid = c.read("landmarks"), c.read("vertex")
+        assert lm.shape == (4, 68, 3) and vid.shape == (4, 68) and c.read("confidence").shape == (4, 68)
+    import h5py
+
+    with h5py.File(out, "r") as f:
+        assert f["landmarks"].attrs["units"] == "mm" and f["landmarks"].attrs["scheme"] == "facescape-v10"
+    mesh = read_mesh(faces3d_dir / "1" / "1_neutral.obj")
+    assert np.allclose(lm[0], mesh.vertices[vid[0]], atol=1e-3)  # refined landmarks are mesh vertices
+    text = (pts / "1__1_neutral.pts").read_text().splitlines()
+    assert text[1].split() == ["n_points:", "68"] and len(text[4].split()) == 4
+    assert sorted(p.name for p in prev.iterdir())[0] == "1__1_neutral.png"
+    again = _ok(runner.invoke(app, [*args, "--resume", "--json"]))
+    assert json.loads(again.stdout)["resumed_skipped"] == 4
+
+
+def test_no_refine_keeps_stage_one(faces3d_dir, tiny_model, tmp_path):
+    out = tmp_path / "lm.h5"
+    _ok(runner.invoke(app, ["-q", "landmarks3d", "predict", str(faces3d_dir / "1" / "1_neutral.obj"), "-o", str(out),
+                            "--model", str(tiny_model), "--no-refine"]))
+    with ContainerReader(out) as c:
+        assert np.array_equal(c.read("landmarks"), c.read("stage_one"))
+
+
+def test_same_seed_same_output(faces3d_dir, tiny_model, tmp_path):
+    mesh = faces3d_dir / "2" / "2_smile.obj"
+    outs = []
+    for name in ("a.h5", "b.h5"):
+        _ok(runner.invoke(app, ["-q", "--seed", "3", "landmarks3d", "predict", str(mesh), "-o", str(tmp_path / name),
+                                "--model", str(tiny_model)]))
+        outs.append(ContainerReader(tmp_path / name).read("landmarks"))
+    assert np.array_equal(outs[0], outs[1])
+
+
+def test_mesh_with_another_vertex_count(faces3d_dir, tiny_model, tmp_path):
+    import trimesh
+
+    m = read_mesh(faces3d_dir / "1" / "1_neutral.obj")
+    v, f = trimesh.remesh.subdivide(m.vertices, m.faces)
+    keep = np.flatnonzero(v[:, 1] > -100)  # also drop the chin tip: a different vertex set
+    remap = -np.ones(len(v), int)
+    remap[keep] = np.arange(len(keep))
+    f = remap[f][(remap[f] >= 0).all(1)]
+    other = write_mesh(tmp_path / "dense.obj", v[keep], f)
+    out = tmp_path / "lm.h5"
+    _ok(runner.invoke(app, ["-q", "landmarks3d", "predict", str(other), "-o", str(out), "--model", str(tiny_model)]))
+    with ContainerReader(out) as c:
+        assert c.read("landmarks").shape == (1, 68, 3)
+        assert c.read("vertex").max() < len(keep) and len(keep) != len(m.vertices)
+
+
+def test_bad_inputs_one_line_errors(tiny_model, tmp_path):
+    cloud = write_points(tmp_path / "cloud.ply", np.random.default_rng(0).random((50, 3)))
+    r = runner.invoke(app, ["landmarks3d", "predict", str(cloud), "-o", str(tmp_path / "x.h5"), "--model", str(tiny_model)])
+    _one_line_error(r, "cloud.ply", "point cloud")
+    r = runner.invoke(app, ["landmarks3d", "predict", str(cloud), "--model", str(tmp_path / "missing.pt")])
+    _one_line_error(r, "missing.pt")
+    r = runner.invoke(app, ["landmarks3d", "train", str(tmp_path), "-o", str(tmp_path / "m.pt")])
+    _one_line_error(r, str(tmp_path))
+
+
+def test_evaluate_ground_truth_indices_give_zero(faces3d_dir, tmp_path):
+    from facecli.landmarks3d.data import load_landmark_set
+
+    ds = load_landmark_set(faces3d_dir)
+    gt = tmp_path / "gt.h5"
+    with ContainerWriter(gt, "landmarks3d", producer="test") as w:
+        for s in ds.scans:
+            mesh = read_mesh(s.path)
+            w.write(s.id, {"landmarks": ds.landmarks(mesh).astype(np.float32), "vertex": ds.indices})
+    r = _ok(runner.invoke(app, ["evaluate", "landmarks3d", str(gt), "--gt", str(faces3d_dir), "--json",
+                                "--plot", str(tmp_path / "bar.png"), "--csv", str(tmp_path / "e.csv")]))
+    s = json.loads(r.stdout)
+    assert s["meshes"] == 4 and s["mean_mm"] < 1e-4 and s["max_mm"] < 1e-4
+    assert (tmp_path / "bar.png").stat().st_size > 1000
+    assert len((tmp_path / "e.csv").read_text().splitlines()) == 5
+
+
+def test_evaluate_matches_known_offsets(faces3d_dir, tmp_path):
+    from facecli.landmarks3d.data import load_landmark_set
+
+    ds = load_landmark_set(faces3d_dir)
+    pred = tmp_path / "p.h5"
+    with ContainerWriter(pred, "landmarks3d", producer="test") as w:
+        for k, s in enumerate(ds.scans):
+            lm = ds.landmarks(read_mesh(s.path)) + np.array([0.0, 0.0, 1.0 + k])  # mesh k is off by 1 + k mm
+            w.write(s.id, {"landmarks": lm.astype(np.float32), "vertex": ds.indices})
+    s = json.loads(_ok(runner.invoke(app, ["evaluate", "landmarks3d", str(pred), "--gt", str(faces3d_dir),
+                                           "--json"])).stdout)
+    assert s["mean_mm"] == pytest.approx(2.5, abs=1e-4)
+    assert s["subjects_mm"] == pytest.approx({"1": 1.5, "2": 3.5}, abs=1e-4)
+    assert s["regions_mm"]["nose"] == pytest.approx(2.5, abs=1e-4)
+
+
+def test_shell_pipe(faces3d_dir, tiny_model, tmp_path, facecli_bin):
+    out = tmp_path / "lm.h5"
+    cmd = (f"find {faces3d_dir} -name '1_*.obj' | sort | {facecli_bin} -q landmarks3d predict - -o {out} "
+           f"--model {tiny_model} --no-refine | xargs -I{{}} {facecli_bin} evaluate landmarks3d {{}} --gt {faces3d_dir} --json")
+    res = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["meshes"] == 2
