@@ -176,8 +176,16 @@ def emit(outputs: Iterable[Path | str], *, as_json: bool, summary: dict[str, Any
         obj.setdefault("seconds", round(time.perf_counter() - state.started, 3))
         sys.stdout.write(json.dumps(obj, default=_json_default, sort_keys=False) + "\n")
     else:
-        for o in outs:
-            sys.stdout.write(o + "\n")
+        try:
+            for o in outs:
+                sys.stdout.write(o + "\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # the reader took what it wanted (e.g. `| head -1`): stop quietly, as Unix tools do
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return
     sys.stdout.flush()
 
 

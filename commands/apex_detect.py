@@ -1,12 +1,128 @@
-"""``facecli apex-detect``: Apex frame of micro-expression clips (issue #9, not landed yet)."""
+"""``facecli apex-detect``: the apex frame of micro-expression clips (CASME II, SAMM,
+SMIC layouts, or any frame folders and videos)."""
 
 from __future__ import annotations
 
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
 
-from facecli.commands._pending import add_pending
+from facecli.commands._common import (
+    JsonOpt,
+    OnError,
+    OnErrorOpt,
+    OutputOpt,
+    ResumeOpt,
+    ShardOpt,
+    WorkersOpt,
+    boundary,
+    emit,
+    get_state,
+    log,
+    progress,
+)
 
 app = typer.Typer()
-add_pending(app, "apex-detect", issue=9, what="micro-expression apex spotting", help="Apex frame of micro-expression clips")
 
 __all__ = ["app"]
+
+
+class Method(str, Enum):
+    lbp = "lbp"
+    flow = "flow"
+    both = "both"
+
+
+class Dataset(str, Enum):
+    auto = "auto"
+    casme2 = "casme2"
+    samm = "samm"
+    smic = "smic"
+
+
+@app.command("apex-detect")
+@boundary
+def apex_detect(
+    inputs: Annotated[list[str], typer.Argument(
+        help="Clip folders (numbered frames), videos, a folder of clip folders, or - for paths on stdin; with --coding, the dataset root.", show_default=False)],
+    output: OutputOpt = Path("apex.h5"),
+    coding: Annotated[Optional[list[Path]], typer.Option("--coding", help="Coding sheet(s) (.xlsx/.csv) of the dataset root: clips, onset and offset. Repeat for a composite.")] = None,
+    dataset: Annotated[Dataset, typer.Option("--dataset", help="Layout of the coding sheet (auto: from its name or columns).")] = Dataset.auto,
+    method: Annotated[Method, typer.Option("--method", help="Per-frame feature: uniform-LBP histograms, optical flow, or both.")] = Method.both,
+    face_box: Annotated[Optional[str], typer.Option("--face-box", help="Face box x,y,w,h in pixels (default: the whole frame, as in the datasets' cropped releases).")] = None,
+    cells: Annotated[int, typer.Option("--cells", min=1, help="ROI grid cells per side of the face box.")] = 6,
+    smooth: Annotated[float, typer.Option("--smooth", min=0.0, help="Gaussian smoothing of the score, frames.")] = 2.0,
+    top_share: Annotated[float, typer.Option("--top-share", min=0.01, max=1.0, help="Share of the most-changing cells pooled into the score.")] = 0.25,
+    csv: Annotated[Optional[Path], typer.Option("--csv", help="Spreadsheet copy (id, dataset, onset, apex, offset, method) [OUTPUT with .csv].")] = None,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write one PNG per clip here: the score curve with the apex marked.")] = None,
+    shard: ShardOpt = None,
+    workers: WorkersOpt = 1,
+    resume: ResumeOpt = False,
+    on_error: OnErrorOpt = OnError.stop,
+    as_json: JsonOpt = False,
+) -> None:
+    """Spot the apex frame of each clip.
+
+    Each frame gets a score: its change from the onset frame (uniform-LBP χ² and/or
+    optical flow with the head's rigid motion removed, per cell of a grid over the
+    face) in units of the clip's frame-to-frame noise, pooled over the cells that
+    move most and smoothed. The apex is the best frame inside [onset, offset] when a
+    coding sheet gives them, else over the whole clip. OUTPUT (kind apex) holds per
+    clip the apex frame number, its position, onset/offset used, the frame numbers
+    and the score curve; a CSV copy is written next to it.
+
+    Examples:
+
+      facecli apex-detect CASME2/ --coding CASME2-coding.xlsx -o apex.h5 --plot curves/
+
+      facecli apex-detect SMIC/HS --coding SMIC-HS.xlsx -o smic_apex.h5 --method flow
+
+      facecli apex-detect clip1/ clip2.mp4 -o apex.h5 && facecli evaluate apex apex.h5 --coding sheet.xlsx
+    """
+    from facecli.batch import run_batch
+    from facecli.errors import InputError
+    from facecli.io.container import ContainerReader, ContainerWriter
+    from facecli.io.clips import resolve_clips
+    from facecli.io.inputs import apply_shard, parse_shard
+    from facecli.io.microexpr import guess_dataset
+    from facecli.microexpr.jobs import APEX_ATTRS, ApexJob, coded_items, write_apex_csv
+    from facecli.microexpr.rois import parse_face_box
+    from facecli.microexpr.spotting import SpotSettings
+
+    state = get_state()
+    settings = SpotSettings(method=method.value, cells=cells, top_share=top_share, smooth=smooth)
+    datasets: dict[str, str] = {}
+    coding_map: dict[str, tuple[int, int]] = {}
+    if coding:
+        if len(inputs) != 1 or not Path(inputs[0]).is_dir():
+            raise InputError(f"expected one dataset root with --coding, got {' '.join(inputs)}")
+        sheets = [(s, guess_dataset(s) if dataset == Dataset.auto else dataset.value) for s in coding]
+        items, coding_map, datasets = coded_items(Path(inputs[0]), sheets)
+    else:
+        items = resolve_clips(inputs)
+    items = apply_shard(sorted(items), parse_shard(shard))
+    if plot is not None:
+        plot.mkdir(parents=True, exist_ok=True)
+    job = ApexJob(settings=settings, box=parse_face_box(face_box), coding=coding_map, plot_dir=plot)
+    params = {"method": method.value, "cells": cells, "smooth": smooth, "top_share": top_share, "face_box": face_box,
+              "coding": [str(c) for c in coding or []]}
+    writer = ContainerWriter(output, "apex", producer="facecli apex-detect", argv=state.argv, params=params,
+                             resume=resume, array_attrs=APEX_ATTRS, ragged=("frames", "score"))
+    try:
+        summary = run_batch(items, job, writer, on_error=on_error.value, workers=workers,
+                            progress=lambda it: progress(it, total=len(items), desc="apex"))
+    finally:
+        writer.close()
+    csv_path = csv or output.with_suffix(".csv")
+    with ContainerReader(output, kind="apex") as r:
+        ids = r.ids
+        arrays = {k: r.read(k) for k in ("onset", "apex", "offset")}
+    write_apex_csv(csv_path, ids, arrays, method.value, datasets)
+    rate = summary.processed / summary.seconds if summary.seconds > 0 else 0.0
+    log(f"apex of {summary.processed} of {len(items)} clips in {summary.seconds:.1f} s ({rate:.1f} clips/s; "
+        f"{summary.skipped_existing} already done, {len(summary.failures)} failed) -> {output}, {csv_path}")
+    for sid, err in summary.failures.items():
+        log(f"{sid}: {err}", level="warning")
+    emit([output, csv_path], as_json=as_json, summary={"inputs": len(items), **summary.as_dict()})

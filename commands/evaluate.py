@@ -15,7 +15,6 @@ from facecli.commands._pending import add_pending
 
 app = typer.Typer(help="The fields' metrics on predictions vs ground truth.", no_args_is_help=True)
 add_pending(app, "align", issue=6, what="NME/FR/AUC/CED", help="NME, FR@0.1, AUC@0.1, CED")
-add_pending(app, "apex", issue=9, what="apex MAE", help="Apex MAE in frames")
 add_pending(app, "mer", issue=10, what="pooled UF1/UAR", help="Pooled UF1/UAR")
 
 
@@ -83,6 +82,91 @@ def evaluate_landmarks3d(
         log("worst subjects: " + ", ".join(f"{s} {v:.2f} mm" for s, v in worst))
     emit([p for p in (plot, csv) if p is not None], as_json=as_json,
          summary={**rep.as_dict(), "key": key, "unmatched": unmatched})
+
+
+@app.command("apex")
+@boundary
+def evaluate_apex(
+    predictions: Annotated[Path, typer.Argument(help="Output of 'apex-detect' (kind apex).")],
+    coding: Annotated[list[Path], typer.Option("--coding", help="Coding sheet(s) with the true apex (.xlsx/.csv); repeat for a composite.")],
+    dataset: Annotated[str, typer.Option("--dataset", help="Layout of the sheets: auto, casme2, samm or smic.")] = "auto",
+    truth: Annotated[Optional[Path], typer.Option("--truth", help="synth_microexpr.json: true apexes for sheets without them (SMIC).")] = None,
+    within: Annotated[int, typer.Option("--within", min=0, help="Report the share of clips within this many frames.")] = 5,
+    as_json: JsonOpt = False,
+) -> None:
+    """Apex error in frames: MAE, median, RMSE and the share within ±5 frames, per
+    dataset and pooled, with the onset-offset midpoint baseline in the same table.
+
+    Clips are matched by subject/clip (SMIC's s1/s01 spellings agree). SMIC sheets
+    carry no apex: give --truth (synthetic data) or leave SMIC out.
+    """
+    import json
+    import os
+
+    import numpy as np
+
+    from facecli.errors import InputError
+    from facecli.io.container import ContainerReader
+    from facecli.io.microexpr import guess_dataset, normalise_subject, read_coding_sheet
+    from facecli.metrics.apex import apex_errors, midpoint_apex, summarize_apex
+
+    with ContainerReader(predictions, kind="apex") as r:
+        ids = list(r.ids)
+        pred = np.asarray(r.read("apex"), dtype=np.int64)
+    extra = json.loads(truth.read_text())["clips"] if truth is not None else {}
+    true_by_key: dict[tuple[str, str, str], tuple[int, int, int]] = {}
+    for sheet in coding:
+        ds = guess_dataset(sheet) if dataset == "auto" else dataset
+        synth_apex = {(normalise_subject(ds, k.split("/")[0]), k.split("/")[-1]): int(v["apex"]) for k, v in extra.items()}
+        for c in read_coding_sheet(sheet, ds):
+            apex = c.apex if c.apex is not None else synth_apex.get((c.subject, c.clip))
+            if apex is None:
+                raise InputError(f"{sheet}: no apex for {c.id} (SMIC sheets have none: pass --truth or leave it out)")
+            true_by_key[(ds, c.subject, c.clip)] = (c.onset, apex, c.offset)
+    rows: dict[str, list[tuple[int, int, int, int]]] = {}
+    unmatched = []
+    for i, sid in enumerate(ids):
+        parts = sid.split("/")
+        hit = None
+        if len(parts) >= 2:
+            for ds in ("casme2", "samm", "smic"):
+                try:
+                    key = (ds, normalise_subject(ds, parts[-2]), parts[-1])
+                except Exception:
+                    continue
+                if key in true_by_key:
+                    hit = (ds, true_by_key[key])
+                    break
+        if hit is None:
+            unmatched.append(sid)
+            continue
+        ds, (on, ap, off) = hit
+        rows.setdefault(ds, []).append((int(pred[i]), on, ap, off))
+    if not rows:
+        raise InputError(f"no clip of {predictions} is in the coding sheet(s) (e.g. {ids[:1]})")
+    if unmatched:
+        log(f"{len(unmatched)} clips are not in the coding sheet(s) and are left out (e.g. {unmatched[0]})", level="warning")
+    report: dict[str, dict] = {}
+    groups = {**rows, **({"all": [x for v in rows.values() for x in v]} if len(rows) > 1 else {})}
+    for ds, rr in groups.items():
+        a = np.array(rr, dtype=np.int64)
+        report[ds] = {"method": summarize_apex(apex_errors(a[:, 0], a[:, 2]), within=within),
+                      "midpoint": summarize_apex(apex_errors(midpoint_apex(a[:, 1], a[:, 3]), a[:, 2]), within=within)}
+    if not as_json and not get_state().quiet:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"apex: {predictions} (frames)")
+        for col in ["dataset", "clips", "", "MAE", "median", "RMSE", f"within ±{within}"]:
+            table.add_column(col, justify="right")
+        for ds, rep in report.items():
+            for name in ("method", "midpoint"):
+                m = rep[name]
+                table.add_row(ds if name == "method" else "", str(m["clips"]) if name == "method" else "",
+                              "facecli" if name == "method" else "midpoint baseline", f"{m['mae']:.2f}",
+                              f"{m['median']:.1f}", f"{m['rmse']:.2f}", f"{100 * m[f'within_{within}']:.1f}%")
+        Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
+    emit([], as_json=as_json, summary={"datasets": report, "unmatched": unmatched})
 
 
 @app.command("register")

@@ -4,6 +4,7 @@ heatmaps over sampled points, then geodesic refinement onto the mesh)."""
 from __future__ import annotations
 
 import os
+from enum import Enum
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -31,6 +32,11 @@ app = typer.Typer(no_args_is_help=True,
                        "points, heatmaps decoded from the top-7 points, then moved onto the mesh by geodesic distances).")
 
 __all__ = ["app"]
+
+
+class Metric(str, Enum):
+    geodesic = "geodesic"
+    euclidean = "euclidean"
 
 
 def _crop(value: str) -> float | None:
@@ -97,9 +103,9 @@ def train(
 def predict(
     inputs: InputsArg,
     output: OutputOpt = Path("landmarks3d.h5"),
-    model: Annotated[Optional[Path], typer.Option("--model", help="A model from 'landmarks3d train' [the shipped model, trained on synthetic faces].")] = None,
+    model: Annotated[Optional[Path], typer.Option("--model", help="A model from 'landmarks3d train' (default: the shipped model, trained on synthetic faces).")] = None,
     refine: Annotated[bool, typer.Option("--refine/--no-refine", help="Stage two: move each landmark onto the mesh by geodesic distances.")] = True,
-    metric: Annotated[str, typer.Option("--metric", help="Stage-two distance: geodesic (heat method) or euclidean (the released code's).")] = "geodesic",
+    metric: Annotated[Metric, typer.Option("--metric", help="Stage-two distance: geodesic (heat method) or euclidean (the released code's).")] = Metric.geodesic,
     gamma: Annotated[float, typer.Option("--gamma", min=0.1, help="Stage-two search radius, in spreads of the top-7 points.")] = 5.0,
     crop_z: Annotated[Optional[str], typer.Option("--crop-z", help="Override the model's crop: drop triangles behind this z (mm); 'none' keeps all.")] = None,
     pts: Annotated[Optional[Path], typer.Option("--pts", help="Also write <id>.pts here: x y z (mm) and vertex per landmark.")] = None,
@@ -134,8 +140,6 @@ def predict(
     from facecli.train.distributed import resolve_device
 
     state = get_state()
-    if metric not in ("geodesic", "euclidean"):
-        raise InputError(f"expected --metric geodesic|euclidean, got {metric!r}")
     if model is not None and not model.exists():
         raise InputError(f"no such model file: {model}")
     items = resolve_inputs(inputs, pattern=pattern, shard=parse_shard(shard))
@@ -143,11 +147,11 @@ def predict(
         if d is not None:
             d.mkdir(parents=True, exist_ok=True)
     job = LandmarksJob(model=str(model) if model else None, device=resolve_device(state.device), seed=state.seed,
-                       refine=refine, metric=metric, gamma=gamma, crop_z="model" if crop_z is None else _crop(crop_z),
+                       refine=refine, metric=metric.value, gamma=gamma, crop_z="model" if crop_z is None else _crop(crop_z),
                        preview_dir=preview, pts_dir=pts)
     if model is None:
         log(f"model: {DEFAULT_SGCN.name} (shipped; trained on synthetic faces only)")
-    params = {"model": str(model) if model else "default (synthetic)", "refine": refine, "metric": metric,
+    params = {"model": str(model) if model else "default (synthetic)", "refine": refine, "metric": metric.value,
               "gamma": gamma, "crop_z": crop_z, "seed": state.seed}
     writer = ContainerWriter(output, "landmarks3d", producer="facecli landmarks3d predict", argv=state.argv,
                              params=params, resume=resume, array_attrs=LANDMARK_ATTRS)

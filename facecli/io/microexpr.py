@@ -28,6 +28,7 @@ __all__ = [
     "SAMM_COLUMNS",
     "SMIC_COLUMNS",
     "normalise_subject",
+    "guess_dataset",
 ]
 
 MEGC_CLASSES = ("negative", "positive", "surprise")
@@ -222,3 +223,29 @@ def write_coding_sheet(path: PathLike, clips: Sequence[MEClip], dataset: str) ->
             ws.append(r)
         wb.save(p)
     return p
+
+
+def guess_dataset(path: PathLike) -> str:
+    """``casme2``, ``samm`` or ``smic`` for a coding sheet: from its file name when it
+    says so, else from its columns (SAMM spells ``Onset Frame`` with a space; SMIC has
+    no apex column)."""
+    p = Path(path)
+    name = p.name.lower()
+    for key, ds in (("casme", "casme2"), ("samm", "samm"), ("smic", "smic")):
+        if key in name:
+            return ds
+    if not p.exists():
+        raise InputError(f"no such file: {p}")
+    if p.suffix.lower() == ".csv":
+        with open(p, newline="") as fh:
+            rows = [list(r) for _, r in zip(range(40), csv.reader(fh))]
+    else:
+        rows = _rows_xlsx(p, "samm")[:40]
+    keys = {str(c).strip().lower() for r in rows for c in r if c is not None}
+    if "onset frame" in keys:
+        return "samm"
+    if "apexframe" in keys:
+        return "casme2"
+    if "onsetframe" in keys:
+        return "smic"
+    raise FormatError(f"{p}: cannot tell which dataset this coding sheet is (no onset column); pass --dataset")

@@ -1,5 +1,6 @@
 """One module per task's metrics; pure functions on arrays (issues #4-#10)."""
 
+from facecli.metrics.apex import apex_errors, midpoint_apex, summarize_apex
 from facecli.metrics.landmarks3d import IBUG68_REGIONS, LandmarkErrorReport, landmark_error_report, landmark_errors
 from facecli.metrics.normals import ANGLE_THRESHOLDS, angular_errors, summarize_angles
 from facecli.metrics.registration import (
@@ -21,6 +22,6 @@ from facecli.metrics.verification import (
     verification_report,
 )
 
-__all__ = ["IBUG68_REGIONS", "LandmarkErrorReport", "landmark_error_report", "landmark_errors", "ROC", "VerificationReport", "best_threshold", "equal_error_rate", "fold_accuracy", "roc", "tar_at_far",
+__all__ = ["apex_errors", "midpoint_apex", "summarize_apex", "IBUG68_REGIONS", "LandmarkErrorReport", "landmark_error_report", "landmark_errors", "ROC", "VerificationReport", "best_threshold", "equal_error_rate", "fold_accuracy", "roc", "tar_at_far",
            "verification_report", "ANGLE_THRESHOLDS", "angular_errors", "summarize_angles", "correspondence_rmse", "registration_recall", "rotation_error_deg",
            "score_registrations", "summarize_registrations", "translation_error"]

@@ -96,10 +96,14 @@ def test_mesh_with_another_vertex_count(faces3d_dir, tiny_model, tmp_path):
         assert c.read("vertex").max() < len(keep) and len(keep) != len(m.vertices)
 
 
-def test_bad_inputs_one_line_errors(tiny_model, tmp_path):
+def test_bad_inputs_one_line_errors(faces3d_dir, tiny_model, tmp_path):
     cloud = write_points(tmp_path / "cloud.ply", np.random.default_rng(0).random((50, 3)))
     r = runner.invoke(app, ["landmarks3d", "predict", str(cloud), "-o", str(tmp_path / "x.h5"), "--model", str(tiny_model)])
     _one_line_error(r, "cloud.ply", "point cloud")
+    m = read_mesh(faces3d_dir / "1" / "1_neutral.obj")
+    metres = write_mesh(tmp_path / "metres.obj", m.vertices / 1000.0, m.faces)
+    r = runner.invoke(app, ["landmarks3d", "predict", str(metres), "-o", str(tmp_path / "y.h5"), "--model", str(tiny_model)])
+    _one_line_error(r, "metres.obj", "millimetres")
     r = runner.invoke(app, ["landmarks3d", "predict", str(cloud), "--model", str(tmp_path / "missing.pt")])
     _one_line_error(r, "missing.pt")
     r = runner.invoke(app, ["landmarks3d", "train", str(tmp_path), "-o", str(tmp_path / "m.pt")])

@@ -1,0 +1,212 @@
+"""Apex spotting: per-frame change relative to the onset frame, in units of the
+clip's frame-to-frame noise, pooled over the facial cells that move most.
+
+For every ROI cell c and frame t:
+
+* ``lbp``: d(t, c) = χ²(H_t,c, H_onset,c) between uniform-LBP histograms (P = 8,
+  R = 1, skimage) of the cell; the noise n(c) is the median of χ²(H_t,c, H_t−1,c).
+* ``flow``: dense optical flow from the onset frame to frame t (OpenCV DIS); the
+  head's rigid motion is taken out by subtracting the median flow of all cells, and
+  d(t, c) is the magnitude of the cell's mean residual flow; the noise n(c) is the
+  median of the same quantity between consecutive frames.
+
+The relative change r(t, c) = d(t, c) / n(c) is pooled as the mean over the
+``top_share`` of cells that change most over the clip, minus the median over all
+cells (a change every cell shares, such as lighting or a head turn, is not an
+expression), and smoothed with a Gaussian (σ in frames). ``both`` averages the two
+curves, each divided by its maximum. The apex is the argmax inside [onset, offset]
+when they are known, else over the whole clip. The reference frame is the onset
+(the first frame when unknown).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from facecli.errors import InputError
+from facecli.microexpr.rois import FaceBox, grid_rois
+
+__all__ = ["SpotSettings", "SpotResult", "spot_apex", "lbp_histograms", "chi2", "flow_cell_motion"]
+
+METHODS = ("lbp", "flow", "both")
+
+
+@dataclass
+class SpotSettings:
+    """Spotting settings.
+
+    Attributes:
+        method: ``lbp``, ``flow`` or ``both``.
+        cells: ROI grid cells per side of the face box.
+        lbp_size: the face box is resized to this many pixels per side for LBP.
+        top_share: share of cells pooled into the score.
+        smooth: Gaussian σ of the temporal smoothing, frames (0: none).
+    """
+
+    method: str = "both"
+    cells: int = 6
+    lbp_size: int = 128
+    top_share: float = 0.25
+    smooth: float = 2.0
+
+    def check(self) -> None:
+        if self.method not in METHODS:
+            raise InputError(f"expected --method lbp|flow|both, got {self.method!r}")
+        if not 0 < self.top_share <= 1:
+            raise InputError(f"expected a pooled share in (0, 1], got {self.top_share}")
+
+
+@dataclass
+class SpotResult:
+    """Apex of one clip.
+
+    Attributes:
+        apex_index: 0-based position of the apex frame in the clip.
+        score: (T,) float32 smoothed spotting score.
+        window: (first, last) positions searched (inclusive).
+    """
+
+    apex_index: int
+    score: np.ndarray
+    window: tuple[int, int]
+
+
+def chi2(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """χ² distance ½ Σ (a − b)² / (a + b) over the last axis (0/0 counts 0)."""
+    s = a + b
+    return 0.5 * np.where(s > 0, (a - b) ** 2 / np.where(s > 0, s, 1.0), 0.0).sum(axis=-1)
+
+
+def lbp_histograms(frames: np.ndarray, box: FaceBox, cells: int, size: int) -> np.ndarray:
+    """Uniform LBP (P = 8, R = 1) histograms per grid cell of the face box.
+
+    Args:
+        frames: (T, H, W) uint8 grey frames.
+        box: the face box.
+        cells: grid cells per side.
+        size: the box is resized to size × size first.
+
+    Returns:
+        (T, cells², 10) float32 histograms, each summing to 1.
+    """
+    import cv2
+    from skimage.feature import local_binary_pattern
+
+    rois = grid_rois(FaceBox(0, 0, size, size), cells)
+    out = np.empty((len(frames), len(rois), 10), dtype=np.float32)
+    for t, f in enumerate(frames):
+        crop = cv2.resize(f[box.y:box.y + box.h, box.x:box.x + box.w], (size, size), interpolation=cv2.INTER_AREA)
+        codes = local_binary_pattern(crop, 8, 1, method="uniform").astype(np.int64)
+        for c, (x0, y0, x1, y1) in enumerate(rois):
+            h = np.bincount(codes[y0:y1, x0:x1].ravel(), minlength=10)[:10].astype(np.float32)
+            out[t, c] = h / max(h.sum(), 1.0)
+    return out
+
+
+def flow_cell_motion(a: np.ndarray, b: np.ndarray, rois: np.ndarray, dis: object) -> np.ndarray:
+    """Per-cell mean flow from ``a`` to ``b`` minus the median over cells (the head's
+    rigid motion), as magnitudes.
+
+    Args:
+        a, b: (H, W) uint8 grey crops of the face box.
+        rois: (C, 4) cells ``x0, y0, x1, y1`` in crop pixels.
+        dis: an OpenCV DIS optical-flow object.
+
+    Returns:
+        (C,) float32 residual motion magnitudes, pixels.
+    """
+    flow = dis.calc(a, b, None)  # type: ignore[attr-defined]
+    means = np.array([flow[y0:y1, x0:x1].reshape(-1, 2).mean(axis=0) for x0, y0, x1, y1 in rois])
+    resid = means - np.median(means, axis=0)
+    return np.linalg.norm(resid, axis=1).astype(np.float32)
+
+
+def _pool(rel: np.ndarray, top_share: float) -> np.ndarray:
+    c = rel.shape[1]
+    k = max(1, int(round(top_share * c)))
+    top = np.argsort(-rel.mean(axis=0))[:k]
+    return rel[:, top].mean(axis=1) - np.median(rel, axis=1)
+
+
+def _relative(d_on: np.ndarray, d_nb: np.ndarray) -> np.ndarray:
+    noise = np.median(d_nb, axis=0) if len(d_nb) else np.ones(d_on.shape[1])
+    return d_on / (noise + 1e-6 + 1e-3 * float(np.median(noise)))
+
+
+def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
+    if sigma <= 0 or len(x) < 3:
+        return x
+    from scipy.ndimage import gaussian_filter1d
+
+    return gaussian_filter1d(x.astype(np.float64), sigma, mode="nearest")
+
+
+def lbp_curve(frames: np.ndarray, box: FaceBox, ref: int, st: SpotSettings) -> np.ndarray:
+    """(T,) raw LBP spotting curve (before smoothing)."""
+    h = lbp_histograms(frames, box, st.cells, st.lbp_size).astype(np.float64)
+    d_on = chi2(h, h[ref][None])
+    d_nb = chi2(h[1:], h[:-1])
+    return _pool(_relative(d_on, d_nb), st.top_share)
+
+
+def flow_curve(frames: np.ndarray, box: FaceBox, ref: int, st: SpotSettings) -> np.ndarray:
+    """(T,) raw optical-flow spotting curve (before smoothing)."""
+    import cv2
+
+    crops = frames[:, box.y:box.y + box.h, box.x:box.x + box.w]
+    rois = grid_rois(FaceBox(0, 0, box.w, box.h), st.cells)
+    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+    t_n = len(crops)
+    d_on = np.zeros((t_n, len(rois)), dtype=np.float32)
+    d_nb = np.zeros((max(t_n - 1, 0), len(rois)), dtype=np.float32)
+    for t in range(t_n):
+        if t != ref:
+            d_on[t] = flow_cell_motion(crops[ref], crops[t], rois, dis)
+        if t > 0:
+            d_nb[t - 1] = flow_cell_motion(crops[t - 1], crops[t], rois, dis)
+    return _pool(_relative(d_on, d_nb), st.top_share)
+
+
+def spot_apex(frames: np.ndarray, *, onset: int | None = None, offset: int | None = None,
+              box: FaceBox | None = None, settings: SpotSettings | None = None, source: str = "") -> SpotResult:
+    """Find the apex of one clip.
+
+    Args:
+        frames: (T, H, W) uint8 grey frames.
+        onset, offset: 0-based positions of the coded onset and offset (None: unknown).
+        box: the face box (None: the whole frame).
+        settings: spotting settings.
+        source: the clip's name for error messages.
+
+    Returns:
+        The apex position, the smoothed score curve and the window searched.
+
+    Raises:
+        InputError: fewer than 3 frames, or onset/offset outside the clip or reversed.
+    """
+    st = settings or SpotSettings()
+    st.check()
+    t_n, hgt, wid = frames.shape
+    where = f" in {source}" if source else ""
+    if t_n < 3:
+        raise InputError(f"expected a clip of at least 3 frames, got {t_n}{where}")
+    lo = 0 if onset is None else onset
+    hi = t_n - 1 if offset is None else offset
+    if not 0 <= lo < t_n or not 0 <= hi < t_n:
+        raise InputError(f"expected onset and offset inside the clip's {t_n} frames, got positions {lo} and {hi}{where}")
+    if lo > hi:
+        raise InputError(f"expected onset <= offset, got onset at position {lo} after offset at {hi}{where}")
+    b = (box or FaceBox(0, 0, wid, hgt)).clip_to(wid, hgt, source=source)
+    curves = []
+    if st.method in ("lbp", "both"):
+        curves.append(_smooth(lbp_curve(frames, b, lo, st), st.smooth))
+    if st.method in ("flow", "both"):
+        curves.append(_smooth(flow_curve(frames, b, lo, st), st.smooth))
+    if len(curves) == 1:
+        score = curves[0]
+    else:
+        score = np.mean([c / max(float(np.abs(c[lo:hi + 1]).max()), 1e-9) for c in curves], axis=0)
+    apex = lo + int(np.argmax(score[lo:hi + 1]))
+    return SpotResult(apex_index=apex, score=score.astype(np.float32), window=(lo, hi))
