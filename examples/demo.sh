@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on built-in synthetic data: every stage that has landed so far,
 # chained as a shell pipeline. Usage: examples/demo.sh [OUTPUT_DIR]
-# Stages still to come (align, apex-detect, mer-train) are
+# Stages still to come (align, mer-train) are
 # added here as their issues land.
 set -euo pipefail
 OUT=${1:-demo_out}
@@ -61,6 +61,13 @@ SECONDS=0
   | xargs -I{} "$FACECLI" grid-attn verify {} --pairs "$OUT/lfw/pairs.txt" -o "$OUT/lfw_scores_cap.h5" \
   | xargs -I{} "$FACECLI" evaluate verify {} --roc "$OUT/lfw_roc_cap.png" >/dev/null
 echo "   photos -> CAP normal maps -> embed -> verify -> evaluate: ${SECONDS} s" >&2
+
+echo "== apex of the CASME II-layout micro-expression clips (LBP + optical flow), scored against the true apex" >&2
+SECONDS=0
+"$FACECLI" --seed 0 apex-detect "$OUT/casme2" --coding "$OUT/casme2/CASME2-coding-synth.xlsx" -o "$OUT/apex.h5" \
+  --plot "$OUT/apex_curves" | head -1 \
+  | xargs -I{} "$FACECLI" evaluate apex {} --coding "$OUT/casme2/CASME2-coding-synth.xlsx" >/dev/null
+echo "   apex-detect + evaluate: ${SECONDS} s; score curves in $OUT/apex_curves/" >&2
 
 echo "== facecli info on every container written (read back from the paths on stdout)" >&2
 find "$OUT" -name '*.h5' | sort | "$FACECLI" info -

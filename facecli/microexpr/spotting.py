@@ -6,9 +6,13 @@ For every ROI cell c and frame t:
 * ``lbp``: d(t, c) = χ²(H_t,c, H_onset,c) between uniform-LBP histograms (P = 8,
   R = 1, skimage) of the cell; the noise n(c) is the median of χ²(H_t,c, H_t−1,c).
 * ``flow``: dense optical flow from the onset frame to frame t (OpenCV DIS); the
-  head's rigid motion is taken out by subtracting the median flow of all cells, and
-  d(t, c) is the magnitude of the cell's mean residual flow; the noise n(c) is the
-  median of the same quantity between consecutive frames.
+  head's motion is taken out by subtracting the affine motion field fitted robustly
+  to the cells' mean flows, and d(t, c) is the magnitude of the cell's residual flow;
+  the noise n(c) is the median of the same quantity between consecutive frames.
+
+Whatever is left at the offset frame (where the face is neutral again) is drift, and
+is removed as a change growing linearly from onset to offset (on the LBP distances,
+and on the flow vectors before their magnitude).
 
 The relative change r(t, c) = d(t, c) / n(c) is pooled as the mean over the
 ``top_share`` of cells that change most over the clip, minus the median over all
@@ -28,7 +32,7 @@ import numpy as np
 from facecli.errors import InputError
 from facecli.microexpr.rois import FaceBox, grid_rois
 
-__all__ = ["SpotSettings", "SpotResult", "spot_apex", "lbp_histograms", "chi2", "flow_cell_motion"]
+__all__ = ["SpotSettings", "SpotResult", "spot_apex", "lbp_histograms", "chi2", "flow_cell_motion", "remove_head_motion"]
 
 METHODS = ("lbp", "flow", "both")
 
@@ -105,9 +109,35 @@ def lbp_histograms(frames: np.ndarray, box: FaceBox, cells: int, size: int) -> n
     return out
 
 
+def remove_head_motion(means: np.ndarray, centres: np.ndarray, iterations: int = 3) -> np.ndarray:
+    """Cell flows minus the best affine motion field (the head's rigid motion, seen
+    in the image plane), fitted robustly so the few cells an expression moves do not
+    pull the fit.
+
+    Args:
+        means: (C, 2) mean flow per cell, px.
+        centres: (C, 2) cell centres, px.
+        iterations: reweighted least-squares passes (Cauchy weights).
+
+    Returns:
+        (C, 2) residual flow, px.
+    """
+    a = np.concatenate([centres, np.ones((len(centres), 1))], axis=1)
+    w = np.ones(len(centres))
+    resid = means - np.median(means, axis=0)
+    for _ in range(iterations):
+        sw = np.sqrt(w)[:, None]
+        coef, *_ = np.linalg.lstsq(a * sw, means * sw, rcond=None)
+        resid = means - a @ coef
+        r = np.linalg.norm(resid, axis=1)
+        scale = 1.4826 * np.median(r) + 1e-6
+        w = 1.0 / (1.0 + (r / (2.0 * scale)) ** 2)
+    return resid
+
+
 def flow_cell_motion(a: np.ndarray, b: np.ndarray, rois: np.ndarray, dis: object) -> np.ndarray:
-    """Per-cell mean flow from ``a`` to ``b`` minus the median over cells (the head's
-    rigid motion), as magnitudes.
+    """Per-cell mean flow from ``a`` to ``b`` with the head's motion removed
+    (:func:`remove_head_motion`).
 
     Args:
         a, b: (H, W) uint8 grey crops of the face box.
@@ -115,12 +145,25 @@ def flow_cell_motion(a: np.ndarray, b: np.ndarray, rois: np.ndarray, dis: object
         dis: an OpenCV DIS optical-flow object.
 
     Returns:
-        (C,) float32 residual motion magnitudes, pixels.
+        (C, 2) float32 residual flow vectors, pixels.
     """
     flow = dis.calc(a, b, None)  # type: ignore[attr-defined]
     means = np.array([flow[y0:y1, x0:x1].reshape(-1, 2).mean(axis=0) for x0, y0, x1, y1 in rois])
-    resid = means - np.median(means, axis=0)
-    return np.linalg.norm(resid, axis=1).astype(np.float32)
+    centres = np.stack([(rois[:, 0] + rois[:, 2]) / 2.0, (rois[:, 1] + rois[:, 3]) / 2.0], axis=1)
+    return remove_head_motion(means, centres).astype(np.float32)
+
+
+def _detrend(x: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """Remove the change that grows linearly from the onset to the offset frame.
+
+    The face is neutral at both ends of an expression, so what is left at the offset
+    is drift (the head settling, lighting); it is assumed to build up linearly and is
+    subtracted: x(t) − (t − lo) / (hi − lo) · x(hi).
+    """
+    if hi <= lo:
+        return x
+    alpha = (np.arange(len(x)) - lo) / float(hi - lo)
+    return x - alpha.reshape((-1,) + (1,) * (x.ndim - 1)) * x[hi][None]
 
 
 def _pool(rel: np.ndarray, top_share: float) -> np.ndarray:
@@ -143,29 +186,30 @@ def _smooth(x: np.ndarray, sigma: float) -> np.ndarray:
     return gaussian_filter1d(x.astype(np.float64), sigma, mode="nearest")
 
 
-def lbp_curve(frames: np.ndarray, box: FaceBox, ref: int, st: SpotSettings) -> np.ndarray:
-    """(T,) raw LBP spotting curve (before smoothing)."""
+def lbp_curve(frames: np.ndarray, box: FaceBox, ref: int, end: int, st: SpotSettings) -> np.ndarray:
+    """(T,) raw LBP spotting curve (before smoothing); ``ref``/``end``: onset/offset positions."""
     h = lbp_histograms(frames, box, st.cells, st.lbp_size).astype(np.float64)
-    d_on = chi2(h, h[ref][None])
+    d_on = _detrend(chi2(h, h[ref][None]), ref, end)
     d_nb = chi2(h[1:], h[:-1])
     return _pool(_relative(d_on, d_nb), st.top_share)
 
 
-def flow_curve(frames: np.ndarray, box: FaceBox, ref: int, st: SpotSettings) -> np.ndarray:
-    """(T,) raw optical-flow spotting curve (before smoothing)."""
+def flow_curve(frames: np.ndarray, box: FaceBox, ref: int, end: int, st: SpotSettings) -> np.ndarray:
+    """(T,) raw optical-flow spotting curve (before smoothing); ``ref``/``end``: onset/offset positions."""
     import cv2
 
-    crops = frames[:, box.y:box.y + box.h, box.x:box.x + box.w]
+    crops = np.ascontiguousarray(frames[:, box.y:box.y + box.h, box.x:box.x + box.w])
     rois = grid_rois(FaceBox(0, 0, box.w, box.h), st.cells)
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
     t_n = len(crops)
-    d_on = np.zeros((t_n, len(rois)), dtype=np.float32)
+    m_on = np.zeros((t_n, len(rois), 2), dtype=np.float32)
     d_nb = np.zeros((max(t_n - 1, 0), len(rois)), dtype=np.float32)
     for t in range(t_n):
         if t != ref:
-            d_on[t] = flow_cell_motion(crops[ref], crops[t], rois, dis)
+            m_on[t] = flow_cell_motion(crops[ref], crops[t], rois, dis)
         if t > 0:
-            d_nb[t - 1] = flow_cell_motion(crops[t - 1], crops[t], rois, dis)
+            d_nb[t - 1] = np.linalg.norm(flow_cell_motion(crops[t - 1], crops[t], rois, dis), axis=1)
+    d_on = np.linalg.norm(_detrend(m_on, ref, end), axis=2)
     return _pool(_relative(d_on, d_nb), st.top_share)
 
 
@@ -201,9 +245,9 @@ def spot_apex(frames: np.ndarray, *, onset: int | None = None, offset: int | Non
     b = (box or FaceBox(0, 0, wid, hgt)).clip_to(wid, hgt, source=source)
     curves = []
     if st.method in ("lbp", "both"):
-        curves.append(_smooth(lbp_curve(frames, b, lo, st), st.smooth))
+        curves.append(_smooth(lbp_curve(frames, b, lo, hi, st), st.smooth))
     if st.method in ("flow", "both"):
-        curves.append(_smooth(flow_curve(frames, b, lo, st), st.smooth))
+        curves.append(_smooth(flow_curve(frames, b, lo, hi, st), st.smooth))
     if len(curves) == 1:
         score = curves[0]
     else:

@@ -70,3 +70,9 @@ def test_helpers():
     assert parse_face_box("1,2,30,40") == FaceBox(1, 2, 30, 40)
     with pytest.raises(InputError, match="x,y,w,h"):
         parse_face_box("1,2,3")
+
+
+def test_face_box_crop_is_used():
+    frames = planted_clip(size=120)
+    res = spot_apex(frames, onset=8, offset=44, box=FaceBox(10, 30, 80, 85), settings=SpotSettings(method="both", cells=4))
+    assert abs(res.apex_index - 20) <= 2
