@@ -106,7 +106,7 @@ def predict(
     model: Annotated[Optional[Path], typer.Option("--model", help="A model from 'landmarks3d train' (default: the shipped model, trained on synthetic faces).")] = None,
     refine: Annotated[bool, typer.Option("--refine/--no-refine", help="Stage two: move each landmark onto the mesh by geodesic distances.")] = True,
     metric: Annotated[Metric, typer.Option("--metric", help="Stage-two distance: geodesic (heat method) or euclidean (the released code's).")] = Metric.geodesic,
-    gamma: Annotated[float, typer.Option("--gamma", min=0.1, help="Stage-two search radius, in spreads of the top-7 points.")] = 5.0,
+    radius: Annotated[float, typer.Option("--radius", min=0.1, help="Stage-two search radius around the stage-one point, in heatmap sigmas (about 3 mm each).")] = 2.0,
     crop_z: Annotated[Optional[str], typer.Option("--crop-z", help="Override the model's crop: drop triangles behind this z (mm); 'none' keeps all.")] = None,
     pts: Annotated[Optional[Path], typer.Option("--pts", help="Also write <id>.pts here: x y z (mm) and vertex per landmark.")] = None,
     preview: Annotated[Optional[Path], typer.Option("--preview", help="Write <id>.png here: the shaded mesh with its landmarks, front and profile.")] = None,
@@ -147,12 +147,12 @@ def predict(
         if d is not None:
             d.mkdir(parents=True, exist_ok=True)
     job = LandmarksJob(model=str(model) if model else None, device=resolve_device(state.device), seed=state.seed,
-                       refine=refine, metric=metric.value, gamma=gamma, crop_z="model" if crop_z is None else _crop(crop_z),
+                       refine=refine, metric=metric.value, radius=radius, crop_z="model" if crop_z is None else _crop(crop_z),
                        preview_dir=preview, pts_dir=pts)
     if model is None:
         log(f"model: {DEFAULT_SGCN.name} (shipped; trained on synthetic faces only)")
     params = {"model": str(model) if model else "default (synthetic)", "refine": refine, "metric": metric.value,
-              "gamma": gamma, "crop_z": crop_z, "seed": state.seed}
+              "radius": radius, "crop_z": crop_z, "seed": state.seed}
     writer = ContainerWriter(output, "landmarks3d", producer="facecli landmarks3d predict", argv=state.argv,
                              params=params, resume=resume, array_attrs=LANDMARK_ATTRS)
     try:

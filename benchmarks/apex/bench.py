@@ -7,7 +7,8 @@ Run:
 
 The true apex is the frame where the synthetic face's landmarks are displaced most
 from the onset (synth_microexpr.json). Spotting sees only the frames and the sheet's
-onset and offset. Frames per second are for spotting decoded 256x256 grey frames
+onset and offset (and, in the face-box rows, a fixed box around where the renderer
+puts the face, standing in for a face detector). Frames per second are for spotting decoded 256x256 grey frames
 (ROIs found, i.e. after reading), on this machine; decoding the JPEGs is timed apart.
 """
 
@@ -26,6 +27,8 @@ def main() -> None:
     ap.add_argument("--root", type=Path, required=True)
     ap.add_argument("--out", type=Path, default=Path("benchmarks/apex/results"))
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--face-box", default=None,
+                    help="x,y,w,h: also run every method with this face box (synthetic frames: 48,16,160,216)")
     args = ap.parse_args()
 
     import cv2
@@ -33,15 +36,20 @@ def main() -> None:
     from facecli.io.clips import find_clip_dir, list_frames, read_clip_frames
     from facecli.io.microexpr import guess_dataset, read_coding_sheet
     from facecli.metrics.apex import midpoint_apex, summarize_apex
+    from facecli.microexpr.rois import parse_face_box
     from facecli.microexpr.spotting import SpotSettings, spot_apex
 
     cv2.setNumThreads(args.threads)
     sheet = next(args.root.glob("*.csv"))
     ds = guess_dataset(sheet)
     truth = json.loads((args.root / "synth_microexpr.json").read_text())["clips"]
-    methods = ("lbp", "flow", "both")
-    errs: dict[str, list[int]] = {m: [] for m in (*methods, "midpoint")}
-    secs = {m: 0.0 for m in methods}
+    box = parse_face_box(args.face_box)
+    variants = [(m, None, m) for m in ("lbp", "flow", "both")]
+    if box is not None:
+        variants += [(m, box, f"{m}, face box {args.face_box}") for m in ("lbp", "flow", "both")]
+    errs: dict[str, list[int]] = {name: [] for *_, name in variants}
+    errs["midpoint"] = []
+    secs = {name: 0.0 for *_, name in variants}
     n_frames, t_read = 0, 0.0
     for c in read_coding_sheet(sheet, ds):
         clip = list_frames(find_clip_dir(args.root, c.subject, c.clip))
@@ -52,11 +60,11 @@ def main() -> None:
         key = f"{clip.source.parent.name}/{clip.source.name}"
         true = int(truth[key]["apex"])
         on, off = clip.index_of(c.onset), clip.index_of(c.offset)
-        for m in methods:
+        for m, b, name in variants:
             t0 = time.perf_counter()
-            r = spot_apex(frames, onset=on, offset=off, settings=SpotSettings(method=m))
-            secs[m] += time.perf_counter() - t0
-            errs[m].append(abs(int(clip.numbers[r.apex_index]) - true))
+            r = spot_apex(frames, onset=on, offset=off, box=b, settings=SpotSettings(method=m))
+            secs[name] += time.perf_counter() - t0
+            errs[name].append(abs(int(clip.numbers[r.apex_index]) - true))
         errs["midpoint"].append(abs(int(midpoint_apex(np.array([c.onset]), np.array([c.offset]))[0]) - true))
     res = {"clips": len(errs["midpoint"]), "frames": n_frames, "threads": args.threads,
            "read_fps": n_frames / t_read, "methods": {}}

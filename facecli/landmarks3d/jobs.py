@@ -49,7 +49,7 @@ class LandmarksJob:
         seed: the run's seed.
         refine: run stage two.
         metric: stage-two distance (``geodesic`` or ``euclidean``).
-        gamma: stage-two candidate radius in top-k spreads.
+        radius: stage-two candidate radius, in heatmap σ.
         crop_z: override of the model's crop (mm); ``"model"`` keeps the model's.
         preview_dir: write ``<id>.png`` here.
         pts_dir: write ``<id>.pts`` here.
@@ -60,7 +60,7 @@ class LandmarksJob:
     seed: int = 0
     refine: bool = True
     metric: str = "geodesic"
-    gamma: float = 5.0
+    radius: float = 2.0
     crop_z: Any = "model"
     preview_dir: Path | None = None
     pts_dir: Path | None = None
@@ -69,10 +69,10 @@ class LandmarksJob:
         from facecli.landmarks3d.predictor import Landmarker
         from facecli.landmarks3d.refine import RefineSettings
 
-        key = (self.model, self.device, self.seed, self.refine, self.metric, self.gamma, self.crop_z)
+        key = (self.model, self.device, self.seed, self.refine, self.metric, self.radius, self.crop_z)
         if key not in _LANDMARKERS:
             kw: dict[str, Any] = {"device": self.device, "seed": self.seed, "refine": self.refine,
-                                  "settings": RefineSettings(gamma=self.gamma, metric=self.metric)}
+                                  "settings": RefineSettings(radius=self.radius, metric=self.metric)}
             if self.crop_z != "model":
                 kw["crop_z"] = self.crop_z
             _LANDMARKERS[key] = Landmarker.from_file(Path(self.model) if self.model else None, **kw)

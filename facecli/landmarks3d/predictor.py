@@ -81,7 +81,8 @@ class Landmarker:
         """Sample and run the network.
 
         Returns:
-            ``(prepared, estimate (L,3) mm, confidence (L,), top points (L,k,3) mm, top values (L,k), seconds)``.
+            ``(prepared, estimate (L,3) mm, confidence (L,), top points (L,K,3) mm, top values (L,K), seconds)``
+            with K = max(top_k, refinement points).
         """
         import torch
 
@@ -98,7 +99,9 @@ class Landmarker:
             x = torch.from_numpy(prep.features()).to(self.device)
             heat = self.net(x, graphs.local, graphs.global_)[None]
             pts = torch.from_numpy(prep.points).to(self.device)[None]
-            pos, conf, idx, vals = decode_topk(heat, pts, c.top_k)
+            pos, conf, _, _ = decode_topk(heat, pts, c.top_k)
+            # the refinement fits more of each heatmap than the decoding averages
+            vals, idx = torch.topk(heat, max(c.top_k, self.settings.points), dim=1)
         pos = pos[0].cpu().numpy()
         top = prep.points[idx[0].cpu().numpy()]  # (k, L, 3)
         t2 = time.perf_counter()
