@@ -15,10 +15,19 @@ from pathlib import Path
 import numpy as np
 
 from facecli.errors import FormatError, InputError
+from facecli.io.inputs import InputItem
 from facecli.typing import PathLike
 
-__all__ = ["Clip", "open_clip", "list_frames", "find_clip_dir", "read_clip_frames", "resolve_clips",
-           "VIDEO_SUFFIXES", "FRAME_SUFFIXES"]
+__all__ = [
+    "FRAME_SUFFIXES",
+    "VIDEO_SUFFIXES",
+    "Clip",
+    "find_clip_dir",
+    "list_frames",
+    "open_clip",
+    "read_clip_frames",
+    "resolve_clips",
+]
 
 FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".mpg", ".mpeg", ".wmv")
@@ -162,7 +171,7 @@ def _has_frames(d: Path) -> bool:
     return any(f.suffix.lower() in FRAME_SUFFIXES for f in d.iterdir() if f.is_file())
 
 
-def resolve_clips(inputs: list[str], *, stdin: object | None = None) -> list["object"]:
+def resolve_clips(inputs: list[str], *, stdin: object | None = None) -> list[object]:
     """Resolve command-line clip inputs into sorted :class:`facecli.io.inputs.InputItem`.
 
     Each input is a folder of frames (one clip, id = ``parent/name`` as in
@@ -176,8 +185,6 @@ def resolve_clips(inputs: list[str], *, stdin: object | None = None) -> list["ob
             with the same id.
     """
     import sys
-
-    from facecli.io.inputs import InputItem
 
     tokens: list[str] = []
     for t in inputs:

@@ -71,7 +71,7 @@ def decode_topk(heat: Tensor, points: Tensor, k: int = 7) -> tuple[Tensor, Tenso
     """
     vals, idx = torch.topk(heat, k, dim=1)  # (B, k, L)
     w = torch.softmax(vals, dim=1)
-    b, _, l = idx.shape
+    l = idx.shape[2]
     gathered = torch.gather(points.unsqueeze(2).expand(-1, -1, l, -1), 1, idx.unsqueeze(-1).expand(-1, -1, -1, 3))
     pos = (w.unsqueeze(-1) * gathered).sum(dim=1)
     return pos, vals[:, 0].clamp(0.0, 1.0), idx, vals

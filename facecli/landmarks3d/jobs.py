@@ -28,7 +28,8 @@ def write_landmarks_text(path: Path, landmarks: np.ndarray, vertex: np.ndarray) 
     """A ``.pts``-like text file: the iBUG header, then ``x y z vertex`` per landmark (mm, 0-based vertex)."""
     lines = [f"{x:.4f} {y:.4f} {z:.4f} {int(v)}" for (x, y, z), v in zip(np.asarray(landmarks), np.asarray(vertex))]
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("version: 1\nn_points:  %d\n# x y z (mm) vertex (0-based)\n{\n%s\n}\n" % (len(lines), "\n".join(lines)))
+    body = "\n".join(lines)
+    path.write_text(f"version: 1\nn_points:  {len(lines)}\n# x y z (mm) vertex (0-based)\n{{\n{body}\n}}\n")
     return path
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from facecli.validation import check_array
 
-__all__ = ["apex_errors", "summarize_apex", "midpoint_apex"]
+__all__ = ["apex_errors", "midpoint_apex", "summarize_apex"]
 
 
 def apex_errors(predicted: np.ndarray, true: np.ndarray) -> np.ndarray:

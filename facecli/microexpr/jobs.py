@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -14,7 +15,7 @@ from facecli.io.inputs import InputItem
 from facecli.microexpr.rois import FaceBox
 from facecli.microexpr.spotting import SpotSettings, spot_apex
 
-__all__ = ["ApexJob", "APEX_ATTRS", "coded_items", "write_apex_csv", "plot_apex_curve"]
+__all__ = ["APEX_ATTRS", "ApexJob", "coded_items", "plot_apex_curve", "write_apex_csv"]
 
 #: Array attributes of an ``apex`` container.
 APEX_ATTRS: dict[str, dict[str, str]] = {

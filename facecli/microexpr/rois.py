@@ -28,7 +28,7 @@ class FaceBox:
     w: int
     h: int
 
-    def clip_to(self, width: int, height: int, *, source: str = "") -> "FaceBox":
+    def clip_to(self, width: int, height: int, *, source: str = "") -> FaceBox:
         x0, y0 = max(0, self.x), max(0, self.y)
         x1, y1 = min(width, self.x + self.w), min(height, self.y + self.h)
         if x1 - x0 < 16 or y1 - y0 < 16:

@@ -32,7 +32,7 @@ import numpy as np
 from facecli.errors import InputError
 from facecli.microexpr.rois import FaceBox, grid_rois
 
-__all__ = ["SpotSettings", "SpotResult", "spot_apex", "lbp_histograms", "chi2", "flow_cell_motion", "remove_head_motion"]
+__all__ = ["SpotResult", "SpotSettings", "chi2", "flow_cell_motion", "lbp_histograms", "remove_head_motion", "spot_apex"]
 
 METHODS = ("lbp", "flow", "both")
 
