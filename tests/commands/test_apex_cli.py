@@ -12,13 +12,10 @@ from typer.testing import CliRunner
 
 from facecli.commands.main import app
 from facecli.io.container import ContainerReader
+# shared assertions of the CLI tests (tests/commands/cli_checks.py)
+from cli_checks import ok as _ok
 
 runner = CliRunner()
-
-
-def _ok(r):
-    assert r.exit_code == 0, r.stderr
-    return r
 
 
 @pytest.fixture(scope="module")

@@ -12,21 +12,10 @@ from typer.testing import CliRunner
 from facecli.commands.main import app
 from facecli.io.container import ContainerReader
 from facecli.io.lfw import read_pairs
+# shared assertions of the CLI tests (tests/commands/cli_checks.py)
+from cli_checks import ok as _ok, one_line_error as _one_line_error
 
 runner = CliRunner()
-
-
-def _ok(r):
-    assert r.exit_code == 0, r.stderr
-    return r
-
-
-def _one_line_error(r, *needles):
-    assert r.exit_code == 1, r.stdout
-    lines = r.stderr.strip().splitlines()
-    assert len(lines) == 1, r.stderr
-    for n in needles:
-        assert n in lines[0], lines[0]
 
 
 @pytest.fixture(scope="module")
