@@ -124,14 +124,6 @@ class Landmarker:
         secs["refine"] = time.perf_counter() - t0
         return LandmarkResult(landmarks=lm, vertex=vid, confidence=conf, stage_one=est, seconds=secs)
 
-    def predict_file(self, path: Path, key: str | None = None, **kw: Any) -> LandmarkResult:
-        t0 = time.perf_counter()
-        mesh = read_mesh(path, allow_points=False)
-        t_load = time.perf_counter() - t0
-        res = self.predict(mesh, key or Path(path).name, **kw)
-        res.seconds = {"load": t_load, **res.seconds}
-        return res
-
     def stage_one_error(self, path: Path, landmark_set: Any) -> float:
         """Mean stage-one error (mm) on a mesh of a FaceScape-layout set (for training reports)."""
         mesh = read_mesh(path, allow_points=False)
