@@ -1,23 +1,30 @@
 """Apex spotting: per-frame change relative to the onset frame, in units of the
-clip's frame-to-frame noise, pooled over the facial cells that move most.
+clip's frame-to-frame noise.
 
 For every ROI cell c and frame t:
 
 * ``lbp``: d(t, c) = χ²(H_t,c, H_onset,c) between uniform-LBP histograms (P = 8,
   R = 1, skimage) of the cell; the noise n(c) is the median of χ²(H_t,c, H_t−1,c).
-* ``flow``: dense optical flow from the onset frame to frame t (OpenCV DIS); the
-  head's motion is taken out by subtracting the affine motion field fitted robustly
-  to the cells' mean flows, and d(t, c) is the magnitude of the cell's residual flow;
-  the noise n(c) is the median of the same quantity between consecutive frames.
+  The relative change d / n is pooled as the mean over the ``top_share`` of cells
+  that change most over the clip, minus the median over all cells (a change every
+  cell shares, such as lighting or a head turn, is not an expression).
+* ``flow``: dense optical flow from the onset frame to frame t (OpenCV DIS, one flow
+  per frame), averaged per cell. The head's motion is taken out by subtracting a
+  smooth motion field (quadratic in the image coordinates: a rotating, translating
+  3D head seen in the image is close to it) fitted robustly to the cells' flows,
+  so the few cells an expression moves do not pull the fit. Each cell's two flow
+  components are divided by their noise (the median absolute change between
+  consecutive frames). A micro-expression moves every cell along its own direction,
+  scaled by one intensity curve, so the score is the clip's first principal
+  component over [onset, offset]: the noise-weighted projection of all cells onto
+  the dominant motion pattern, signed so that it rises after the onset. Unlike a
+  pooled magnitude it is linear in the intensity and has no noise floor.
 
 Whatever is left at the offset frame (where the face is neutral again) is drift, and
 is removed as a change growing linearly from onset to offset (on the LBP distances,
-and on the flow vectors before their magnitude).
+and on the flow vectors).
 
-The relative change r(t, c) = d(t, c) / n(c) is pooled as the mean over the
-``top_share`` of cells that change most over the clip, minus the median over all
-cells (a change every cell shares, such as lighting or a head turn, is not an
-expression), and smoothed with a Gaussian (σ in frames). ``both`` averages the two
+Both curves are smoothed with a Gaussian (σ in frames). ``both`` averages the two
 curves, each divided by its maximum. The apex is the argmax inside [onset, offset]
 when they are known, else over the whole clip. The reference frame is the onset
 (the first frame when unknown).
@@ -32,7 +39,8 @@ import numpy as np
 from facecli.errors import InputError
 from facecli.microexpr.rois import FaceBox, grid_rois
 
-__all__ = ["SpotResult", "SpotSettings", "chi2", "flow_cell_motion", "lbp_histograms", "remove_head_motion", "spot_apex"]
+__all__ = ["SpotResult", "SpotSettings", "cell_means", "chi2", "expression_component", "flow_cell_motion", "lbp_histograms",
+           "remove_head_motion", "spot_apex"]
 
 METHODS = ("lbp", "flow", "both")
 
@@ -45,15 +53,15 @@ class SpotSettings:
         method: ``lbp``, ``flow`` or ``both``.
         cells: ROI grid cells per side of the face box.
         lbp_size: the face box is resized to this many pixels per side for LBP.
-        top_share: share of cells pooled into the score.
+        top_share: share of cells pooled into the LBP score.
         smooth: Gaussian σ of the temporal smoothing, frames (0: none).
     """
 
-    method: str = "both"
-    cells: int = 6
+    method: str = "flow"
+    cells: int = 8
     lbp_size: int = 128
     top_share: float = 0.25
-    smooth: float = 2.0
+    smooth: float = 3.0
 
     def check(self) -> None:
         if self.method not in METHODS:
@@ -109,20 +117,31 @@ def lbp_histograms(frames: np.ndarray, box: FaceBox, cells: int, size: int) -> n
     return out
 
 
-def remove_head_motion(means: np.ndarray, centres: np.ndarray, iterations: int = 3) -> np.ndarray:
-    """Cell flows minus the best affine motion field (the head's rigid motion, seen
-    in the image plane), fitted robustly so the few cells an expression moves do not
-    pull the fit.
+def remove_head_motion(means: np.ndarray, centres: np.ndarray, iterations: int = 4, order: int = 2) -> np.ndarray:
+    """Cell flows minus the head's motion field, fitted robustly so the few cells an
+    expression moves do not pull the fit.
+
+    The field is a polynomial in the image coordinates: affine (``order`` 1) or
+    quadratic (2, the default), which also absorbs most of the parallax a small
+    head rotation causes between the nose and the cheeks.
 
     Args:
         means: (C, 2) mean flow per cell, px.
         centres: (C, 2) cell centres, px.
         iterations: reweighted least-squares passes (Cauchy weights).
+        order: 1 or 2.
 
     Returns:
         (C, 2) residual flow, px.
     """
-    a = np.concatenate([centres, np.ones((len(centres), 1))], axis=1)
+    lo, hi = centres.min(axis=0), centres.max(axis=0)
+    u = (centres - (lo + hi) / 2.0) / np.maximum((hi - lo) / 2.0, 1e-9)
+    cols = [np.ones(len(u)), u[:, 0], u[:, 1]]
+    if order >= 2:
+        cols += [u[:, 0] ** 2, u[:, 0] * u[:, 1], u[:, 1] ** 2]
+    a = np.stack(cols, axis=1)
+    if len(a) <= a.shape[1]:  # too few cells to tell head from expression: take out the mean only
+        return means - np.median(means, axis=0)
     w = np.ones(len(centres))
     resid = means - np.median(means, axis=0)
     for _ in range(iterations):
@@ -135,22 +154,68 @@ def remove_head_motion(means: np.ndarray, centres: np.ndarray, iterations: int =
     return resid
 
 
+def cell_means(field: np.ndarray, rois: np.ndarray) -> np.ndarray:
+    """Mean of a per-pixel field over each cell of a contiguous grid.
+
+    Args:
+        field: (H, W, K) per-pixel values.
+        rois: (C, 4) cells ``x0, y0, x1, y1`` of a row-major grid covering ``field``
+            from (0, 0) (as :func:`grid_rois` makes).
+
+    Returns:
+        (C, K) float64 cell means.
+    """
+    xs = np.unique(np.concatenate([rois[:, 0], rois[:, 2]]))
+    ys = np.unique(np.concatenate([rois[:, 1], rois[:, 3]]))
+    sums = np.add.reduceat(np.add.reduceat(field.astype(np.float64), ys[:-1], axis=0), xs[:-1], axis=1)
+    area = np.outer(np.diff(ys), np.diff(xs))[..., None]
+    return (sums / area).reshape(-1, field.shape[-1])
+
+
+def _centres(rois: np.ndarray) -> np.ndarray:
+    return np.stack([(rois[:, 0] + rois[:, 2]) / 2.0, (rois[:, 1] + rois[:, 3]) / 2.0], axis=1)
+
+
 def flow_cell_motion(a: np.ndarray, b: np.ndarray, rois: np.ndarray, dis: object) -> np.ndarray:
     """Per-cell mean flow from ``a`` to ``b`` with the head's motion removed
     (:func:`remove_head_motion`).
 
     Args:
         a, b: (H, W) uint8 grey crops of the face box.
-        rois: (C, 4) cells ``x0, y0, x1, y1`` in crop pixels.
+        rois: (C, 4) cells ``x0, y0, x1, y1`` in crop pixels (a grid from (0, 0)).
         dis: an OpenCV DIS optical-flow object.
 
     Returns:
         (C, 2) float32 residual flow vectors, pixels.
     """
     flow = dis.calc(a, b, None)  # type: ignore[attr-defined]
-    means = np.array([flow[y0:y1, x0:x1].reshape(-1, 2).mean(axis=0) for x0, y0, x1, y1 in rois])
-    centres = np.stack([(rois[:, 0] + rois[:, 2]) / 2.0, (rois[:, 1] + rois[:, 3]) / 2.0], axis=1)
-    return remove_head_motion(means, centres).astype(np.float32)
+    return remove_head_motion(cell_means(flow, rois), _centres(rois)).astype(np.float32)
+
+
+def expression_component(motion: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """The intensity curve shared by all cells' motions: the first principal
+    component of the noise-weighted cell flows over frames ``lo..hi``.
+
+    Args:
+        motion: (T, C, 2) cell flows from the reference frame, px (drift removed).
+        lo, hi: the window the component is fitted on (inclusive positions).
+
+    Returns:
+        (T,) float64 projection of every frame on the component, in noise units,
+        signed so that its mean over the window is positive (an expression is a
+        bump above the neutral reference).
+    """
+    t_n = len(motion)
+    x = motion.reshape(t_n, -1).astype(np.float64)
+    step = np.abs(np.diff(x, axis=0))
+    noise = np.median(step, axis=0) if len(step) else np.ones(x.shape[1])
+    x = x / (noise + 1e-6 + 1e-3 * float(np.median(noise)))
+    win = x[lo:hi + 1]
+    if len(win) < 2 or not np.any(win):
+        return np.zeros(t_n)
+    _, _, vt = np.linalg.svd(win, full_matrices=False)
+    curve = x @ vt[0]
+    return -curve if curve[lo:hi + 1].mean() < 0 else curve
 
 
 def _detrend(x: np.ndarray, lo: int, hi: int) -> np.ndarray:
@@ -201,16 +266,11 @@ def flow_curve(frames: np.ndarray, box: FaceBox, ref: int, end: int, st: SpotSet
     crops = np.ascontiguousarray(frames[:, box.y:box.y + box.h, box.x:box.x + box.w])
     rois = grid_rois(FaceBox(0, 0, box.w, box.h), st.cells)
     dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
-    t_n = len(crops)
-    m_on = np.zeros((t_n, len(rois), 2), dtype=np.float32)
-    d_nb = np.zeros((max(t_n - 1, 0), len(rois)), dtype=np.float32)
-    for t in range(t_n):
+    m_on = np.zeros((len(crops), len(rois), 2), dtype=np.float64)
+    for t in range(len(crops)):
         if t != ref:
             m_on[t] = flow_cell_motion(crops[ref], crops[t], rois, dis)
-        if t > 0:
-            d_nb[t - 1] = np.linalg.norm(flow_cell_motion(crops[t - 1], crops[t], rois, dis), axis=1)
-    d_on = np.linalg.norm(_detrend(m_on, ref, end), axis=2)
-    return _pool(_relative(d_on, d_nb), st.top_share)
+    return expression_component(_detrend(m_on, ref, end), ref, end)
 
 
 def spot_apex(frames: np.ndarray, *, onset: int | None = None, offset: int | None = None,
@@ -243,6 +303,9 @@ def spot_apex(frames: np.ndarray, *, onset: int | None = None, offset: int | Non
     if lo > hi:
         raise InputError(f"expected onset <= offset, got onset at position {lo} after offset at {hi}{where}")
     b = (box or FaceBox(0, 0, wid, hgt)).clip_to(wid, hgt, source=source)
+    if st.cells > min(b.w, b.h) // 2:
+        raise InputError(f"expected at most {min(b.w, b.h) // 2} grid cells per side for a {b.w}x{b.h} face box, "
+                         f"got {st.cells}{where}")
     curves = []
     if st.method in ("lbp", "both"):
         curves.append(_smooth(lbp_curve(frames, b, lo, hi, st), st.smooth))
