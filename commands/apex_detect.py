@@ -65,10 +65,11 @@ def apex_detect(
 ) -> None:
     """Spot the apex frame of each clip.
 
-    Each frame gets a score: its change from the onset frame (uniform-LBP χ² and/or
-    optical flow with the head's rigid motion removed, per cell of a grid over the
-    face) in units of the clip's frame-to-frame noise, pooled over the cells that
-    move most and smoothed. The apex is the best frame inside [onset, offset] when a
+    Each frame gets a score: its change from the onset frame per cell of a grid over
+    the face, in units of the clip's frame-to-frame noise. With flow (default) the
+    head's motion is removed and the score is the intensity of the clip's dominant
+    motion pattern; with LBP it is the χ² change pooled over the cells that change
+    most. Scores are smoothed. The apex is the best frame inside [onset, offset] when a
     coding sheet gives them, else over the whole clip. OUTPUT (kind apex) holds per
     clip the apex frame number, its position, onset/offset used, the frame numbers
     and the score curve; a CSV copy is written next to it.
@@ -77,7 +78,7 @@ def apex_detect(
 
       facecli apex-detect CASME2/ --coding CASME2-coding.xlsx -o apex.h5 --plot curves/
 
-      facecli apex-detect SMIC/HS --coding SMIC-HS.xlsx -o smic_apex.h5 --method flow
+      facecli apex-detect SMIC/HS --coding SMIC-HS.xlsx -o smic_apex.h5 --face-box 60,40,400,460
 
       facecli apex-detect clip1/ clip2.mp4 -o apex.h5 && facecli evaluate apex apex.h5 --coding sheet.xlsx
     """
