@@ -6,7 +6,7 @@ Each task's evaluator lands with its command's issue.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -15,7 +15,6 @@ from facecli.commands._pending import add_pending
 
 app = typer.Typer(help="The fields' metrics on predictions vs ground truth.", no_args_is_help=True)
 add_pending(app, "align", issue=6, what="NME/FR/AUC/CED", help="NME, FR@0.1, AUC@0.1, CED")
-add_pending(app, "mer", issue=10, what="pooled UF1/UAR", help="Pooled UF1/UAR")
 
 
 
@@ -167,6 +166,102 @@ def evaluate_apex(
                               f"{m['median']:.1f}", f"{m['rmse']:.2f}", f"{100 * m[f'within_{within}']:.1f}%")
         Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
     emit([], as_json=as_json, summary={"datasets": report, "unmatched": unmatched})
+
+
+@app.command("mer")
+@boundary
+def evaluate_mer(
+    log_file: Annotated[Path, typer.Argument(help="A MEGC result_log.csv ('db subject' lines, then 'clip gt pred' lines).")],
+    classes: Annotated[Optional[str], typer.Option("--classes", help="Class names by index, comma-separated (default: from run.json next to the log, else MEGC's negative,positive,surprise when 3 classes fit).")] = None,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write the confusion matrix (row-normalised) as a PNG here.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """UF1 and UAR on the predictions pooled over all folds, overall and per dataset,
+    with per-class recall and the confusion matrix.
+
+    The per-fold average (each fold's UF1/UAR, then the mean) is shown too, labelled:
+    it is not the MEGC metric, and differs because a fold holds one subject's few clips.
+
+    Example:
+
+      facecli evaluate mer runs/megc/result_log.csv --plot confusion.png
+    """
+    import json
+    import os
+
+    import numpy as np
+
+    from facecli.errors import InputError
+    from facecli.io.megc import read_result_log
+    from facecli.io.microexpr import MEGC_CLASSES
+    from facecli.metrics.mer import mer_report
+
+    rows = read_result_log(log_file)
+    if not rows:
+        raise InputError(f"{log_file} holds no predictions")
+    yt = np.array([r.gt for r in rows], dtype=np.int64)
+    yp = np.array([r.pred for r in rows], dtype=np.int64)
+    k = int(max(yt.max(), yp.max())) + 1
+    if classes:
+        names = [c.strip() for c in classes.split(",") if c.strip()]
+    elif (log_file.parent / "run.json").exists():
+        names = list(json.loads((log_file.parent / "run.json").read_text())["classes"])
+    elif k <= len(MEGC_CLASSES):
+        names = list(MEGC_CLASSES)
+    else:
+        names = [str(i) for i in range(k)]
+    if k > len(names) or yt.min() < 0 or yp.min() < 0:
+        raise InputError(f"{log_file}: class indices {int(min(yt.min(), yp.min()))}..{k - 1} do not fit the "
+                         f"{len(names)} classes {','.join(names)}")
+    rep = mer_report(yt, yp, names, datasets=[r.db for r in rows], folds=[r.fold for r in rows])
+    rep["folds"] = len({r.fold for r in rows})
+    if plot is not None:
+        _plot_confusion(plot, np.array(rep["confusion"]), names, title=f"{log_file.name}: UF1 {rep['uf1']:.3f}, UAR {rep['uar']:.3f}")
+    if not as_json and not get_state().quiet:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"micro-expression recognition: {log_file} (pooled over {rep['folds']} folds)")
+        for col in ["dataset", "clips", "UF1", "UAR"]:
+            table.add_column(col, justify="right")
+        for ds, r in rep.get("per_dataset", {}).items():
+            table.add_row(ds, str(r["clips"]), f"{r['uf1']:.4f}", f"{r['uar']:.4f}")
+        table.add_row("all", str(rep["clips"]), f"{rep['uf1']:.4f}", f"{rep['uar']:.4f}")
+        con = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")))
+        con.print(table)
+        rec = ", ".join(f"{c} {v:.3f}" if v is not None else f"{c} -" for c, v in rep["per_class_recall"].items())
+        con.print(f"recall per class: {rec}")
+        pf = rep["per_fold_average_not_megc"]
+        con.print(f"per-fold average (not the MEGC metric): UF1 {pf['uf1']:.4f}, UAR {pf['uar']:.4f}")
+    emit([plot] if plot is not None else [], as_json=as_json, summary=rep)
+
+
+def _plot_confusion(path: Path, cm: Any, names: list[str], *, title: str = "") -> Path:
+    """Row-normalised confusion matrix PNG (cm: (K, K) counts, rows true)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    rows = cm.sum(axis=1, keepdims=True)
+    frac = np.where(rows > 0, cm / np.maximum(rows, 1), 0.0)
+    fig, ax = plt.subplots(figsize=(1.2 * len(names) + 2, 1.1 * len(names) + 1.5), dpi=100)
+    ax.imshow(frac, cmap="Blues", vmin=0, vmax=1)
+    for i in range(len(names)):
+        for j in range(len(names)):
+            ax.text(j, i, f"{cm[i, j]}\n{100 * frac[i, j]:.0f}%", ha="center", va="center", fontsize=8,
+                    color="white" if frac[i, j] > 0.6 else "black")
+    ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
+    ax.set_yticks(range(len(names)), names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
 
 
 @app.command("register")

@@ -30,6 +30,16 @@ def faces3d_dir(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def smic4_dir(tmp_path_factory) -> Path:
+    """Four synthetic SMIC-layout clips, one per person (surprise, positive, surprise, negative)."""
+    from facecli.synth.microexpr import write_microexpr
+
+    out = tmp_path_factory.mktemp("smic4")
+    write_microexpr(out, subjects=4, clips=1, seed=0, layout="smic", size=48, frames=(10, 12))
+    return out
+
+
 @pytest.fixture(autouse=True)
 def _no_color(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")

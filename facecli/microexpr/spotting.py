@@ -39,8 +39,8 @@ import numpy as np
 from facecli.errors import InputError
 from facecli.microexpr.rois import FaceBox, grid_rois
 
-__all__ = ["SpotResult", "SpotSettings", "cell_means", "chi2", "expression_component", "flow_cell_motion", "lbp_histograms",
-           "remove_head_motion", "spot_apex"]
+__all__ = ["SpotResult", "SpotSettings", "HeadMotion", "cell_means", "chi2", "expression_component", "fit_head_motion", "flow_cell_motion",
+           "lbp_histograms", "remove_head_motion", "spot_apex"]
 
 METHODS = ("lbp", "flow", "both")
 
@@ -117,41 +117,83 @@ def lbp_histograms(frames: np.ndarray, box: FaceBox, cells: int, size: int) -> n
     return out
 
 
-def remove_head_motion(means: np.ndarray, centres: np.ndarray, iterations: int = 4, order: int = 2) -> np.ndarray:
-    """Cell flows minus the head's motion field, fitted robustly so the few cells an
-    expression moves do not pull the fit.
+def _poly_basis(points: np.ndarray, lo: np.ndarray, hi: np.ndarray, order: int) -> np.ndarray:
+    u = (points - (lo + hi) / 2.0) / np.maximum((hi - lo) / 2.0, 1e-9)
+    cols = [np.ones(len(u)), u[:, 0], u[:, 1]]
+    if order >= 2:
+        cols += [u[:, 0] ** 2, u[:, 0] * u[:, 1], u[:, 1] ** 2]
+    return np.stack(cols, axis=1)
 
-    The field is a polynomial in the image coordinates: affine (``order`` 1) or
-    quadratic (2, the default), which also absorbs most of the parallax a small
-    head rotation causes between the nose and the cheeks.
+
+@dataclass
+class HeadMotion:
+    """A fitted head-motion field: a polynomial in the image coordinates.
+
+    Attributes:
+        coef: (P, 2) coefficients (P = 3 affine, 6 quadratic).
+        lo, hi: (2,) the coordinate range the basis is normalised by, px.
+        order: 1 or 2.
+    """
+
+    coef: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    order: int
+
+    def at(self, points: np.ndarray) -> np.ndarray:
+        """(M, 2) motion at (M, 2) points ``x, y`` (px)."""
+        return _poly_basis(points, self.lo, self.hi, self.order) @ self.coef
+
+    def field(self, height: int, width: int) -> np.ndarray:
+        """(H, W, 2) float32 motion at every pixel centre."""
+        yy, xx = np.mgrid[0:height, 0:width]
+        pts = np.stack([xx.ravel() + 0.5, yy.ravel() + 0.5], axis=1).astype(np.float64)
+        return self.at(pts).reshape(height, width, 2).astype(np.float32)
+
+
+def fit_head_motion(means: np.ndarray, centres: np.ndarray, iterations: int = 4, order: int = 2) -> HeadMotion:
+    """Fit the head's motion field to cell flows, robustly (Cauchy-reweighted least
+    squares) so the few cells an expression moves do not pull the fit.
+
+    Args:
+        means: (C, 2) mean flow per cell, px.
+        centres: (C, 2) cell centres, px.
+        iterations: reweighted least-squares passes.
+        order: 1 (affine) or 2 (quadratic, the default; it also absorbs most of the
+            parallax a small head rotation causes between the nose and the cheeks).
+
+    Returns:
+        The field. With too few cells for the model (C <= P) it is the median flow.
+    """
+    lo, hi = centres.min(axis=0), centres.max(axis=0)
+    a = _poly_basis(centres, lo, hi, order)
+    coef = np.zeros((a.shape[1], 2))
+    coef[0] = np.median(means, axis=0)
+    if len(a) <= a.shape[1]:  # too few cells to tell head from expression: the mean motion only
+        return HeadMotion(coef, lo, hi, order)
+    w = np.ones(len(centres))
+    for _ in range(iterations):
+        sw = np.sqrt(w)[:, None]
+        coef, *_ = np.linalg.lstsq(a * sw, means * sw, rcond=None)
+        r = np.linalg.norm(means - a @ coef, axis=1)
+        scale = 1.4826 * np.median(r) + 1e-6
+        w = 1.0 / (1.0 + (r / (2.0 * scale)) ** 2)
+    return HeadMotion(coef, lo, hi, order)
+
+
+def remove_head_motion(means: np.ndarray, centres: np.ndarray, iterations: int = 4, order: int = 2) -> np.ndarray:
+    """Cell flows minus the head's motion field (:func:`fit_head_motion`).
 
     Args:
         means: (C, 2) mean flow per cell, px.
         centres: (C, 2) cell centres, px.
         iterations: reweighted least-squares passes (Cauchy weights).
-        order: 1 or 2.
+        order: 1 (affine) or 2 (quadratic).
 
     Returns:
         (C, 2) residual flow, px.
     """
-    lo, hi = centres.min(axis=0), centres.max(axis=0)
-    u = (centres - (lo + hi) / 2.0) / np.maximum((hi - lo) / 2.0, 1e-9)
-    cols = [np.ones(len(u)), u[:, 0], u[:, 1]]
-    if order >= 2:
-        cols += [u[:, 0] ** 2, u[:, 0] * u[:, 1], u[:, 1] ** 2]
-    a = np.stack(cols, axis=1)
-    if len(a) <= a.shape[1]:  # too few cells to tell head from expression: take out the mean only
-        return means - np.median(means, axis=0)
-    w = np.ones(len(centres))
-    resid = means - np.median(means, axis=0)
-    for _ in range(iterations):
-        sw = np.sqrt(w)[:, None]
-        coef, *_ = np.linalg.lstsq(a * sw, means * sw, rcond=None)
-        resid = means - a @ coef
-        r = np.linalg.norm(resid, axis=1)
-        scale = 1.4826 * np.median(r) + 1e-6
-        w = 1.0 / (1.0 + (r / (2.0 * scale)) ** 2)
-    return resid
+    return means - fit_head_motion(means, centres, iterations, order).at(centres)
 
 
 def cell_means(field: np.ndarray, rois: np.ndarray) -> np.ndarray:

@@ -1,5 +1,5 @@
 """One torch model per file: cap (issue #7), dgpa with its grid, attention and ArcFace
-parts (issue #8), sgcn (issue #5); musica, capsnet to come (issues #6, #10).
+parts (issue #8), sgcn (issue #5), capsnet (issue #10); musica to come (issue #6).
 
 Importing this package imports torch.
 """
@@ -11,6 +11,7 @@ from facecli.models.attention import (
     dual_path_attention_reference,
     set_attention_impl,
 )
+from facecli.models.capsnet import STREAM_CHANNELS, MECapsConfig, MECapsNet, margin_loss, squash
 from facecli.models.cap import CAPConfig, CAPNet, CAPOutput, CascadedAtrousPyramid, angular_loss
 from facecli.models.dgpa import DGPAConfig, DGPANet
 from facecli.models.grid import gradient_energy, grid_boundaries, sample_cells
@@ -19,4 +20,4 @@ from facecli.models.sgcn import SGCN, SGCNConfig, SparseAdjacency, spmm
 __all__ = ["ArcFaceHead", "CAPConfig", "CAPNet", "CAPOutput", "CascadedAtrousPyramid", "DGPAConfig", "DGPANet",
            "DualPathAttention", "angular_loss", "arcface_logits", "dual_path_attention", "dual_path_attention_reference",
            "gradient_energy", "grid_boundaries", "sample_cells", "set_attention_impl", "SGCN", "SGCNConfig",
-           "SparseAdjacency", "spmm"]
+           "SparseAdjacency", "spmm", "STREAM_CHANNELS", "MECapsConfig", "MECapsNet", "margin_loss", "squash"]
