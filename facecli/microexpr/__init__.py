@@ -1,3 +1,3 @@
-"""Micro-expression clips, apex spotting and recognition protocols (issues #9, #10)."""
+"""Micro-expression clips, apex spotting, recognition inputs, protocols and LOSO training (issues #9, #10)."""
 
 __all__: list[str] = []
