@@ -40,7 +40,6 @@ __all__ = [
     "ResumeOpt",
     "OnErrorOpt",
     "JsonOpt",
-    "not_landed",
     "DefaultCommandGroup",
 ]
 
@@ -259,10 +258,3 @@ def _command_name() -> str:
     return " ".join(names) or "facecli"
 
 
-def not_landed(command: str, issue: int, what: str) -> None:
-    """Say plainly that a command has not landed yet, and exit 1."""
-    _print_error(
-        f"facecli {command}: not available yet: {what} is tracked in issue #{issue} and has not landed. "
-        f"Nothing was done."
-    )
-    raise typer.Exit(1)

@@ -1,13 +1,175 @@
-"""``facecli align``: 2D facial landmarks on images (MuSiCa) (issue #6, not landed yet)."""
+"""``facecli align``: 2D facial landmarks on images with MuSiCa (selective cascaded
+regression with early exit)."""
 
 from __future__ import annotations
 
+import os
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
 import typer
 
-from facecli.commands._pending import add_pending
+from facecli.commands._common import (
+    JsonOpt,
+    OnError,
+    OnErrorOpt,
+    OutputOpt,
+    PatternOpt,
+    ResumeOpt,
+    ShardOpt,
+    WorkersOpt,
+    boundary,
+    emit,
+    get_state,
+    log,
+    progress,
+)
 
-app = typer.Typer(help="2D facial landmarks on images (MuSiCa) [not available yet: issue #6]", no_args_is_help=True)
-add_pending(app, "train", issue=6, what="MuSiCa 2D alignment", help="align train")
-add_pending(app, "predict", issue=6, what="MuSiCa 2D alignment", help="align predict")
+app = typer.Typer(no_args_is_help=True,
+                  help="2D facial landmarks on images (MuSiCa: a 3-level coarse-to-fine cascade over 14x14 patches at "
+                       "every second landmark, with patch attention and early exit on its own predicted error).")
 
 __all__ = ["app"]
+
+
+class Format(str, Enum):
+    auto = "auto"
+    wflw = "wflw"
+    w300 = "300w"
+
+
+@app.command("train")
+@boundary
+def train(
+    root: Annotated[Path, typer.Argument(help="A WFLW root (WFLW_images/ + WFLW_annotations/) or a 300W root (afw, helen, lfpw, ibug with .pts).")],
+    output: OutputOpt = Path("musica.pt"),
+    fmt: Annotated[Format, typer.Option("--format", help="Dataset layout (auto: WFLW if its annotation folder is there).")] = Format.auto,
+    split: Annotated[str, typer.Option("--split", help="Faces to train on: train, test or all.")] = "train",
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fixed budget; the last epoch's model is kept.")] = 30,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Faces per step (per process under torchrun).")] = 32,
+    lr: Annotated[float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")] = 1e-3,
+    crop: Annotated[int, typer.Option("--crop", min=32, help="Face crop side, px (142 in the source).")] = 142,
+    margin: Annotated[float, typer.Option("--margin", min=0.0, help="The crop covers (1 + margin) x the box's larger side.")] = 0.3,
+    bottleneck: Annotated[int, typer.Option("--bottleneck", min=1, help="Per-patch projection before the FC-512 (the model-size knob).")] = 12,
+    rotate: Annotated[float, typer.Option("--rotate", min=0.0, help="Rotation augmentation, +- degrees.")] = 15.0,
+    flip: Annotated[bool, typer.Option("--flip/--no-flip", help="Mirror augmentation (the landmark order is mirrored too).")] = True,
+    val_fraction: Annotated[float, typer.Option("--val-fraction", min=0.0, max=0.9, help="Faces held out and reported each epoch (NME; never used to pick the model).")] = 0.1,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Use at most this many faces.")] = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue from OUTPUT.ckpt (finished epochs are kept).")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Train MuSiCa on annotated faces.
+
+    Augmentation: scale and shift +-10 % of the box, rotation, mirror. A checkpoint
+    is written after every epoch (OUTPUT.ckpt); --resume continues it. Runs
+    unchanged under torchrun (DDP, gloo on CPU).
+
+    Example (the shipped default model):
+
+      facecli --seed 0 synth images -o wflw_synth --count 2400 --size 160
+
+      facecli --seed 0 align train wflw_synth --split all -o musica.pt
+    """
+    from facecli.landmarks2d.training import AlignTrainOptions, train_musica
+
+    state = get_state()
+    opts = AlignTrainOptions(epochs=epochs, batch_size=batch_size, lr=lr, crop=crop, margin=margin, bottleneck=bottleneck,
+                             rotate_aug=rotate, flip=flip, val_fraction=val_fraction, limit=limit)
+    meta = train_musica(root, output, opts, fmt=fmt.value, split=split, seed=state.seed, device=state.device,
+                        resume=resume, argv=state.argv, log=log, progress=progress)
+    if int(os.environ.get("RANK", "0")) != 0:
+        return
+    log(f"wrote {output} (held-out NME: {meta.get('val_nme_pct')} %)")
+    emit([output], as_json=as_json, summary={"val_nme_pct": meta.get("val_nme_pct"), "epochs": epochs,
+                                             "trained_on": meta.get("trained_on")})
+
+
+@app.command("predict")
+@boundary
+def predict(
+    inputs: Annotated[list[str], typer.Argument(help="Images, folders of images, globs, or - (paths on stdin); with --dataset, one WFLW/300W root.", show_default=False)],
+    output: OutputOpt = Path("landmarks2d.h5"),
+    model: Annotated[Optional[Path], typer.Option("--model", help="A model from 'align train' (default: the shipped model, trained on synthetic WFLW-layout images).")] = None,
+    boxes: Annotated[Optional[Path], typer.Option("--boxes", help="Face boxes CSV: image,x0,y0,x1,y1 (image: its id or file name).")] = None,
+    dataset: Annotated[bool, typer.Option("--dataset", help="INPUTS is a WFLW/300W root: predict every annotated face, boxed by its annotation.")] = False,
+    fmt: Annotated[Format, typer.Option("--format", help="Dataset layout with --dataset.")] = Format.auto,
+    split: Annotated[str, typer.Option("--split", help="Faces of the dataset with --dataset: train, test or all (300W also common, challenging, full).")] = "test",
+    exit_threshold: Annotated[float, typer.Option("--exit-threshold", min=0.0, help="Early exit: a face leaves the cascade once its predicted NME is below this (0: full cascade).")] = 0.0,
+    pts_dir: Annotated[Optional[Path], typer.Option("--pts-dir", help="Also write <id>.pts here (1-based, as 300W).")] = None,
+    preview: Annotated[Optional[Path], typer.Option("--preview", help="Write <id>.png here: the image with its landmarks and box.")] = None,
+    pattern: PatternOpt = "*.jpg,*.jpeg,*.png,*.bmp",
+    shard: ShardOpt = None,
+    workers: WorkersOpt = 1,
+    resume: ResumeOpt = False,
+    on_error: OnErrorOpt = OnError.stop,
+    as_json: JsonOpt = False,
+) -> None:
+    """Landmarks per face (image pixels, 0-based).
+
+    Each face needs a box: from --boxes, from the annotation (--dataset), or else the
+    whole image is taken as the box (recorded as box_source "image"; OpenCV 5 ships
+    no face detector that works without a downloaded model). OUTPUT (kind
+    landmarks2d) holds per face: landmarks, box, predicted_nme (the cascade's own
+    error estimate) and exit_iteration.
+
+    Examples:
+
+      facecli align predict WFLW/ --dataset --split test -o wflw.h5 --exit-threshold 0.04
+
+      facecli align predict photos/ --boxes boxes.csv -o lm.h5 --preview previews/ --pts-dir pts/
+    """
+    from facecli.batch import run_batch
+    from facecli.errors import InputError
+    from facecli.io.container import ContainerWriter
+    from facecli.io.inputs import InputItem, apply_shard, parse_shard, resolve_inputs
+    from facecli.landmarks2d.jobs import ALIGN_ATTRS, AlignJob, read_boxes
+    from facecli.landmarks2d.predictor import DEFAULT_MUSICA
+    from facecli.train.distributed import resolve_device
+
+    state = get_state()
+    if model is not None and not model.exists():
+        raise InputError(f"no such model file: {model}")
+    box_map: dict = {}
+    source = "boxes-file"
+    if dataset:
+        from facecli.landmarks2d.data import load_alignment_set
+
+        if len(inputs) != 1:
+            raise InputError(f"expected one dataset root with --dataset, got {len(inputs)} inputs")
+        faces = load_alignment_set(inputs[0], fmt=fmt.value, split=split)
+        items = [InputItem(f.id, f.image) for f in faces]
+        box_map = {f.id: f.box for f in faces}
+        source = "annotation"
+        if len({i.id.split("#")[0] for i in items}) != len(items):
+            log("images with several faces: one sample per face (ids end in #k)")
+        items = apply_shard(sorted(items, key=lambda i: i.id), parse_shard(shard))
+    else:
+        items = resolve_inputs(inputs, pattern=pattern, shard=parse_shard(shard))
+    if boxes is not None:
+        box_map.update(read_boxes(boxes))
+    missing = [i.id for i in items if i.id not in box_map and i.path.name not in box_map]
+    if missing:
+        log(f"{len(missing)} of {len(items)} images have no face box: the whole image is used (e.g. {missing[0]})",
+            level="warning")
+    for d in (pts_dir, preview):
+        if d is not None:
+            d.mkdir(parents=True, exist_ok=True)
+    job = AlignJob(model=str(model) if model else None, device=resolve_device(state.device), exit_threshold=exit_threshold,
+                   boxes=box_map, box_source=source, pts_dir=pts_dir, preview_dir=preview)
+    if model is None:
+        log(f"model: {DEFAULT_MUSICA.name} (shipped; trained on synthetic images only)")
+    params = {"model": str(model) if model else "default (synthetic)", "exit_threshold": exit_threshold,
+              "boxes": str(boxes) if boxes else None, "dataset": dataset, "split": split if dataset else None}
+    writer = ContainerWriter(output, "landmarks2d", producer="facecli align predict", argv=state.argv, params=params,
+                             resume=resume, array_attrs=ALIGN_ATTRS)
+    try:
+        summary = run_batch(items, job, writer, on_error=on_error.value, workers=workers,
+                            progress=lambda it: progress(it, total=len(items), desc="align"))
+    finally:
+        writer.close()
+    log(f"landmarks of {summary.processed} of {len(items)} faces in {summary.seconds:.1f} s "
+        f"({summary.skipped_existing} already done, {len(summary.failures)} failed) -> {output}")
+    for sid, err in summary.failures.items():
+        log(f"{sid}: {err}", level="warning")
+    emit([output], as_json=as_json, summary={"inputs": len(items), **summary.as_dict()})

@@ -11,10 +11,8 @@ from typing import Annotated, Any, Optional
 import typer
 
 from facecli.commands._common import JsonOpt, boundary, emit, get_state, log
-from facecli.commands._pending import add_pending
 
 app = typer.Typer(help="The fields' metrics on predictions vs ground truth.", no_args_is_help=True)
-add_pending(app, "align", issue=6, what="NME/FR/AUC/CED", help="NME, FR@0.1, AUC@0.1, CED")
 
 
 
@@ -166,6 +164,90 @@ def evaluate_apex(
                               f"{m['median']:.1f}", f"{m['rmse']:.2f}", f"{100 * m[f'within_{within}']:.1f}%")
         Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
     emit([], as_json=as_json, summary={"datasets": report, "unmatched": unmatched})
+
+
+@app.command("align")
+@boundary
+def evaluate_align(
+    predictions: Annotated[Path, typer.Argument(help="Output of 'align predict' (kind landmarks2d).")],
+    gt: Annotated[Path, typer.Option("--gt", help="The WFLW or 300W root the faces came from.")],
+    fmt: Annotated[str, typer.Option("--format", help="Layout of --gt: auto, wflw or 300w.")] = "auto",
+    norm: Annotated[str, typer.Option("--norm", help="NME normaliser: inter-ocular (outer eye corners) or inter-pupil.")] = "inter-ocular",
+    threshold: Annotated[float, typer.Option("--threshold", min=1e-6, help="FR and AUC threshold on the NME.")] = 0.1,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write the CED curve (per subset) as a PNG here.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """NME (%), FR@0.1 (%) and AUC@0.1 overall and per subset (WFLW: test and its
+    attribute subsets; 300W: common, challenging, full), and the CED plot.
+
+    Faces are matched by id (the image path under the root; #k for the k-th face of
+    an image). Faces of the ground truth without a prediction are reported.
+
+    Example:
+
+      facecli align predict WFLW/ --dataset -o wflw.h5 && facecli evaluate align wflw.h5 --gt WFLW/ --plot ced.png
+    """
+    import os
+
+    import numpy as np
+
+    from facecli.errors import InputError
+    from facecli.io.container import ContainerReader
+    from facecli.landmarks2d.data import load_alignment_set
+    from facecli.metrics.align import ced_curve, nme, summarize_nme
+
+    with ContainerReader(predictions, kind="landmarks2d") as r:
+        pred = dict(zip(r.ids, np.asarray(r.read("landmarks"))))
+        exit_it = dict(zip(r.ids, np.asarray(r.read("exit_iteration")))) if "exit_iteration" in r.keys() else {}
+    faces = load_alignment_set(gt, fmt=fmt, split="all")
+    matched = [f for f in faces if f.id in pred]
+    if not matched:
+        raise InputError(f"no face of {predictions} is in {gt} (e.g. {next(iter(pred), 'none')})")
+    if matched[0].landmarks.shape != pred[matched[0].id].shape:
+        raise InputError(f"expected {matched[0].landmarks.shape[0]} landmarks per face as in {gt}, got "
+                         f"{pred[matched[0].id].shape[0]} in {predictions}")
+    errs = nme(np.stack([pred[f.id] for f in matched]), np.stack([f.landmarks for f in matched]), norm)
+    groups: dict[str, np.ndarray] = {"all": np.ones(len(matched), dtype=bool)}
+    for name in sorted({s for f in matched for s in f.subsets}):
+        groups[name] = np.array([name in f.subsets for f in matched])
+    report = {name: summarize_nme(errs[m], threshold) for name, m in groups.items() if m.any()}
+    its = np.array([int(exit_it.get(f.id, 0)) for f in matched])
+    summary = {"norm": norm, "threshold": threshold, "subsets": report, "matched": len(matched),
+               "unmatched_predictions": len(pred) - len(matched),
+               "exit_iterations": {str(k): int((its == k).sum()) for k in sorted(set(its.tolist())) if k > 0}}
+    if plot is not None:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(5, 4), dpi=100)
+        for name, m in groups.items():
+            if m.any() and (name == "all" or len(groups) <= 9):
+                x, y = ced_curve(errs[m], threshold)
+                ax.plot(100 * x, y, lw=2.0 if name == "all" else 1.0, label=f"{name} (AUC {report[name][f'auc@{threshold:g}']:.3f})")
+        ax.set_xlabel(f"NME ({norm}), %")
+        ax.set_ylabel("share of faces")
+        ax.set_xlim(0, 100 * threshold)
+        ax.set_ylim(0, 1)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+        fig.tight_layout()
+        plot.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(plot)
+        plt.close(fig)
+    if not as_json and not get_state().quiet:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title=f"align: {predictions} ({norm} NME)")
+        for col in ["subset", "faces", "NME %", f"FR@{threshold:g} %", f"AUC@{threshold:g}"]:
+            table.add_column(col, justify="right")
+        for name, m in report.items():
+            table.add_row(name, str(m["faces"]), f"{m['nme_pct']:.2f}", f"{m[f'fr@{threshold:g}_pct']:.2f}",
+                          f"{m[f'auc@{threshold:g}']:.4f}")
+        Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
+    emit([plot] if plot is not None else [], as_json=as_json, summary=summary)
 
 
 @app.command("mer")

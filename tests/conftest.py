@@ -40,6 +40,16 @@ def smic4_dir(tmp_path_factory) -> Path:
     return out
 
 
+@pytest.fixture(scope="session")
+def wflw_dir(tmp_path_factory) -> Path:
+    """Eight synthetic faces in the WFLW layout (6 train, 2 test), 96 px."""
+    from facecli.synth.images import write_images
+
+    out = tmp_path_factory.mktemp("wflw")
+    write_images(out, scheme="wflw98", count=8, seed=0, size=96)
+    return out
+
+
 @pytest.fixture(autouse=True)
 def _no_color(monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")

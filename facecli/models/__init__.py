@@ -1,5 +1,5 @@
 """One torch model per file: cap (issue #7), dgpa with its grid, attention and ArcFace
-parts (issue #8), sgcn (issue #5), capsnet (issue #10); musica to come (issue #6).
+parts (issue #8), sgcn (issue #5), musica (issue #6), capsnet (issue #10).
 
 Importing this package imports torch.
 """
@@ -15,9 +15,11 @@ from facecli.models.capsnet import STREAM_CHANNELS, MECapsConfig, MECapsNet, mar
 from facecli.models.cap import CAPConfig, CAPNet, CAPOutput, CascadedAtrousPyramid, angular_loss
 from facecli.models.dgpa import DGPAConfig, DGPANet
 from facecli.models.grid import gradient_energy, grid_boundaries, sample_cells
+from facecli.models.musica import MuSiCa, MuSiCaConfig, MuSiCaOutput, musica_loss
 from facecli.models.sgcn import SGCN, SGCNConfig, SparseAdjacency, spmm
 
 __all__ = ["ArcFaceHead", "CAPConfig", "CAPNet", "CAPOutput", "CascadedAtrousPyramid", "DGPAConfig", "DGPANet",
            "DualPathAttention", "angular_loss", "arcface_logits", "dual_path_attention", "dual_path_attention_reference",
            "gradient_energy", "grid_boundaries", "sample_cells", "set_attention_impl", "SGCN", "SGCNConfig",
-           "SparseAdjacency", "spmm", "STREAM_CHANNELS", "MECapsConfig", "MECapsNet", "margin_loss", "squash"]
+           "SparseAdjacency", "spmm", "STREAM_CHANNELS", "MECapsConfig", "MECapsNet", "margin_loss", "squash", "MuSiCa", "MuSiCaConfig",
+           "MuSiCaOutput", "musica_loss"]

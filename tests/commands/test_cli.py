@@ -56,13 +56,6 @@ def test_usage_error_exit_2():
     assert r.exit_code == 2
 
 
-@pytest.mark.parametrize("argv", [["evaluate", "align", "p.h5", "--gt", "x"], ["align", "predict", "a.png"]])
-def test_unlanded_commands_say_so_and_exit_1(argv):
-    r = runner.invoke(app, argv)
-    assert r.exit_code == 1 and r.stdout == ""
-    assert "not available yet" in r.stderr and "issue #" in r.stderr
-
-
 def test_synth_stdout_is_paths_only(tmp_path):
     r = runner.invoke(app, ["--seed", "3", "synth", "faces3d", "-o", str(tmp_path / "f"), "--subjects", "1", "--expressions", "2"])
     assert r.exit_code == 0

@@ -1,0 +1,138 @@
+"""facecli align (MuSiCa) on held-out synthetic WFLW-layout faces: full cascade vs early
+exit vs a mean-shape-in-box baseline, side by side in one run; speed, size and MACs.
+
+Run:
+  facecli --seed 0 synth images -o /tmp/al/train --count 2400 --size 160
+  facecli --seed 1 synth images -o /tmp/al/test --count 400 --size 160
+  facecli --seed 0 align train /tmp/al/train --split all -o musica.pt        # or use the shipped model
+  .venv/bin/python benchmarks/align/bench.py --test /tmp/al/test --out benchmarks/align/results
+
+The test faces are other synthetic people than the training ones (another seed). All
+methods get the annotation's face box. The baseline places the model's mean shape in
+the same crop. Early exit is run at several thresholds on the predicted NME; the
+table reports NME/FR/AUC (inter-ocular, threshold 0.1), the share of faces leaving at
+each iteration, and the change in NME against the full cascade. Speed: milliseconds
+per face with one thread and batch 1 (crop + network), and faces per second in
+batches of 64 with --threads threads. MACs are counted with torch's FLOP counter
+(multiply-adds = FLOPs / 2) for one face through the full cascade.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--test", type=Path, required=True, help="WFLW-layout root of held-out faces")
+    ap.add_argument("--model", type=Path, default=None, help="model file [the shipped one]")
+    ap.add_argument("--out", type=Path, default=Path("benchmarks/align/results"))
+    ap.add_argument("--thresholds", default="0.02,0.03,0.04,0.05,0.06,0.08")
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+
+    import torch
+    from torch.utils.flop_counter import FlopCounterMode
+
+    from facecli.io.image import read_image
+    from facecli.landmarks2d.crop import crop_transform, from_normalised, invert_affine, transform_points, warp_crop
+    from facecli.landmarks2d.data import load_alignment_set
+    from facecli.landmarks2d.predictor import DEFAULT_MUSICA, load_musica
+    from facecli.metrics.align import nme, summarize_nme
+
+    model_path = args.model or DEFAULT_MUSICA
+    net, obj = load_musica(model_path)
+    cfg = net.config
+    faces = load_alignment_set(args.test, split="all")
+    images = [read_image(f.image, grey=True) for f in faces]
+    gt = np.stack([f.landmarks for f in faces]).astype(np.float64)
+    mats = [crop_transform(f.box, cfg.crop, cfg.margin) for f in faces]
+    crops = torch.from_numpy(np.stack([warp_crop(im, m, cfg.crop) for im, m in zip(images, mats)])[:, None])
+
+    def to_image(shapes: np.ndarray) -> np.ndarray:
+        return np.stack([transform_points(invert_affine(m), from_normalised(s, cfg.crop)) for m, s in zip(mats, shapes)])
+
+    torch.set_num_threads(args.threads)
+    res: dict = {"faces": len(faces), "model": model_path.name, "trained_on": obj["meta"].get("trained_on"),
+                 "threads": args.threads, "machine": platform.processor() or platform.machine(), "methods": {}}
+    with torch.inference_mode():
+        full = net(crops)
+    mean = to_image(net.mean_shape.expand(len(faces), -1, -1).numpy())
+    e_mean = nme(mean, gt)
+    res["methods"]["mean shape in box"] = summarize_nme(e_mean)
+    per_it = [nme(to_image(s.numpy()), gt) for s in full.shapes]
+    e_full = per_it[-1]
+    res["methods"]["full cascade"] = {**summarize_nme(e_full), "exit_share": [0.0] * (cfg.levels - 1) + [1.0]}
+    res["per_iteration_nme_pct"] = [float(100 * e.mean()) for e in per_it]
+    res["predicted_vs_true_error_pearson"] = [float(np.corrcoef(full.errors[k].numpy(), per_it[k])[0, 1])
+                                              for k in range(cfg.levels)]
+    for thr in (float(t) for t in args.thresholds.split(",")):
+        with torch.inference_mode():
+            out = net(crops, exit_threshold=thr)
+        e = nme(to_image(out.final.numpy()), gt)
+        it = out.exit_iteration.numpy()
+        res["methods"][f"early exit < {thr:g}"] = {**summarize_nme(e), "threshold": thr,
+                                                   "exit_share": [float((it == k + 1).mean()) for k in range(cfg.levels)],
+                                                   "delta_nme_points": float(100 * (e.mean() - e_full.mean()))}
+    ok = [m for m in res["methods"].values() if "threshold" in m and m["delta_nme_points"] <= 0.1]
+    best = max(ok, key=lambda m: 1 - m["exit_share"][-1]) if ok else None
+    res["best_threshold_within_0.1"] = best["threshold"] if best else None
+
+    # speed
+    torch.set_num_threads(1)
+    one = crops[:1]
+    timings = {}
+    for name, thr in (("full", None), ("early", best["threshold"] if best else None)):
+        if name == "early" and thr is None:
+            continue
+        with torch.inference_mode():
+            for _ in range(10):
+                net(one, exit_threshold=thr)
+            t0 = time.perf_counter()
+            n = 0
+            for i in range(min(200, len(faces))):
+                m = crop_transform(faces[i].box, cfg.crop, cfg.margin)
+                x = torch.from_numpy(warp_crop(images[i], m, cfg.crop)[None, None])
+                net(x, exit_threshold=thr)
+                n += 1
+            timings[f"ms_per_face_1_thread_{name}"] = 1000 * (time.perf_counter() - t0) / n
+    torch.set_num_threads(args.threads)
+    with torch.inference_mode():
+        net(crops[:64])
+        t0 = time.perf_counter()
+        for a in range(0, len(faces), 64):
+            net(crops[a:a + 64])
+        timings[f"faces_per_s_batch64_{args.threads}_threads"] = len(faces) / (time.perf_counter() - t0)
+    res["speed"] = timings
+    with FlopCounterMode(display=False) as fc:
+        with torch.inference_mode():
+            net(one)
+    res["macs_per_face"] = fc.get_total_flops() / 2
+    res["parameters"] = int(sum(p.numel() for p in net.parameters()))
+    res["model_file_mb"] = model_path.stat().st_size / 1e6
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "results.json").write_text(json.dumps(res, indent=1))
+
+    print(f"\n{len(faces)} held-out synthetic faces (WFLW layout, 98 points); model {model_path.name}\n")
+    print("| method | NME % | FR@0.1 % | AUC@0.1 | exit at it. 1 / 2 / 3 | ΔNME vs full (points) |")
+    print("|---|---:|---:|---:|---|---:|")
+    for name, m in res["methods"].items():
+        share = " / ".join(f"{100 * s:.0f} %" for s in m["exit_share"]) if "exit_share" in m else "–"
+        delta = f"{m['delta_nme_points']:+.3f}" if "delta_nme_points" in m else "–"
+        print(f"| {name} | {m['nme_pct']:.2f} | {m['fr@0.1_pct']:.2f} | {m['auc@0.1']:.4f} | {share} | {delta} |")
+    print(f"\nNME after each iteration (full cascade): {', '.join(f'{v:.2f} %' for v in res['per_iteration_nme_pct'])}")
+    print(f"predicted vs true NME, Pearson r per iteration: {', '.join(f'{v:.2f}' for v in res['predicted_vs_true_error_pearson'])}")
+    print(f"best threshold with ΔNME <= 0.1 points: {res['best_threshold_within_0.1']}")
+    print("speed: " + ", ".join(f"{k} {v:.2f}" for k, v in timings.items()))
+    print(f"MACs per face {res['macs_per_face'] / 1e6:.1f} M; parameters {res['parameters']:,}; "
+          f"model file {res['model_file_mb']:.2f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""Training MuSiCa on a WFLW- or 300W-layout dataset.
+
+Every face is cropped from its box with random augmentation (scale and translation
+±10 % of the box, rotation ±15°, a horizontal flip that also mirrors the landmark
+order), seeded per epoch and face. Images are read once and kept in memory. A
+held-out share of the faces (by image) is evaluated after every epoch and reported,
+never used to pick the model: the last epoch's weights are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from facecli.errors import InputError
+from facecli.seeding import rng_for
+
+__all__ = ["AlignTrainOptions", "FaceCropDataset", "mirror_map", "train_musica"]
+
+
+def mirror_map(n_landmarks: int) -> np.ndarray:
+    """(L,) index of each landmark's left/right counterpart (WFLW 98 or iBUG 68)."""
+    from facecli.synth.template import IBUG68_MIRROR, WFLW98_MIRROR
+
+    if n_landmarks == 98:
+        return np.asarray(WFLW98_MIRROR, dtype=np.int64)
+    if n_landmarks == 68:
+        return np.asarray(IBUG68_MIRROR, dtype=np.int64)
+    raise InputError(f"expected 98 or 68 landmarks, got {n_landmarks}")
+
+
+@dataclass
+class AlignTrainOptions:
+    """Settings of ``facecli align train`` (see its ``--help``)."""
+
+    epochs: int = 30
+    batch_size: int = 32
+    lr: float = 1e-3
+    crop: int = 142
+    margin: float = 0.3
+    bottleneck: int = 12
+    scale_aug: float = 0.1
+    shift_aug: float = 0.1
+    rotate_aug: float = 15.0
+    flip: bool = True
+    val_fraction: float = 0.1
+    limit: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class FaceCropDataset:
+    """Augmented face crops: ``image`` (1, C, C) float32, ``lm`` (L, 2) normalised."""
+
+    def __init__(self, images: list[np.ndarray], landmarks: list[np.ndarray], boxes: list[np.ndarray],
+                 opts: AlignTrainOptions, seed: int, augment: bool = True) -> None:
+        self.images, self.landmarks, self.boxes = images, landmarks, boxes
+        self.opts, self.seed, self.augment, self.epoch = opts, seed, augment, 0
+        self.mirror = mirror_map(len(landmarks[0]))
+
+    def set_epoch(self, epoch: int) -> None:
+        self.epoch = epoch
+
+    def __len__(self) -> int:
+        return len(self.images)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        import torch
+
+        from facecli.landmarks2d.crop import crop_transform, to_normalised, transform_points, warp_crop
+
+        o = self.opts
+        kw: dict[str, Any] = {}
+        flip = False
+        if self.augment:
+            rng = rng_for(self.seed, "align-augment", self.epoch, int(i))
+            flip = o.flip and bool(rng.random() < 0.5)
+            kw = {"scale": float(1 + rng.uniform(-o.scale_aug, o.scale_aug)),
+                  "shift": tuple(float(v) for v in rng.uniform(-o.shift_aug, o.shift_aug, size=2)),
+                  "rotation_deg": float(rng.uniform(-o.rotate_aug, o.rotate_aug))}
+        m = crop_transform(self.boxes[i], o.crop, o.margin, flip=flip, **kw)
+        img = warp_crop(self.images[i], m, o.crop)
+        lm = transform_points(m, self.landmarks[i])
+        if flip:
+            lm = lm[self.mirror]
+        return {"image": torch.from_numpy(img[None]),
+                "lm": torch.from_numpy(to_normalised(lm, o.crop).astype(np.float32))}
+
+
+def _loose_crop(image: np.ndarray, m: np.ndarray, side: int) -> np.ndarray:
+    import cv2
+
+    return cv2.warpAffine(image, m.astype(np.float64), (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+
+
+def _step(model: Any, batch: dict[str, Any]) -> tuple[Any, dict[str, float]]:
+    from facecli.models.musica import musica_loss
+
+    return musica_loss(model(batch["image"]), batch["lm"])
+
+
+def train_musica(root: Path, output: Path, opts: AlignTrainOptions, *, fmt: str = "auto", split: str = "train",
+                 seed: int = 0, device: str = "auto", resume: bool = False, argv: list[str] | None = None,
+                 log: Callable[[str], None] = lambda s: None, progress: Callable[..., Any] | None = None) -> dict[str, Any]:
+    """Train MuSiCa and write the model file ``output`` (checkpoint ``output.ckpt``).
+
+    Returns:
+        The model file's ``meta`` (data, settings, history, held-out NME).
+    """
+    import torch
+
+    from facecli.io.image import read_image
+    from facecli.landmarks2d.crop import crop_transform, to_normalised, transform_points
+    from facecli.landmarks2d.data import guess_format, load_alignment_set
+    from facecli.models.musica import MuSiCa, MuSiCaConfig, normalised_nme
+    from facecli.train.checkpoint import save_model_file
+    from facecli.train.distributed import setup_distributed, teardown_distributed
+    from facecli.train.loop import TrainConfig, fit
+
+    ctx = setup_distributed(device)
+    try:
+        faces = load_alignment_set(root, fmt=fmt, split=split)
+        if opts.limit:
+            faces = faces[:opts.limit]
+        perm = rng_for(seed, "align-val").permutation(len(faces))
+        n_val = int(round(opts.val_fraction * len(faces))) if len(faces) > 1 else 0
+        val_idx, tr_idx = np.sort(perm[:n_val]), np.sort(perm[n_val:])
+        wrap = progress or (lambda it, **k: it)
+        # each face is kept as a loose crop (twice its box, at the training crop's resolution or finer),
+        # so memory does not grow with the images' size
+        images, lms, boxes = [], [], []
+        for f in wrap(faces, total=len(faces), desc="reading"):
+            m0 = crop_transform(f.box, 2 * opts.crop, 1.0, source=str(f.image))
+            images.append(_loose_crop(read_image(f.image, grey=True), m0, 2 * opts.crop))
+            lms.append(transform_points(m0, f.landmarks).astype(np.float32))
+            corners = transform_points(m0, np.asarray(f.box, dtype=np.float64).reshape(2, 2))
+            boxes.append(corners.reshape(4))
+        L = faces[0].landmarks.shape[0]
+        if any(f.landmarks.shape[0] != L for f in faces):
+            raise InputError(f"expected every face of {root} to have {L} landmarks")
+        log(f"{len(faces)} faces ({L} landmarks) in {root}; training on {len(tr_idx)}, {len(val_idx)} held out for reporting")
+        # the mean shape in the un-augmented crop: the cascade's start
+        crops = [to_normalised(transform_points(crop_transform(boxes[i], opts.crop, opts.margin), lms[i]), opts.crop)
+                 for i in tr_idx]
+        mean_shape = np.mean(crops, axis=0)
+        torch.manual_seed(seed)
+        cfg = MuSiCaConfig(n_landmarks=L, crop=opts.crop, margin=opts.margin, bottleneck=opts.bottleneck,
+                           mean_shape=mean_shape.tolist())
+        net = MuSiCa(cfg).to(ctx.device)
+        train_set = FaceCropDataset([images[i] for i in tr_idx], [lms[i] for i in tr_idx], [boxes[i] for i in tr_idx], opts, seed)
+        val_set = FaceCropDataset([images[i] for i in val_idx], [lms[i] for i in val_idx], [boxes[i] for i in val_idx],
+                                  opts, seed, augment=False) if n_val else None
+
+        def evaluate(m: Any) -> dict[str, float]:
+            assert val_set is not None
+            errs = []
+            for a in range(0, len(val_set), 64):
+                items = [val_set[j] for j in range(a, min(a + 64, len(val_set)))]
+                x = torch.stack([it["image"] for it in items]).to(ctx.device)
+                gt = torch.stack([it["lm"] for it in items]).to(ctx.device)
+                errs.append(normalised_nme(m(x).final, gt).cpu().numpy())
+            return {"nme_pct": float(100 * np.concatenate(errs).mean())}
+
+        tcfg = TrainConfig(epochs=opts.epochs, batch_size=opts.batch_size, lr=opts.lr, seed=seed,
+                           checkpoint=output.with_name(output.name + ".ckpt"), resume=resume)
+        history = fit(net, train_set, _step, tcfg, ctx=ctx, evaluate=evaluate if val_set is not None else None,
+                      log=log, progress=progress)
+        meta = {
+            "trained_on": f"{root}: {len(tr_idx)} faces ({split} split, {guess_format(root) if fmt == 'auto' else fmt})",
+            "synthetic": (Path(root) / "synth_gt.h5").exists(),
+            "options": opts.as_dict(), "seed": seed, "argv": list(argv or []), "history": history,
+            "val_faces": int(n_val), "val_nme_pct": history[-1].get("val_nme_pct") if history else None,
+            "scheme": "wflw98" if L == 98 else "ibug68",
+        }
+        if ctx.is_main:
+            save_model_file(output, model="musica", config=cfg.to_dict(), state_dict=net.state_dict(), meta=meta)
+        return meta
+    finally:
+        teardown_distributed()

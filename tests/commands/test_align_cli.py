@@ -1,0 +1,70 @@
+"""facecli align (train, predict) and evaluate align through CliRunner and a real shell pipe."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from facecli.commands.main import app
+from facecli.io.container import ContainerReader
+# shared assertions of the CLI tests (tests/commands/cli_checks.py)
+from cli_checks import ok as _ok
+from cli_checks import one_line_error as _one_line_error
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def tiny_model(wflw_dir, tmp_path_factory):
+    out = tmp_path_factory.mktemp("musica") / "m.pt"
+    r = _ok(runner.invoke(app, ["--seed", "0", "align", "train", str(wflw_dir), "--split", "train", "-o", str(out),
+                                "--epochs", "1", "--batch-size", "4", "--crop", "48", "--json"]))
+    assert json.loads(r.stdout)["epochs"] == 1 and out.exists()
+    return out
+
+
+def test_predict_dataset_and_evaluate(wflw_dir, tiny_model, tmp_path):
+    out = tmp_path / "lm.h5"
+    _ok(runner.invoke(app, ["align", "predict", str(wflw_dir), "--dataset", "--split", "test", "--model", str(tiny_model),
+                            "-o", str(out), "--pts-dir", str(tmp_path / "pts"), "--preview", str(tmp_path / "prev"),
+                            "--exit-threshold", "1e9"]))
+    with ContainerReader(out, kind="landmarks2d") as r:
+        assert len(r) == 2 and r.sample(0)["landmarks"].shape == (98, 2)
+        assert set(r.read("box_source").astype(str)) == {"annotation"}
+        assert (np.asarray(r.read("exit_iteration")) == 1).all()  # a huge threshold: everyone leaves after iteration 1
+    assert len(list((tmp_path / "pts").glob("*.pts"))) == 2 and len(list((tmp_path / "prev").glob("*.png"))) == 2
+    rep = json.loads(_ok(runner.invoke(app, ["evaluate", "align", str(out), "--gt", str(wflw_dir), "--json",
+                                             "--plot", str(tmp_path / "ced.png")])).stdout)
+    assert rep["matched"] == 2 and rep["subsets"]["all"]["faces"] == 2 and rep["exit_iterations"] == {"1": 2}
+    assert rep["subsets"]["all"]["nme_pct"] > 0 and (tmp_path / "ced.png").stat().st_size > 1000
+
+
+def test_boxes_file_and_whole_image_fallback(wflw_dir, tiny_model, tmp_path):
+    imgs = sorted((wflw_dir / "WFLW_images").rglob("*.jpg"))[:2]
+    boxes = tmp_path / "boxes.csv"
+    boxes.write_text(f"image,x0,y0,x1,y1\n{imgs[0].name},20,15,75,80\n")
+    out = tmp_path / "p.h5"
+    r = _ok(runner.invoke(app, ["align", "predict", *map(str, imgs), "--boxes", str(boxes), "--model", str(tiny_model),
+                                "-o", str(out)]))
+    assert "have no face box" in r.stderr
+    with ContainerReader(out, kind="landmarks2d") as rd:
+        src = dict(zip(rd.ids, rd.read("box_source").astype(str)))
+        assert sorted(src.values()) == ["boxes-file", "image"]
+    boxes.write_text("a.jpg,1,2,3\n")
+    _one_line_error(runner.invoke(app, ["align", "predict", str(imgs[0]), "--boxes", str(boxes), "--model", str(tiny_model),
+                                        "-o", str(out)]), "boxes.csv:1", "image,x0,y0,x1,y1")
+    _one_line_error(runner.invoke(app, ["align", "predict", str(imgs[0]), "--model", str(tmp_path / "none.pt")]), "no such model")
+    _one_line_error(runner.invoke(app, ["align", "train", str(tmp_path / "nope"), "-o", str(tmp_path / "m.pt")]), "nope")
+
+
+def test_shell_pipe(wflw_dir, tiny_model, tmp_path, facecli_bin):
+    cmd = (f"{facecli_bin} -q align predict {wflw_dir} --dataset --split all --model {tiny_model} -o {tmp_path / 'a.h5'} "
+           f"| xargs -I{{}} {facecli_bin} evaluate align {{}} --gt {wflw_dir} --json")
+    res = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["matched"] == 8 and set(out["subsets"]) >= {"all", "train", "test"}

@@ -1,0 +1,34 @@
+"""The shipped MuSiCa model: labelled synthetic, small, and it aligns unseen synthetic faces."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from facecli.landmarks2d.predictor import DEFAULT_MUSICA, Aligner
+
+
+def test_shipped_model_card_and_size():
+    card = json.loads(DEFAULT_MUSICA.with_suffix(".json").read_text())
+    assert "SYNTHETIC DATA ONLY" in card["trained_on"] and "align train" in card["train_command"]
+    assert DEFAULT_MUSICA.stat().st_size < 10e6
+
+
+def test_shipped_model_beats_the_first_iteration_on_new_faces(tmp_path):
+    from facecli.io.image import read_image
+    from facecli.landmarks2d.data import load_alignment_set
+    from facecli.metrics.align import nme
+    from facecli.synth.images import write_images
+
+    write_images(tmp_path, scheme="wflw98", count=6, seed=7, size=128)  # seed 7: people the model never saw
+    faces = load_alignment_set(tmp_path)
+    al = Aligner()
+    imgs = [read_image(f.image) for f in faces]
+    res = al.predict(imgs, [f.box for f in faces])
+    gt = np.stack([f.landmarks for f in faces])
+    err = nme(np.stack([r.landmarks for r in res]), gt)
+    mean_err = nme(np.stack([r.landmarks for r in Aligner(exit_threshold=1e9).predict(imgs, [f.box for f in faces])]), gt)
+    assert err.mean() < 0.08, err
+    assert err.mean() < mean_err.mean()  # the later iterations improve on the first
+    assert all(r.exit_iteration == 3 for r in res)

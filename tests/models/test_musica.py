@@ -1,0 +1,63 @@
+"""MuSiCa: shapes, early exit, per-face independence, overfitting four faces."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from facecli.models.musica import MuSiCa, MuSiCaConfig, gaussian_pyramid, musica_loss, normalised_nme
+
+
+def _net(n=68, crop=64):
+    torch.manual_seed(0)
+    return MuSiCa(MuSiCaConfig(n_landmarks=n, crop=crop))
+
+
+def test_pyramid_and_patch_feature_size():
+    p = gaussian_pyramid(torch.rand(2, 1, 142, 142), 3)
+    assert [t.shape[-1] for t in p] == [142, 71, 36]
+    net = MuSiCa(MuSiCaConfig())
+    assert net.features[0].dim == 256 and len(net.patch_index) == 49
+    assert sum(p.numel() for p in net.parameters()) * 4 / 1e6 < 10  # MB in float32
+
+
+def test_threshold_zero_is_the_full_cascade_and_faces_leave_independently():
+    net = _net().eval()
+    x = torch.randn(3, 1, 64, 64)
+    with torch.no_grad():
+        full = net(x)
+        zero = net(x, exit_threshold=0.0)
+        assert torch.equal(full.final, zero.final) and zero.exit_iteration.tolist() == [3, 3, 3]
+        early = net(x, exit_threshold=1e9)  # everyone leaves after the first iteration
+        assert early.exit_iteration.tolist() == [1, 1, 1] and torch.allclose(early.final, full.shapes[0])
+        # a threshold between the faces' first predicted errors splits the batch
+        e0 = full.errors[0]
+        thr = float(e0.sort().values[1:].mean()) if float(e0.max() - e0.min()) > 0 else None
+        if thr is not None:
+            mixed = net(x, exit_threshold=thr)
+            for i in range(3):
+                k = int(mixed.exit_iteration[i]) - 1
+                assert torch.allclose(mixed.final[i], full.shapes[k][i], atol=1e-5)
+        one = net(x[1:2])
+        assert torch.allclose(one.final[0], full.final[1], atol=1e-5)
+
+
+def test_tiny_model_overfits_four_faces():
+    torch.manual_seed(0)
+    net = _net(crop=64)
+    x = torch.randn(4, 1, 64, 64)
+    gt = net.mean_shape.expand(4, -1, -1) + 0.1 * torch.randn(4, 68, 2)
+    gt[:, 36] = torch.tensor([-0.4, -0.2])
+    gt[:, 45] = torch.tensor([0.4, -0.2])
+    opt = torch.optim.Adam(net.parameters(), lr=2e-3)
+    first = float(normalised_nme(net(x).final, gt).mean().detach())
+    for _ in range(150):
+        loss, _ = musica_loss(net(x), gt)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    out = net.eval()(x)
+    last = float(normalised_nme(out.final, gt).mean().detach())
+    assert last < 0.25 * first
+    # the predicted error has learnt the size of the remaining error
+    assert float(out.errors[-1].mean().detach()) == pytest.approx(last, abs=0.05)
