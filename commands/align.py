@@ -52,6 +52,7 @@ def train(
     crop: Annotated[int, typer.Option("--crop", min=32, help="Face crop side, px (142 in the source).")] = 142,
     margin: Annotated[float, typer.Option("--margin", min=0.0, help="The crop covers (1 + margin) x the box's larger side.")] = 0.3,
     bottleneck: Annotated[int, typer.Option("--bottleneck", min=1, help="Per-patch projection before the FC-512 (the model-size knob).")] = 12,
+    extra_fine: Annotated[int, typer.Option("--extra-fine", min=0, help="Iterations added at the finest pyramid level after the coarse-to-fine sweep (0: the source's 3-iteration cascade); gives early exit a full-resolution exit point.")] = 0,
     rotate: Annotated[float, typer.Option("--rotate", min=0.0, help="Rotation augmentation, +- degrees.")] = 15.0,
     flip: Annotated[bool, typer.Option("--flip/--no-flip", help="Mirror augmentation (the landmark order is mirrored too).")] = True,
     val_fraction: Annotated[float, typer.Option("--val-fraction", min=0.0, max=0.9, help="Faces held out and reported each epoch (NME; never used to pick the model).")] = 0.1,
@@ -75,7 +76,7 @@ def train(
 
     state = get_state()
     opts = AlignTrainOptions(epochs=epochs, batch_size=batch_size, lr=lr, crop=crop, margin=margin, bottleneck=bottleneck,
-                             rotate_aug=rotate, flip=flip, val_fraction=val_fraction, limit=limit)
+                             extra_fine=extra_fine, rotate_aug=rotate, flip=flip, val_fraction=val_fraction, limit=limit)
     meta = train_musica(root, output, opts, fmt=fmt.value, split=split, seed=state.seed, device=state.device,
                         resume=resume, argv=state.argv, log=log, progress=progress)
     if int(os.environ.get("RANK", "0")) != 0:

@@ -32,6 +32,10 @@ app = typer.Typer(no_args_is_help=True,
 __all__ = ["app"]
 
 
+#: Default of --stream-dropout (MERConfig's default too).
+STREAM_DROPOUT = 0.0
+
+
 class Protocol(str, Enum):
     megc2019 = "megc2019"
     casme2 = "casme2"
@@ -174,6 +178,7 @@ def loso(
     lr: Annotated[float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")] = 2e-3,
     width: Annotated[int, typer.Option("--width", min=2, help="Channels of each stream's first conv.")] = 16,
     val_share: Annotated[float, typer.Option("--val-share", min=0.0, max=0.5, help="Share of the training subjects held out to pick the epoch (0: keep the last epoch).")] = 0.0,
+    stream_dropout: Annotated[float, typer.Option("--stream-dropout", min=0.0, max=1.0, help="Training only: blank one random stream of a clip with this probability, so no stream is relied on alone.")] = STREAM_DROPOUT,
     augment: Annotated[bool, typer.Option("--augment/--no-augment", help="Random flips and shifts of the training clips.")] = True,
     class_weighting: Annotated[bool, typer.Option("--class-weighting/--no-class-weighting", help="Weight the loss by inverse class frequency of the training clips.")] = True,
     oracle_epoch: Annotated[bool, typer.Option("--oracle-epoch", help="Also report what picking the best TEST epoch per fold would claim (printed apart, labelled optimistic; never used).")] = False,
@@ -208,7 +213,7 @@ def loso(
     chosen = parse_fold_range(folds, n_folds)
     cfg = MERConfig(streams=stream_names, width=width, epochs=epochs, batch_size=batch_size, lr=lr,
                     val_share=val_share, class_weighting=class_weighting, augment=augment, seed=state.seed,
-                    oracle=oracle_epoch)
+                    oracle=oracle_epoch, stream_dropout=stream_dropout)
     dropped = ", ".join(f"{k} {v}" for k, v in sorted(data.dropped.items()))
     log(f"{protocol.value}: {len(data)} clips, {n_folds} subjects, classes {', '.join(data.protocol.classes)}"
         + (f"; left out (no class in the protocol): {dropped}" if dropped else ""))

@@ -1,8 +1,6 @@
 #!/usr/bin/env bash
-# The main job on built-in synthetic data: every stage that has landed so far,
-# chained as a shell pipeline. Usage: examples/demo.sh [OUTPUT_DIR]
-# Stages still to come (align, mer-train) are
-# added here as their issues land.
+# The main job on built-in synthetic data: every command, chained as shell
+# pipelines, each stage scored by its evaluator. Usage: examples/demo.sh [OUTPUT_DIR]
 set -euo pipefail
 OUT=${1:-demo_out}
 FACECLI=${FACECLI:-facecli}
@@ -20,11 +18,12 @@ stage() {  # stage NAME -- facecli args...
 
 stage "synth faces3d (FaceScape layout)"   synth faces3d    -o "$OUT/faces3d" --subjects 4 --expressions 3 --start 1000
 stage "synth pairs (registration scans)"   synth pairs      -o "$OUT/pairs" --count 6
-stage "synth images (WFLW layout)"         synth images     -o "$OUT/wflw" --scheme wflw98 --count 24
+stage "synth images (WFLW layout)"         --seed 3 synth images -o "$OUT/wflw" --scheme wflw98 --count 24  # seed 3: not the shipped MuSiCa's training people
 stage "synth images (300W layout)"         synth images     -o "$OUT/300w" --scheme ibug68 --count 24
 stage "synth identities (LFW layout)"      synth identities -o "$OUT/lfw" --identities 20 --per-identity 3 --size 128 \
                                            --normal-size 96 --start 1000 --yaw-sd 30
 stage "synth microexpr (CASME II layout)"  synth microexpr  -o "$OUT/casme2" --subjects 2 --clips 2 --frames 40,60 --size 160
+stage "synth microexpr (SMIC layout)"      synth microexpr  -o "$OUT/smic" --layout smic --subjects 4 --clips 1 --frames 16,20 --size 128
 
 echo "== register the synthetic scan pairs (FPFH -> FGR -> Geman-McClure), then score them" >&2
 SECONDS=0
@@ -62,12 +61,26 @@ SECONDS=0
   | xargs -I{} "$FACECLI" evaluate verify {} --roc "$OUT/lfw_roc_cap.png" >/dev/null
 echo "   photos -> CAP normal maps -> embed -> verify -> evaluate: ${SECONDS} s" >&2
 
-echo "== apex of the CASME II-layout micro-expression clips (LBP + optical flow), scored against the true apex" >&2
+echo "== apex of the CASME II-layout micro-expression clips (optical flow), scored against the true apex" >&2
 SECONDS=0
 "$FACECLI" --seed 0 apex-detect "$OUT/casme2" --coding "$OUT/casme2/CASME2-coding-synth.xlsx" -o "$OUT/apex.h5" \
   --plot "$OUT/apex_curves" | head -1 \
   | xargs -I{} "$FACECLI" evaluate apex {} --coding "$OUT/casme2/CASME2-coding-synth.xlsx" >/dev/null
 echo "   apex-detect + evaluate: ${SECONDS} s; score curves in $OUT/apex_curves/" >&2
+
+echo "== 98 landmarks on the WFLW-layout images (shipped MuSiCa, synthetic-trained, people it never saw), early exit on" >&2
+SECONDS=0
+"$FACECLI" --seed 0 align predict "$OUT/wflw" --dataset --split all -o "$OUT/align.h5" --exit-threshold 0.02 \
+  --preview "$OUT/align_preview" \
+  | xargs -I{} "$FACECLI" evaluate align {} --gt "$OUT/wflw" --plot "$OUT/align_ced.png" >/dev/null
+echo "   align + evaluate: ${SECONDS} s; previews in $OUT/align_preview/, CED in $OUT/align_ced.png" >&2
+
+echo "== micro-expression recognition, MEGC 2019 classes, leave-one-subject-out over the CASME II + SMIC clips (short budget)" >&2
+SECONDS=0
+"$FACECLI" --seed 0 mer-train prepare "$OUT/casme2" "$OUT/smic" -o "$OUT/mer_flow.h5" --size 32 \
+  | xargs -I{} "$FACECLI" --seed 0 mer-train loso {} -o "$OUT/mer_run" --epochs 5 --width 8 | head -1 \
+  | xargs -I{} "$FACECLI" evaluate mer {} --plot "$OUT/mer_confusion.png" >/dev/null
+echo "   mer-train prepare + loso + evaluate: ${SECONDS} s; MEGC log in $OUT/mer_run/result_log.csv" >&2
 
 echo "== facecli info on every container written (read back from the paths on stdout)" >&2
 find "$OUT" -name '*.h5' | sort | "$FACECLI" info -

@@ -68,17 +68,17 @@ def main() -> None:
     res["methods"]["mean shape in box"] = summarize_nme(e_mean)
     per_it = [nme(to_image(s.numpy()), gt) for s in full.shapes]
     e_full = per_it[-1]
-    res["methods"]["full cascade"] = {**summarize_nme(e_full), "exit_share": [0.0] * (cfg.levels - 1) + [1.0]}
+    res["methods"]["full cascade"] = {**summarize_nme(e_full), "exit_share": [0.0] * (cfg.iterations - 1) + [1.0]}
     res["per_iteration_nme_pct"] = [float(100 * e.mean()) for e in per_it]
     res["predicted_vs_true_error_pearson"] = [float(np.corrcoef(full.errors[k].numpy(), per_it[k])[0, 1])
-                                              for k in range(cfg.levels)]
+                                              for k in range(cfg.iterations)]
     for thr in (float(t) for t in args.thresholds.split(",")):
         with torch.inference_mode():
             out = net(crops, exit_threshold=thr)
         e = nme(to_image(out.final.numpy()), gt)
         it = out.exit_iteration.numpy()
         res["methods"][f"early exit < {thr:g}"] = {**summarize_nme(e), "threshold": thr,
-                                                   "exit_share": [float((it == k + 1).mean()) for k in range(cfg.levels)],
+                                                   "exit_share": [float((it == k + 1).mean()) for k in range(cfg.iterations)],
                                                    "delta_nme_points": float(100 * (e.mean() - e_full.mean()))}
     ok = [m for m in res["methods"].values() if "threshold" in m and m["delta_nme_points"] <= 0.1]
     best = max(ok, key=lambda m: 1 - m["exit_share"][-1]) if ok else None
@@ -120,7 +120,7 @@ def main() -> None:
     (args.out / "results.json").write_text(json.dumps(res, indent=1))
 
     print(f"\n{len(faces)} held-out synthetic faces (WFLW layout, 98 points); model {model_path.name}\n")
-    print("| method | NME % | FR@0.1 % | AUC@0.1 | exit at it. 1 / 2 / 3 | ΔNME vs full (points) |")
+    print(f"| method | NME % | FR@0.1 % | AUC@0.1 | exit at iteration {' / '.join(str(k + 1) for k in range(cfg.iterations))} | ΔNME vs full (points) |")
     print("|---|---:|---:|---:|---|---:|")
     for name, m in res["methods"].items():
         share = " / ".join(f"{100 * s:.0f} %" for s in m["exit_share"]) if "exit_share" in m else "–"

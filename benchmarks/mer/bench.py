@@ -53,6 +53,7 @@ def main() -> None:
     ap.add_argument("--width", type=int, default=16)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--stream-dropout", type=float, default=0.0, help="the full model's --stream-dropout")
     ap.add_argument("--resume", action="store_true", help="continue the networks' runs under --runs")
     args = ap.parse_args()
 
@@ -94,7 +95,8 @@ def main() -> None:
     # networks
     for name, streams in (("capsnet flow + apex (full)", ("flow", "apex")), ("capsnet flow only", ("flow",)),
                           ("capsnet apex only", ("apex",))):
-        cfg = MERConfig(streams=streams, epochs=args.epochs, width=args.width, seed=args.seed, oracle=streams == ("flow", "apex"))
+        cfg = MERConfig(streams=streams, epochs=args.epochs, width=args.width, seed=args.seed, oracle=streams == ("flow", "apex"),
+                        stream_dropout=args.stream_dropout if len(streams) > 1 else 0.0)
         run = args.runs / "_".join(streams)
         t0 = time.perf_counter()
         rep = run_loso(data, cfg, run, flow_path=args.flow, resume=args.resume,

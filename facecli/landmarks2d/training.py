@@ -43,6 +43,7 @@ class AlignTrainOptions:
     crop: int = 142
     margin: float = 0.3
     bottleneck: int = 12
+    extra_fine: int = 0
     scale_aug: float = 0.1
     shift_aug: float = 0.1
     rotate_aug: float = 15.0
@@ -150,7 +151,7 @@ def train_musica(root: Path, output: Path, opts: AlignTrainOptions, *, fmt: str 
         mean_shape = np.mean(crops, axis=0)
         torch.manual_seed(seed)
         cfg = MuSiCaConfig(n_landmarks=L, crop=opts.crop, margin=opts.margin, bottleneck=opts.bottleneck,
-                           mean_shape=mean_shape.tolist())
+                           extra_fine=opts.extra_fine, mean_shape=mean_shape.tolist())
         net = MuSiCa(cfg).to(ctx.device)
         train_set = FaceCropDataset([images[i] for i in tr_idx], [lms[i] for i in tr_idx], [boxes[i] for i in tr_idx], opts, seed)
         val_set = FaceCropDataset([images[i] for i in val_idx], [lms[i] for i in val_idx], [boxes[i] for i in val_idx],

@@ -169,6 +169,8 @@ class MERConfig:
             last epoch is kept).
         class_weighting: weight the loss by inverse class frequency of the fold's
             training clips (UF1/UAR reward every class equally).
+        stream_dropout: during training, blank one random stream of a sample with this
+            probability (see :class:`~facecli.models.capsnet.MECapsConfig`).
         augment: random horizontal flips (the flow's u changes sign) and shifts of up
             to 1/16 of the side.
         seed: the run's seed.
@@ -186,6 +188,7 @@ class MERConfig:
     augment: bool = True
     seed: int = 0
     oracle: bool = False
+    stream_dropout: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -330,7 +333,8 @@ def train_fold(data: MERData, fold: Fold, cfg: MERConfig, *, device: str = "cpu"
         w = np.where(counts > 0, counts.sum() / np.maximum(counts, 1) / max(int((counts > 0).sum()), 1), 0.0)
         weight = torch.tensor(w, dtype=torch.float32, device=device)
     torch.manual_seed(int(rng_for(cfg.seed, "mer-init", fold.number).integers(1 << 31)))
-    net = MECapsNet(MECapsConfig(streams=tuple(cfg.streams), n_classes=k, size=data.flow.shape[-1], width=cfg.width)).to(device)
+    net = MECapsNet(MECapsConfig(streams=tuple(cfg.streams), n_classes=k, size=data.flow.shape[-1], width=cfg.width,
+                                 stream_dropout=cfg.stream_dropout)).to(device)
 
     def step(model: Any, batch: dict[str, Any]) -> tuple[Any, dict[str, float]]:
         lengths = model({s: batch[s] for s in cfg.streams})
@@ -460,7 +464,7 @@ def _model_config(cfg: MERConfig, data: MERData) -> dict[str, Any]:
     from facecli.models.capsnet import MECapsConfig
 
     return MECapsConfig(streams=tuple(cfg.streams), n_classes=len(data.protocol.classes), size=data.flow.shape[-1],
-                        width=cfg.width).to_dict()
+                        width=cfg.width, stream_dropout=cfg.stream_dropout).to_dict()
 
 
 def assemble_run(run: PathLike) -> dict[str, Any]:

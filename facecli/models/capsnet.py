@@ -56,6 +56,9 @@ class MECapsConfig:
         class_dim: class capsule size.
         routing: dynamic-routing iterations.
         dropout: dropout on the fused features during training.
+        stream_dropout: during training, the probability that one of the streams
+            (chosen at random) is blanked for a sample, so the network cannot lean on
+            one stream alone (no effect with a single stream).
     """
 
     streams: tuple[str, ...] = ("flow", "apex")
@@ -67,6 +70,7 @@ class MECapsConfig:
     class_dim: int = 16
     routing: int = 3
     dropout: float = 0.2
+    stream_dropout: float = 0.0
 
     def check(self) -> None:
         from facecli.errors import InputError
@@ -161,6 +165,14 @@ class MECapsNet(nn.Module):
             if x.shape[-2:] != (self.config.size, self.config.size):
                 x = F.interpolate(x, size=(self.config.size, self.config.size), mode="bilinear", align_corners=False)
             feats.append(net(x))
+        n_s = len(feats)
+        if self.training and self.config.stream_dropout > 0 and n_s > 1:
+            b = feats[0].shape[0]
+            drop = torch.rand(b, device=feats[0].device) < self.config.stream_dropout
+            which = torch.randint(0, n_s, (b,), device=feats[0].device)
+            for k in range(n_s):
+                keep = ~(drop & (which == k))
+                feats[k] = feats[k] * keep.to(feats[k].dtype)[:, None, None, None]
         h = self.drop(self.fuse(torch.cat(feats, dim=1)))
         p = self.primary(h)  # (B, T*D, S/8, S/8)
         b = p.shape[0]

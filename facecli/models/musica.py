@@ -62,7 +62,9 @@ class MuSiCaConfig:
         margin: the crop side is (1 + margin) × the face box's larger side.
         patch: P, patch side, px.
         patch_every: a patch at every k-th landmark.
-        levels: pyramid levels = iterations (coarse to fine).
+        levels: pyramid levels.
+        extra_fine: iterations added at the finest level after the one-per-level
+            coarse-to-fine sweep (0, the source's cascade: iterations = levels).
         channels: conv channels.
         hidden: hidden-state size.
         bottleneck: per-patch projection before the FC.
@@ -76,10 +78,19 @@ class MuSiCaConfig:
     patch: int = 14
     patch_every: int = 2
     levels: int = 3
+    extra_fine: int = 0
     channels: int = 32
     hidden: int = 512
     bottleneck: int = 12
     mean_shape: list[list[float]] = field(default_factory=list)
+
+    @property
+    def iterations(self) -> int:
+        return self.levels + self.extra_fine
+
+    def level_of(self, iteration: int) -> int:
+        """Pyramid level (0 = finest) an iteration (0-based) works on."""
+        return max(self.levels - 1 - iteration, 0)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -156,7 +167,10 @@ def musica_loss(out: MuSiCaOutput, gt: Tensor, *, weight: float = 0.95) -> tuple
 def _max_pool2(x: Tensor) -> Tensor:
     """2 × 2 max-pooling, stride 2 (as ``F.max_pool2d(x, 2)``), as the maximum of four
     strided views: on the many tiny maps of the patches it is ~6× faster on CPU than
-    the pooling kernel, which also computes indices."""
+    the pooling kernel, which also computes indices. With autograd on (training) the
+    kernel is used: its backward is the faster one."""
+    if torch.is_grad_enabled() and x.requires_grad:
+        return F.max_pool2d(x, 2)
     h, w = x.shape[-2] // 2 * 2, x.shape[-1] // 2 * 2
     x = x[..., :h, :w]
     return torch.maximum(torch.maximum(x[..., 0::2, 0::2], x[..., 0::2, 1::2]),
@@ -208,10 +222,10 @@ class MuSiCa(nn.Module):
         L = config.n_landmarks
         self.patch_index = list(range(0, L, config.patch_every))
         n_p = len(self.patch_index)
-        self.features = nn.ModuleList(_PatchNet(config.patch, config.channels, config.bottleneck) for _ in range(config.levels))
-        self.rnn = nn.ModuleList(nn.Linear(n_p * config.bottleneck + config.hidden, config.hidden) for _ in range(config.levels))
-        self.delta = nn.ModuleList(nn.Linear(config.hidden, 2 * L) for _ in range(config.levels))
-        self.error = nn.ModuleList(nn.Linear(config.hidden, 1) for _ in range(config.levels))
+        self.features = nn.ModuleList(_PatchNet(config.patch, config.channels, config.bottleneck) for _ in range(config.iterations))
+        self.rnn = nn.ModuleList(nn.Linear(n_p * config.bottleneck + config.hidden, config.hidden) for _ in range(config.iterations))
+        self.delta = nn.ModuleList(nn.Linear(config.hidden, 2 * L) for _ in range(config.iterations))
+        self.error = nn.ModuleList(nn.Linear(config.hidden, 1) for _ in range(config.iterations))
         for d in self.delta:
             nn.init.zeros_(d.weight)
             nn.init.zeros_(d.bias)
@@ -250,26 +264,28 @@ class MuSiCa(nn.Module):
             and final shape.
         """
         b = images.shape[0]
-        pyr = gaussian_pyramid(images, self.config.levels)[::-1]  # coarse to fine
+        pyr = gaussian_pyramid(images, self.config.levels)  # finest first
         shape = self.mean_shape.expand(b, -1, -1).clone() if init is None else init
         hidden = images.new_zeros(b, self.config.hidden)
-        exit_it = torch.full((b,), self.config.levels, dtype=torch.int64, device=images.device)
+        n_it = self.config.iterations
+        exit_it = torch.full((b,), n_it, dtype=torch.int64, device=images.device)
         shapes, errors = [], []
         if not exit_threshold:
-            for it in range(self.config.levels):
-                shape, hidden, err = self._step(it, pyr[it], shape, hidden)
+            for it in range(n_it):
+                shape, hidden, err = self._step(it, pyr[self.config.level_of(it)], shape, hidden)
                 shapes.append(shape)
                 errors.append(err)
             return MuSiCaOutput(shapes, errors, exit_it, shape)
         # early exit: only the faces still in the cascade are computed
         active = torch.arange(b, device=images.device)
         err_all = images.new_zeros(b)
-        for it in range(self.config.levels):
+        for it in range(n_it):
+            level = pyr[self.config.level_of(it)]
             if active.numel() == b:  # nobody has left yet: no gathering needed
-                shape, hidden, err_all = self._step(it, pyr[it], shape, hidden)
+                shape, hidden, err_all = self._step(it, level, shape, hidden)
                 e_new = err_all
             else:
-                s_new, h_new, e_new = self._step(it, pyr[it][active], shape[active], hidden[active])
+                s_new, h_new, e_new = self._step(it, level[active], shape[active], hidden[active])
                 shape = shape.index_copy(0, active, s_new)
                 hidden = hidden.index_copy(0, active, h_new)
                 err_all = err_all.index_copy(0, active, e_new)

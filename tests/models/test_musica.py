@@ -61,3 +61,14 @@ def test_tiny_model_overfits_four_faces():
     assert last < 0.25 * first
     # the predicted error has learnt the size of the remaining error
     assert float(out.errors[-1].mean().detach()) == pytest.approx(last, abs=0.05)
+
+
+def test_extra_fine_iterations_run_at_full_resolution():
+    cfg = MuSiCaConfig(n_landmarks=68, crop=64, extra_fine=1)
+    assert cfg.iterations == 4 and [cfg.level_of(i) for i in range(4)] == [2, 1, 0, 0]
+    torch.manual_seed(0)
+    net = MuSiCa(cfg).eval()
+    with torch.no_grad():
+        out = net(torch.randn(2, 1, 64, 64))
+        assert len(out.shapes) == 4 and out.exit_iteration.tolist() == [4, 4]
+        assert net(torch.randn(2, 1, 64, 64), exit_threshold=1e9).exit_iteration.tolist() == [1, 1]
