@@ -41,6 +41,7 @@ __all__ = [
     "OnErrorOpt",
     "JsonOpt",
     "DefaultCommandGroup",
+    "run_into_container",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -258,3 +259,29 @@ def _command_name() -> str:
     return " ".join(names) or "facecli"
 
 
+
+
+def run_into_container(items: list[Any], job: Callable[[Any], Any], writer: Any, *, on_error: "OnError",
+                       workers: int, desc: str, what: str, unit: str, output: Path) -> Any:
+    """Run a batch job into an open container writer, close it, and report.
+
+    Shows progress, closes ``writer`` even when the batch stops on an error, then
+    logs one summary line (``<what> of P of N <unit> in S s (R/s; K already done, F
+    failed) -> OUTPUT``) and one warning per failed sample.
+
+    Returns:
+        The :class:`facecli.batch.BatchSummary`.
+    """
+    from facecli.batch import run_batch
+
+    try:
+        summary = run_batch(items, job, writer, on_error=on_error.value, workers=workers,
+                            progress=lambda it: progress(it, total=len(items), desc=desc))
+    finally:
+        writer.close()
+    rate = summary.processed / summary.seconds if summary.seconds > 0 else 0.0
+    log(f"{what} of {summary.processed} of {len(items)} {unit} in {summary.seconds:.1f} s ({rate:.1f}/s; "
+        f"{summary.skipped_existing} already done, {len(summary.failures)} failed) -> {output}")
+    for sid, err in summary.failures.items():
+        log(f"{sid}: {err}", level="warning")
+    return summary

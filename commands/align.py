@@ -24,6 +24,7 @@ from facecli.commands._common import (
     get_state,
     log,
     progress,
+    run_into_container,
 )
 
 app = typer.Typer(no_args_is_help=True,
@@ -120,7 +121,6 @@ def predict(
 
       facecli align predict photos/ --boxes boxes.csv -o lm.h5 --preview previews/ --pts-dir pts/
     """
-    from facecli.batch import run_batch
     from facecli.errors import InputError
     from facecli.io.container import ContainerWriter
     from facecli.io.inputs import InputItem, apply_shard, parse_shard, resolve_inputs
@@ -164,13 +164,6 @@ def predict(
               "boxes": str(boxes) if boxes else None, "dataset": dataset, "split": split if dataset else None}
     writer = ContainerWriter(output, "landmarks2d", producer="facecli align predict", argv=state.argv, params=params,
                              resume=resume, array_attrs=ALIGN_ATTRS)
-    try:
-        summary = run_batch(items, job, writer, on_error=on_error.value, workers=workers,
-                            progress=lambda it: progress(it, total=len(items), desc="align"))
-    finally:
-        writer.close()
-    log(f"landmarks of {summary.processed} of {len(items)} faces in {summary.seconds:.1f} s "
-        f"({summary.skipped_existing} already done, {len(summary.failures)} failed) -> {output}")
-    for sid, err in summary.failures.items():
-        log(f"{sid}: {err}", level="warning")
+    summary = run_into_container(items, job, writer, on_error=on_error, workers=workers, desc="align",
+                                 what="landmarks", unit="faces", output=output)
     emit([output], as_json=as_json, summary={"inputs": len(items), **summary.as_dict()})

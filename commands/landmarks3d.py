@@ -25,6 +25,7 @@ from facecli.commands._common import (
     get_state,
     log,
     progress,
+    run_into_container,
 )
 
 app = typer.Typer(no_args_is_help=True,
@@ -131,7 +132,6 @@ def predict(
 
       find scans -name '*.obj' | facecli landmarks3d predict - -o lm.h5 && facecli evaluate landmarks3d lm.h5 --gt scans
     """
-    from facecli.batch import run_batch
     from facecli.errors import InputError
     from facecli.io.container import ContainerWriter
     from facecli.io.inputs import parse_shard, resolve_inputs
@@ -155,13 +155,6 @@ def predict(
               "radius": radius, "crop_z": crop_z, "seed": state.seed}
     writer = ContainerWriter(output, "landmarks3d", producer="facecli landmarks3d predict", argv=state.argv,
                              params=params, resume=resume, array_attrs=LANDMARK_ATTRS)
-    try:
-        summary = run_batch(items, job, writer, on_error=on_error.value, workers=workers,
-                            progress=lambda it: progress(it, total=len(items), desc="landmarks3d"))
-    finally:
-        writer.close()
-    log(f"landmarks of {summary.processed} of {len(items)} meshes in {summary.seconds:.1f} s "
-        f"({summary.skipped_existing} already done, {len(summary.failures)} failed) -> {output}")
-    for sid, err in summary.failures.items():
-        log(f"{sid}: {err}", level="warning")
+    summary = run_into_container(items, job, writer, on_error=on_error, workers=workers, desc="landmarks3d",
+                                 what="landmarks", unit="meshes", output=output)
     emit([output], as_json=as_json, summary={"inputs": len(items), **summary.as_dict()})

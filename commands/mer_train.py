@@ -22,6 +22,7 @@ from facecli.commands._common import (
     get_state,
     log,
     progress,
+    run_into_container,
 )
 
 app = typer.Typer(no_args_is_help=True,
@@ -91,7 +92,6 @@ def prepare(
 
       facecli apex-detect smic/ --coding smic/SMIC.xlsx -o smic_apex.h5 && facecli mer-train prepare smic/ --apex smic_apex.h5 -o smic_flow.h5
     """
-    from facecli.batch import run_batch
     from facecli.errors import InputError
     from facecli.io.container import ContainerReader, ContainerWriter
     from facecli.io.clips import find_clip_dir
@@ -120,26 +120,21 @@ def prepare(
             items.append(InputItem(cid, d))
             codes[cid] = ClipCoding(ds, c.subject, c.clip, c.emotion, c.onset, c.offset, c.apex)
     apex_map: dict[str, int] = {}
+    by_clip: dict[str, list[str]] = {}  # apex-detect ids are subject/clip under one root
+    for cid in codes:
+        by_clip.setdefault(cid.split("/", 1)[1], []).append(cid)
     for f in apex or []:
         with ContainerReader(f, kind="apex") as r:
             for sid, a in zip(r.ids, r.read("apex")):
-                for cid in codes:  # apex-detect ids are subject/clip under one root
-                    if cid.split("/", 1)[1] == sid:
-                        apex_map[cid] = int(a)
+                for cid in by_clip.get(sid, []):
+                    apex_map[cid] = int(a)
     items = apply_shard(sorted(items), parse_shard(shard))
     job = FlowJob(coding=codes, size=size, box=parse_face_box(face_box), apex_file=apex_map)
     params = {"size": size, "face_box": face_box, "coding": [str(s) for s in sheets], "apex": [str(a) for a in apex or []]}
     writer = ContainerWriter(output, "flow", producer="facecli mer-train prepare", argv=state.argv, params=params,
                              resume=resume, array_attrs=FLOW_ATTRS)
-    try:
-        summary = run_batch(items, job, writer, on_error=on_error.value, workers=workers,
-                            progress=lambda it: progress(it, total=len(items), desc="flow"))
-    finally:
-        writer.close()
-    log(f"flow and apex crops of {summary.processed} of {len(items)} clips in {summary.seconds:.1f} s "
-        f"({summary.skipped_existing} already done, {len(summary.failures)} failed) -> {output}")
-    for sid, err in summary.failures.items():
-        log(f"{sid}: {err}", level="warning")
+    summary = run_into_container(items, job, writer, on_error=on_error, workers=workers, desc="flow",
+                                 what="flow and apex crops", unit="clips", output=output)
     emit([output], as_json=as_json, summary={"inputs": len(items), **summary.as_dict()})
 
 

@@ -24,6 +24,7 @@ from facecli.commands._common import (
     get_state,
     log,
     progress,
+    run_into_container,
 )
 
 app = typer.Typer(cls=DefaultCommandGroup, no_args_is_help=True,
@@ -123,7 +124,6 @@ def compute(
 
       facecli normals lfw/ --pattern '*.jpg' -o lfw_normals.h5
     """
-    from facecli.batch import run_batch
     from facecli.errors import InputError
     from facecli.features.texture import TEXTURE_CHANNELS
     from facecli.geometry.depthmap import parse_intrinsics
@@ -183,16 +183,8 @@ def compute(
     writer = ContainerWriter(output, "normals", producer="facecli normals", argv=state.argv, params=params,
                              resume=resume, array_attrs=attrs)
     writer.set_root_attr("scales", ",".join(map(str, sizes)))
-    try:
-        summary = run_batch(items, job, writer, on_error=on_error.value, workers=workers,
-                            progress=lambda it: progress(it, total=len(items), desc="normals"))
-    finally:
-        writer.close()
-    rate = summary.processed / summary.seconds if summary.seconds > 0 else 0.0
-    log(f"normal maps of {summary.processed} of {len(items)} inputs in {summary.seconds:.1f} s ({rate:.1f}/s; "
-        f"{summary.skipped_existing} already done, {len(summary.failures)} failed) -> {output}")
-    for sid, err in summary.failures.items():
-        log(f"{sid}: {err}", level="warning")
+    summary = run_into_container(items, job, writer, on_error=on_error, workers=workers, desc="normals",
+                                 what="normal maps", unit="inputs", output=output)
     emit([output], as_json=as_json, summary={"inputs": len(items), **summary.as_dict()})
 
 
