@@ -174,7 +174,8 @@ def emit(outputs: Iterable[Path | str], *, as_json: bool, summary: dict[str, Any
         state = get_state()
         obj = {"outputs": outs, **(summary or {})}
         obj.setdefault("seconds", round(time.perf_counter() - state.started, 3))
-        sys.stdout.write(json.dumps(obj, default=_json_default, sort_keys=False) + "\n")
+        # strict JSON: NaN/inf (a metric that could not be measured) become null
+        sys.stdout.write(json.dumps(_plain(obj), allow_nan=False, default=str) + "\n")
     else:
         try:
             for o in outs:
@@ -189,19 +190,25 @@ def emit(outputs: Iterable[Path | str], *, as_json: bool, summary: dict[str, Any
     sys.stdout.flush()
 
 
-def _json_default(obj: Any) -> Any:
-    try:
-        import numpy as np
+def _plain(obj: Any) -> Any:
+    """Make ``obj`` strict-JSON-ready: numpy values to Python, non-finite floats to None."""
+    import math
 
-        if isinstance(obj, np.generic):
-            return obj.item()
-        if isinstance(obj, np.ndarray):
-            return obj.tolist()
-    except ImportError:  # pragma: no cover
-        pass
+    import numpy as np
+
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _plain(obj.tolist())
+    if isinstance(obj, np.generic):
+        return _plain(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
     if isinstance(obj, Path):
         return str(obj)
-    return str(obj)
+    return obj
 
 
 # -- the error boundary -------------------------------------------------------------

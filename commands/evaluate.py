@@ -404,8 +404,7 @@ def evaluate_register(
         import os
 
         Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
-    emit([csv] if csv else [], as_json=as_json, summary={k: (None if isinstance(v, float) and not math.isfinite(v) else v)
-                                                         for k, v in summ.items()})
+    emit([csv] if csv else [], as_json=as_json, summary=summ)
 
 
 @app.command("normals")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Annotated, Any
+from pathlib import Path
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -17,15 +18,35 @@ app = typer.Typer()
 @boundary
 def info(
     files: Annotated[list[str], typer.Argument(help="facecli HDF5/NPZ files, or - to read paths from stdin.")],
+    merge: Annotated[Optional[Path], typer.Option(
+        "--merge", metavar="OUT.h5",
+        help="Concatenate the files (the --shard K/N outputs of one run: same kind and parameters, no shared ids) "
+             "into OUT.h5, print its path, and describe it on stderr.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Describe facecli files: kind, arrays (shape, dtype, units), complete samples, provenance.
 
-    Example: ``facecli synth faces3d -o faces --subjects 2 | facecli info -``
+    With --merge, first join the shards of one batch run into one file (incomplete samples of a
+    killed shard are left out; a shard's failures are carried over).
+
+    Examples: ``facecli synth faces3d -o faces --subjects 2 | facecli info -``;
+    ``facecli info --merge reg.h5 reg_*.h5``
     """
     from facecli.io.describe import describe_file
 
     paths = _paths(files)
+    if merge is not None:
+        from facecli.commands._common import log
+        from facecli.io.merge import merge_containers
+
+        summ = merge_containers(paths, merge)
+        log(f"merged {summ.total} samples of kind {summ.kind} from {len(paths)} files "
+            f"({summ.failures} recorded failures) -> {merge}")
+        rep = describe_file(str(merge))
+        if not as_json:
+            sys.stderr.write(_render(rep))
+        emit([merge], as_json=as_json, summary={"merged": summ.samples, "failures": summ.failures, "files": [rep]})
+        return
     reports = [describe_file(p) for p in paths]
     if as_json:
         emit([], as_json=True, summary={"files": reports})

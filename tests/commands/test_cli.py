@@ -85,3 +85,12 @@ def test_real_shell_pipe(tmp_path, facecli_bin):
     assert p.returncode == 0, p.stderr
     obj = json.loads(p.stdout)
     assert obj["files"][0]["kind"] == "registration" and obj["files"][0]["samples"] == 1
+
+
+def test_info_merge_overlapping_shards_is_a_one_line_error(h5, tmp_path):
+    r = runner.invoke(app, ["info", str(h5), str(h5), "--merge", str(tmp_path / "m.h5")])
+    assert r.exit_code == 1 and r.stdout == ""
+    lines = r.stderr.strip().splitlines()
+    assert len(lines) == 1 and "'a'" in lines[0] and "overlap" in lines[0]
+    r = runner.invoke(app, ["info", str(h5), "--merge", str(tmp_path / "m.h5")])
+    assert r.exit_code == 0 and r.stdout.strip() == str(tmp_path / "m.h5")
