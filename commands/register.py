@@ -54,7 +54,7 @@ def register(
     delta: Annotated[Optional[float], typer.Option("--delta", help="Final Geman-McClure scale of the coarse stage, mm [1.5 x voxel].")] = None,
     fine_delta: Annotated[Optional[float], typer.Option("--fine-delta", help="Final Geman-McClure scale of the fine stage, mm [voxel / 2].")] = None,
     starts: Annotated[int, typer.Option("--starts", min=1, help="FGR runs: 1 is the paper's single run; more add verified restarts.")] = 8,
-    write_aligned: Annotated[Optional[Path], typer.Option("--write-aligned", help="Write the moved source: a .ply for one pair, a directory for a batch.")] = None,
+    write_aligned: Annotated[Optional[Path], typer.Option("--write-aligned", help="Write the moved source at full resolution: a .ply/.obj for one pair; for a batch, a directory mirroring the input paths (meshes keep faces and vertex order, so a FaceScape root gives a FaceScape root).")] = None,
     preview: Annotated[Optional[Path], typer.Option("--preview", help="Before/after PNG: a .png for one pair, a directory for a batch.")] = None,
     sample_id: Annotated[Optional[str], typer.Option("--id", help="Sample id of a single pair in the output [SRC's name without suffix].")] = None,
     pattern: PatternOpt = "*.ply,*.obj,*.off,*.stl",
@@ -125,7 +125,7 @@ def register(
         job = RegisterJob(cfg, target_path=tgt)
         single = True
     if write_aligned is not None:
-        if single and write_aligned.suffix.lower() == ".ply":
+        if single and write_aligned.suffix.lower() in (".ply", ".obj"):
             job.aligned_file = write_aligned
         else:
             write_aligned.mkdir(parents=True, exist_ok=True)

@@ -19,7 +19,7 @@ import numpy as np
 
 from facecli.errors import InputError
 from facecli.io.inputs import InputItem
-from facecli.io.mesh import read_points, write_points
+from facecli.io.mesh import read_mesh, read_points, write_mesh, write_points
 from facecli.registration.pipeline import (
     RegistrationConfig,
     RegistrationResult,
@@ -29,7 +29,7 @@ from facecli.registration.pipeline import (
 )
 from facecli.registration.preprocess import PreparedCloud, check_cloud, prepare_cloud
 
-__all__ = ["RegisterJob", "STAGES", "COUNTS", "pair_items", "result_arrays", "safe_name"]
+__all__ = ["RegisterJob", "STAGES", "COUNTS", "aligned_name", "pair_items", "result_arrays", "safe_name", "write_moved"]
 
 STAGES = ("prepare", "match", "coarse", "fine")
 COUNTS = ("matches", "tuples", "coarse_inliers", "fine_correspondences")
@@ -67,6 +67,43 @@ def result_arrays(res: RegistrationResult) -> dict[str, Any]:
     }
 
 
+def aligned_name(item: InputItem, source: Path) -> str:
+    """Where a batch writes the moved ``source`` of ``item``, relative to ``--write-aligned DIR``.
+
+    Inputs found under a directory keep their relative path (so a FaceScape root gives a
+    FaceScape root); pairs and inputs named by absolute or parent-relative paths are
+    flattened with :func:`safe_name`.
+    """
+    rel = Path(item.id)
+    if item.path.is_dir():  # a synth-pairs folder: its source.ply
+        return f"{safe_name(item.id)}.ply"
+    if rel.is_absolute() or ".." in rel.parts:
+        return safe_name(item.id).lstrip("_")
+    return item.id if rel.suffix.lower() == source.suffix.lower() else f"{item.id}{source.suffix}"
+
+
+def write_moved(source: Path, transform: np.ndarray, dest: Path) -> Path:
+    """Write ``source`` moved by ``transform`` at full resolution.
+
+    A mesh keeps its faces and vertex order (``.obj``/``.ply`` keep their format; other
+    mesh formats are written as ``.ply``); a point cloud is written as ``.ply`` with its
+    normals turned too.
+
+    Args:
+        source: the scan as read by the batch (mesh or point cloud), millimetres.
+        transform: (4, 4) float, source → target.
+        dest: the file to write.
+    """
+    mesh = read_mesh(source, allow_points=True)
+    rot, shift = np.asarray(transform[:3, :3], np.float64), np.asarray(transform[:3, 3], np.float64)
+    moved = mesh.vertices @ rot.T + shift
+    if mesh.faces.shape[0] > 0:
+        out = dest if dest.suffix.lower() in (".obj", ".ply") else dest.with_suffix(".ply")
+        return write_mesh(out, moved, mesh.faces, colors=mesh.colors)
+    normals = None if mesh.normals is None else mesh.normals @ rot.T
+    return write_points(dest.with_suffix(".ply"), moved, normals=normals)
+
+
 def _load(path: Path) -> np.ndarray:
     return read_points(path).vertices
 
@@ -79,7 +116,7 @@ class RegisterJob:
         config: registration parameters.
         target_path: the fixed target of single-pair mode (``None`` otherwise).
         template: the prepared template of ``--template`` mode (``None`` otherwise).
-        aligned_dir: write each moved source as ``<id>.ply`` here (or ``None``).
+        aligned_dir: write each moved source here at full resolution (see :func:`aligned_name`), or ``None``.
         aligned_file: single-pair mode: write the moved source to this file.
         preview_dir / preview_file: PNG previews, same rule.
     """
@@ -132,10 +169,8 @@ class RegisterJob:
         prep = time.perf_counter() - t0 + (0.0 if self.template is not None else tgt_secs)
         res = register_prepared(src, tgt, cfg, key=(item.id,))
         res.seconds = {"prepare": prep, **res.seconds}
-        moved = src.points @ res.transform[:3, :3].T + res.transform[:3, 3]
-        aligned = self.aligned_file or (self.aligned_dir / f"{safe_name(item.id)}.ply" if self.aligned_dir else None)
-        if aligned is not None:
-            write_points(aligned, moved)
+        if self.aligned_file is not None or self.aligned_dir is not None:
+            write_moved(src_path, res.transform, self.aligned_file or self.aligned_dir / aligned_name(item, src_path))
         preview = self.preview_file or (self.preview_dir / f"{safe_name(item.id)}.png" if self.preview_dir else None)
         if preview is not None:
             from facecli.registration.preview import save_preview

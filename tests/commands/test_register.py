@@ -94,3 +94,21 @@ def test_shell_pipe_template_batch(facecli_bin, pairs_dir, tmp_path):
     from facecli.metrics import rotation_error_deg
 
     assert rotation_error_deg(rd.read("transform")[i], gt.read("transform")[1]) < 1.0
+
+
+def test_batch_write_aligned_keeps_meshes_and_layout(faces3d_dir, tmp_path):
+    """--write-aligned on a FaceScape root writes full meshes (faces, vertex order) under the same relative paths."""
+    from facecli.io.mesh import read_mesh
+
+    template = sorted(faces3d_dir.glob("*/1_*.obj"))[0]
+    out, aligned = tmp_path / "reg.h5", tmp_path / "aligned"
+    r = runner.invoke(app, ["register", "--template", str(template), str(faces3d_dir), "--pattern", "2_*.obj",
+                            "-o", str(out), "--write-aligned", str(aligned)])
+    assert r.exit_code == 0, r.stderr
+    rd = ContainerReader(out, kind="registration")
+    assert len(rd) == 2
+    for i, sid in enumerate(rd.ids):
+        src, moved = read_mesh(faces3d_dir / sid), read_mesh(aligned / sid)
+        t = rd.sample(i)["transform"]
+        np.testing.assert_array_equal(moved.faces, src.faces)
+        np.testing.assert_allclose(moved.vertices, src.vertices @ t[:3, :3].T + t[:3, 3], atol=1e-3)
