@@ -6,6 +6,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 FACECLI := $(VENV)/bin/facecli
 DEMO_DIR ?= demo_out
+DEMO_ARGS ?=
 STAMP := $(VENV)/.facecli-installed
 
 .PHONY: demo test test-slow install system-deps clean
@@ -35,7 +36,7 @@ test-slow: install
 	$(PY) -m pytest -q -m slow
 
 demo: install
-	bash examples/demo.sh $(DEMO_DIR)
+	bash examples/demo.sh $(DEMO_ARGS) $(DEMO_DIR)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) build *.egg-info

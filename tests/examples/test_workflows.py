@@ -8,9 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import typer
-
-from facecli.commands.main import app
+from cli_parse import is_usage_error, parse_facecli
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
@@ -20,21 +18,6 @@ WORKFLOWS = ["facescape_landmarks.sh", "wflw_align.sh", "lfw_verify.sh", "megc20
 def _bash(script: str, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
     return subprocess.run(["bash", str(EXAMPLES / script), *args], capture_output=True, text=True,
                           env={**os.environ, **(env or {})}, cwd=cwd, timeout=600)
-
-
-def parse_facecli(argv: list[str]):
-    """Parse a facecli command line the way the CLI would (options, types, choices, required
-    values), without running it; returns the leaf command. Raises the CLI's UsageError
-    (typer's bundled click: matched by class name, its module is private)."""
-    cmd = typer.main.get_command(app)
-    ctx = cmd.make_context("facecli", list(argv))
-    while hasattr(cmd, "resolve_command"):  # a group: descend to the subcommand
-        rest = [*getattr(ctx, "_protected_args", []), *ctx.args]
-        name, sub, rest = cmd.resolve_command(ctx, rest)
-        assert sub is not None, f"no subcommand in {argv}"
-        cmd = sub
-        ctx = cmd.make_context(name, rest, parent=ctx)
-    return cmd
 
 
 def facecli_lines(text: str) -> list[list[str]]:
@@ -57,10 +40,6 @@ def facecli_lines(text: str) -> list[list[str]]:
                 args = args[: args.index(stop)]
         found.append(args)
     return found
-
-
-def is_usage_error(exc: BaseException) -> bool:
-    return any(c.__name__ == "UsageError" for c in type(exc).__mro__)
 
 
 def test_parse_facecli_catches_wrong_options():
