@@ -113,8 +113,9 @@ begin verify_photos "face verification from photos: CAP normal maps -> embed -> 
 end
 
 begin apex "micro-expression apex of the CASME II-layout clips (optical flow), scored against the true apex"
+# the face's box in the 160 px synthetic frames (the real datasets' cropped releases are all face: no box)
 "$FACECLI" --seed 0 apex-detect "$OUT/casme2" --coding "$OUT/casme2/CASME2-coding-synth.xlsx" -o "$OUT/apex.h5" \
-  --plot "$OUT/apex_curves" | head -1 \
+  --face-box 30,10,100,135 --plot "$OUT/apex_curves" | head -1 \
   | xargs -I{} "$FACECLI" evaluate apex {} --coding "$OUT/casme2/CASME2-coding-synth.xlsx" --json > "$M/apex.json"
 end
 
