@@ -128,8 +128,8 @@ def gaussian_pyramid(image: Tensor, levels: int) -> list[Tensor]:
     k = (k1[:, None] * k1[None, :]).expand(image.shape[1], 1, 5, 5)
     out = [image]
     for _ in range(levels - 1):
-        x = F.conv2d(F.pad(out[-1], (2, 2, 2, 2), mode="replicate"), k, groups=image.shape[1])
-        out.append(x[..., ::2, ::2])
+        # blur only where the halved level samples it (stride 2): the same values, 4x less work
+        out.append(F.conv2d(F.pad(out[-1], (2, 2, 2, 2), mode="replicate"), k, groups=image.shape[1], stride=2))
     return out
 
 

@@ -21,6 +21,21 @@ def test_pyramid_and_patch_feature_size():
     assert sum(p.numel() for p in net.parameters()) * 4 / 1e6 < 10  # MB in float32
 
 
+def test_pyramid_is_blur_then_every_second_pixel():
+    """The strided blur gives exactly the binomial blur of the whole level, decimated."""
+    import torch.nn.functional as F
+
+    x = torch.rand(2, 1, 37, 52, generator=torch.Generator().manual_seed(0))
+    k1 = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0]) / 16.0
+    k = (k1[:, None] * k1[None, :])[None, None]
+    want = [x]
+    for _ in range(2):
+        want.append(F.conv2d(F.pad(want[-1], (2, 2, 2, 2), mode="replicate"), k)[..., ::2, ::2])
+    for got, ref in zip(gaussian_pyramid(x, 3), want):
+        assert got.shape == ref.shape
+        torch.testing.assert_close(got, ref, atol=1e-6, rtol=0)
+
+
 def test_threshold_zero_is_the_full_cascade_and_faces_leave_independently():
     net = _net().eval()
     x = torch.randn(3, 1, 64, 64)
