@@ -13,9 +13,9 @@ The definition follows Rusu et al. (ICRA 2009) as Open3D computes it
 
 Neighbour search is Open3D's k-d tree (``open3d.core.nns``, nanoflann); histograms
 are tensor arithmetic on any torch device (structure-of-arrays, one ``bincount``
-and one sparse matrix product). A compiled kernel (issue #11) is used when
-:func:`facecli.kernels.fpfh_kernel` reports one for the device; this module is the
-reference it is tested against.
+and one sparse matrix product). On a CUDA device the compiled kernels (neighbour search
+included) are used when :func:`facecli.kernels.fpfh_kernel` reports them; this module is the
+reference they are tested against.
 
 Example:
     >>> import numpy as np
@@ -262,8 +262,7 @@ def fpfh(
     from facecli.kernels import fpfh_kernel
 
     kernel = fpfh_kernel(device)
-    if kernel is not None:
+    if kernel is not None and dtype == "float32":
         pts, nrm = _check(points, normals, radius, max_nn)
-        idx, d2, cnt = hybrid_neighbours(pts, radius, max_nn)
-        return kernel(pts, nrm, idx, d2, cnt)
+        return kernel(pts, nrm, float(radius), int(max_nn))
     return fpfh_reference(points, normals, radius, max_nn, device=device, dtype=dtype, chunk=chunk)

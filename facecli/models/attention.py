@@ -1,9 +1,9 @@
 """Dual-path (CBAM) attention: channel attention σ(MLP(avgpool) + MLP(maxpool)), then
 a 7×7 spatial attention σ(conv([mean_c; max_c])), each multiplied onto the features.
 
-Every forward pass goes through :func:`dual_path_attention`, the single place a fused
-kernel may replace (issue #11); :func:`dual_path_attention_reference` is the plain
-PyTorch definition it must match.
+Every forward pass goes through :func:`dual_path_attention`, which uses the fused CUDA
+kernel (``kernels/attention``) for tensors on a GPU when it is available;
+:func:`dual_path_attention_reference` is the plain PyTorch definition it must match.
 """
 
 from __future__ import annotations
@@ -60,8 +60,22 @@ def set_attention_impl(fn: AttentionFn | None) -> AttentionFn:
 def dual_path_attention(
     x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, ws: Tensor, bs: Tensor
 ) -> tuple[Tensor, Tensor, Tensor]:
-    """The dispatch point: see :func:`dual_path_attention_reference` for arguments."""
-    return _IMPL(x, w1, b1, w2, b2, ws, bs)
+    """The dispatch point: see :func:`dual_path_attention_reference` for arguments.
+
+    An implementation installed with :func:`set_attention_impl` wins; otherwise float32
+    tensors on a CUDA device use the fused kernel when :func:`facecli.kernels.attention_kernel`
+    provides it and one sample's scratch fits a block, and everything else the reference.
+    """
+    if _IMPL is not dual_path_attention_reference:
+        return _IMPL(x, w1, b1, w2, b2, ws, bs)
+    if x.is_cuda and x.dtype == torch.float32:
+        from facecli.kernels import attention_kernel
+        from facecli.kernels.attention import fits
+
+        fused = attention_kernel(str(x.device))
+        if fused is not None and fits(x, w1):
+            return fused(x, w1, b1, w2, b2, ws, bs)
+    return dual_path_attention_reference(x, w1, b1, w2, b2, ws, bs)
 
 
 class DualPathAttention(nn.Module):
