@@ -3,7 +3,7 @@ PyTorch reference: outputs, gradients through the training path, odd shapes."""
 
 import pytest
 import torch
-from gpu_marks import needs_gpu
+from gpu_marks import needs_cxx, needs_gpu
 
 from facecli.kernels import attention as ka
 from facecli.models.attention import DualPathAttention, dual_path_attention, dual_path_attention_reference
@@ -21,6 +21,7 @@ def _params(c: int, *, k: int = 7, reduction: int = 8, seed: int = 0):
 @pytest.mark.parametrize("shape,k", [((64, 32, 6, 6), 7),  # grid-attn's per-cell maps
                                      ((2, 64, 24, 24), 7),  # a whole feature map
                                      ((3, 5, 1, 1), 7), ((1, 33, 7, 3), 3), ((4, 8, 2, 9), 5)])
+@needs_cxx
 def test_forward_matches_the_reference(shape, k):
     _, params = _params(shape[1], k=k)
     x = torch.randn(*shape, generator=torch.Generator().manual_seed(1))
@@ -31,6 +32,7 @@ def test_forward_matches_the_reference(shape, k):
         torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-5)
 
 
+@needs_cxx
 def test_gradients_go_through_the_reference():
     m, params = _params(16)
     x = torch.randn(6, 16, 5, 5, requires_grad=True)
@@ -44,6 +46,7 @@ def test_gradients_go_through_the_reference():
         torch.testing.assert_close(g, gr, rtol=1e-5, atol=1e-6)
 
 
+@needs_cxx
 def test_training_steps_equal_the_reference(monkeypatch):
     """A few optimiser steps of a block with the fused forward land where the reference's do."""
     from facecli.models import attention as att

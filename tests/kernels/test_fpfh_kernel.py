@@ -4,7 +4,7 @@ PyTorch reference and Open3D's neighbour search."""
 import numpy as np
 import pytest
 import torch
-from gpu_marks import needs_gpu
+from gpu_marks import needs_cxx, needs_gpu
 
 from facecli.features.fpfh import fpfh, fpfh_reference, hybrid_neighbours
 from facecli.kernels import fpfh as kf
@@ -25,6 +25,7 @@ def _host(pts, nrm, radius, max_nn, search):
                            search=search).numpy()
 
 
+@needs_cxx
 @pytest.mark.parametrize("search", kf.SEARCHES)
 @pytest.mark.parametrize("n,radius,max_nn", [(1001, 0.25, 50), (777, 0.4, 100), (333, 0.15, 7)])
 def test_histograms_match_the_reference(search, n, radius, max_nn):
@@ -37,6 +38,7 @@ def test_histograms_match_the_reference(search, n, radius, max_nn):
     assert np.abs(out - ref).max() / 100 < 1e-4
 
 
+@needs_cxx
 @pytest.mark.parametrize("search", kf.SEARCHES)
 def test_neighbours_match_open3d(search):
     pts, _ = _cloud(500, seed=1)
@@ -53,6 +55,7 @@ def test_neighbours_match_open3d(search):
                 assert set(idx[i, :c].tolist()) == set(o_idx[i, :c].tolist())
 
 
+@needs_cxx
 def test_odd_sizes():
     b = kf.host_backend()
     one = _host(np.zeros((1, 3), np.float32), np.array([[0, 0, 1]], np.float32), 1.0, 10, "grid")
@@ -80,6 +83,7 @@ def test_grid_tables_partition_the_points():
         assert (key[run] == g["keys"][m]).all()
 
 
+@needs_cxx
 def test_unknown_search_is_refused():
     with pytest.raises(ValueError, match="grid"):
         kf.radius_search(torch.zeros((3, 3)), 1.0, 4, kf.host_backend(), search="kdtree")

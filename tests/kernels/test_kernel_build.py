@@ -5,11 +5,12 @@ import shutil
 from pathlib import Path
 
 import pytest
+from gpu_marks import HAVE_CXX, needs_cxx
 
 from facecli.kernels import build
 
 CUDA_SOURCES = sorted(build.KERNEL_DIR.glob("*/*.cu"))
-needs_nvcc = pytest.mark.skipif(build.find_nvcc() is None, reason="nvcc not found")
+needs_nvcc = pytest.mark.skipif(build.find_nvcc() is None or not HAVE_CXX, reason="nvcc (and its host compiler) not found")
 
 
 def test_every_kernel_has_its_sources():
@@ -39,6 +40,7 @@ def test_cuda_build_is_cached_and_rebuilt_when_a_source_changes(tmp_path, monkey
     assert build.load_library(second).facecli_fpfh  # the entry points are exported
 
 
+@needs_cxx
 def test_syntax_error_is_reported_with_the_compiler_output(tmp_path, monkeypatch):
     monkeypatch.setenv("FACECLI_KERNEL_CACHE", str(tmp_path / "cache"))
     bad = tmp_path / "bad" / "bad_host.cpp"
