@@ -100,3 +100,59 @@ def test_wflw_workflow_runs(wflw_dir, tmp_path, facecli_bin):
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert metrics["subsets"]["all"]["faces"] == 2  # the test list
     assert (tmp_path / "out" / "ced.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_megc2019_workflow_runs(tmp_path, facecli_bin):
+    """Apex spotting for SMIC, prepare over the three layouts, LOSO over all subjects, evaluate."""
+    from facecli.synth.microexpr import write_microexpr
+
+    env = {"OUT": str(tmp_path / "out"), "EPOCHS": "1", "FACECLI": facecli_bin}
+    for seed, (layout, var) in enumerate((("casme2", "CASME2"), ("samm", "SAMM"), ("smic", "SMIC"))):
+        root = tmp_path / layout
+        write_microexpr(root, subjects=2, clips=1, seed=seed, layout=layout, size=48, frames=(12, 14))
+        env[var], env[f"{var}_SHEET"] = str(root), str(next(root.glob("*.xlsx")))
+    r = _bash("megc2019_loso.sh", env=env)
+    assert r.returncode == 0, r.stderr
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["clips"] == 6 and metrics["folds"] == 6 and set(metrics["per_dataset"]) == {"casme2", "samm", "smic"}
+
+
+def test_lfw_workflow_runs(tmp_path, facecli_bin):
+    from facecli.synth.identities import write_identities
+
+    write_identities(tmp_path / "lfw", identities=20, per_identity=2, seed=0, size=96, normal_size=64)
+    env = {"LFW": str(tmp_path / "lfw"), "OUT": str(tmp_path / "out"), "WORKERS": "1", "FACECLI": facecli_bin}
+    r = _bash("lfw_verify.sh", env=env)
+    assert r.returncode == 0, r.stderr
+    metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert metrics["sets"]["all"]["pairs"] == 40 and (tmp_path / "out" / "roc.png").exists()
+
+
+def test_slurm_scale_out_scripts_run(faces3d_dir, tmp_path, facecli_bin):
+    """MODE=slurm: the array script it writes, run for each task id, and the merge job's command
+    give one file with every scan (sbatch replaced by a recorder)."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sbatch").write_text('#!/usr/bin/env bash\nprintf "%s\\n" "$@" "--" >> "$SBATCH_LOG"\necho 4242\n')
+    (bin_dir / "sbatch").chmod(0o755)
+    out = tmp_path / "out"
+    env = {"MODE": "slurm", "SHARDS": "2", "SCANS": str(faces3d_dir), "TEMPLATE": str(sorted(faces3d_dir.glob("*/1_*.obj"))[0]),
+           "OUT": str(out), "FACECLI": facecli_bin, "SBATCH_LOG": str(tmp_path / "sbatch.log"),
+           "PATH": f"{bin_dir}:{Path(facecli_bin).parent}:{os.environ['PATH']}"}
+    r = _bash("scale_out.sh", env=env)
+    assert r.returncode == 0, r.stderr
+    calls = (tmp_path / "sbatch.log").read_text().split("--\n")[:-1]
+    assert len(calls) == 2 and calls[0].split("\n")[-2].endswith("register_array.sbatch")
+    assert "--dependency=afterok:4242" in calls[1]
+    for task in (1, 2):
+        run = subprocess.run(["bash", str(out / "register_array.sbatch")], capture_output=True, text=True,
+                             env={**os.environ, **env, "SLURM_ARRAY_TASK_ID": str(task)})
+        assert run.returncode == 0, run.stderr
+    wrap = calls[1].split("\n")
+    merge_cmd = wrap[wrap.index("--wrap") + 1]
+    run = subprocess.run(["bash", "-c", merge_cmd], capture_output=True, text=True, env={**os.environ, **env})
+    assert run.returncode == 0, run.stderr
+    from facecli.io.container import ContainerReader
+
+    with ContainerReader(out / "register.h5", kind="registration") as rd:
+        assert len(rd) == 4
