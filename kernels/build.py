@@ -12,6 +12,7 @@ compiler), which is how the tests check the kernels' arithmetic on machines with
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import os
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from facecli.errors import FaceCLIError
 
-__all__ = ["Backend", "KernelUnavailable", "cache_dir", "compile_check", "find_nvcc", "build_cuda", "build_host", "load_library", "ptr",
+__all__ = ["Backend", "KernelUnavailable", "cache_dir", "compile_check", "find_nvcc", "build_cuda", "build_host", "load_library", "on_device", "ptr",
            "KERNEL_DIR"]
 
 #: The folder holding the kernel sources (``fpfh/``, ``attention/``).
@@ -196,6 +197,14 @@ class Backend:
         rc = fn(*args, ctypes.c_void_p(torch.cuda.current_stream().cuda_stream))
         if rc != 0:
             raise KernelUnavailable(f"CUDA kernel {name} failed to launch (cudaError {rc})")
+
+
+def on_device(t: "object") -> "contextlib.AbstractContextManager[object]":
+    """Make ``t``'s GPU the current one while its kernels launch (a no-op for CPU tensors), so
+    launches and torch's current stream belong to the device that holds the data."""
+    import torch
+
+    return torch.cuda.device(t.device) if t.is_cuda else contextlib.nullcontext()  # type: ignore[attr-defined]
 
 
 def ptr(t: "object") -> ctypes.c_void_p:

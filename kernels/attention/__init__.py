@@ -16,7 +16,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from facecli.kernels.build import Backend, build_cuda, build_host, load_library, ptr
+from facecli.kernels.build import Backend, build_cuda, build_host, load_library, on_device, ptr
 
 __all__ = ["MAX_SMEM_BYTES", "cuda_backend", "fits", "forward", "fused_dual_path_attention", "host_backend"]
 
@@ -53,8 +53,9 @@ def forward(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, ws: Tenso
     channel = torch.empty((b, c), dtype=torch.float32, device=x.device)
     spatial = torch.empty((b, 1, h, w), dtype=torch.float32, device=x.device)
     if b:
-        backend.call("attention_forward", *(ptr(t) for t in args), *(ctypes.c_int(v) for v in (b, c, r, h, w, k)),
-                     ptr(y), ptr(channel), ptr(spatial))
+        with on_device(x):
+            backend.call("attention_forward", *(ptr(t) for t in args), *(ctypes.c_int(v) for v in (b, c, r, h, w, k)),
+                         ptr(y), ptr(channel), ptr(spatial))
     return y, channel, spatial
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from facecli.kernels.build import Backend, KernelUnavailable, build_cuda, build_host, load_library, ptr
+from facecli.kernels.build import Backend, KernelUnavailable, build_cuda, build_host, load_library, on_device, ptr
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
@@ -93,13 +93,14 @@ def radius_search(points: "torch.Tensor", radius: float, max_nn: int, backend: B
     if n == 0:
         return idx, d2, cnt
     r, ci, ck = ctypes.c_float(radius), ctypes.c_int(n), ctypes.c_int(k)
-    if search == "brute":
-        backend.call("radius_search_brute", ptr(points), ci, r, ck, ptr(idx), ptr(d2), ptr(cnt))
-    else:
-        g = grid_tables(points, radius)
-        backend.call("radius_search_grid", ptr(points), ptr(g["cell"]), ptr(g["dims"]), ptr(g["keys"]),
-                     ptr(g["starts"]), ptr(g["sizes"]), ctypes.c_int(g["keys"].shape[0]), ptr(g["order"]), ci, r, ck,
-                     ptr(idx), ptr(d2), ptr(cnt))
+    with on_device(points):
+        if search == "brute":
+            backend.call("radius_search_brute", ptr(points), ci, r, ck, ptr(idx), ptr(d2), ptr(cnt))
+        else:
+            g = grid_tables(points, radius)
+            backend.call("radius_search_grid", ptr(points), ptr(g["cell"]), ptr(g["dims"]), ptr(g["keys"]),
+                         ptr(g["starts"]), ptr(g["sizes"]), ctypes.c_int(g["keys"].shape[0]), ptr(g["order"]), ci, r,
+                         ck, ptr(idx), ptr(d2), ptr(cnt))
     return idx, d2, cnt
 
 
@@ -125,8 +126,9 @@ def fpfh_tensors(points: "torch.Tensor", normals: "torch.Tensor", radius: float,
     sp = torch.zeros((n, DIM), dtype=torch.float32, device=pts.device)
     out = torch.zeros((n, DIM), dtype=torch.float32, device=pts.device)
     if n:
-        backend.call("spfh", ptr(pts), ptr(nrm), ptr(idx), ptr(cnt), ctypes.c_int(n), ctypes.c_int(k), ptr(sp))
-        backend.call("fpfh", ptr(sp), ptr(idx), ptr(d2), ptr(cnt), ctypes.c_int(n), ctypes.c_int(k), ptr(out))
+        with on_device(pts):
+            backend.call("spfh", ptr(pts), ptr(nrm), ptr(idx), ptr(cnt), ctypes.c_int(n), ctypes.c_int(k), ptr(sp))
+            backend.call("fpfh", ptr(sp), ptr(idx), ptr(d2), ptr(cnt), ctypes.c_int(n), ctypes.c_int(k), ptr(out))
     return out
 
 
