@@ -309,6 +309,7 @@ def train_fold(data: MERData, fold: Fold, cfg: MERConfig, *, device: str = "cpu"
 
     from facecli.metrics.mer import uf1
     from facecli.models.capsnet import MECapsConfig, MECapsNet, margin_loss
+    from facecli.train.distributed import DistContext
     from facecli.train.loop import TrainConfig, fit
     from facecli.train.splits import group_split
 
@@ -365,7 +366,7 @@ def train_fold(data: MERData, fold: Fold, cfg: MERConfig, *, device: str = "cpu"
                        resume=resume)
     ds = _TrainSet(train_arrays, data.y[train], cfg.augment, int(rng_for(cfg.seed, "mer-aug-seed", fold.number).integers(1 << 31)))
     use_eval = val_arrays is not None or cfg.oracle
-    history = fit(net, ds, step, tcfg, evaluate=evaluate if use_eval else None, log=log)
+    history = fit(net, ds, step, tcfg, ctx=DistContext(device=device), evaluate=evaluate if use_eval else None, log=log)
     selected = cfg.epochs
     if val_arrays is not None and best["state"] is not None:
         net.load_state_dict(best["state"])

@@ -129,3 +129,17 @@ def test_protocol_without_its_datasets_is_a_clear_error(flow_file):
 
     with pytest.raises(InputError, match="no clip of the casme2 protocol"):
         load_mer_data(flow_file, "casme2")
+
+
+def test_training_batches_go_to_the_fold_device(flow_file, monkeypatch):
+    """The training loop gets the fold's device (on a GPU the net is there, and so must the
+    batches be); "cpu:0" stands in for "cuda" on machines without one."""
+    import facecli.train.loop as loop
+
+    data = load_mer_data(flow_file, "megc2019")
+    seen: list[str] = []
+    orig = loop._to
+    monkeypatch.setattr(loop, "_to", lambda batch, device: seen.append(device) or orig(batch, device))
+    fold = loso_folds(data.subject_keys)[0]
+    train_fold(data, fold, MERConfig(**CFG), device="cpu:0")
+    assert seen and set(seen) == {"cpu:0"}
