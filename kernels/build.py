@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from facecli.errors import FaceCLIError
 
@@ -178,6 +179,15 @@ class Backend:
     def __init__(self, lib: ctypes.CDLL, *, host: bool) -> None:
         self.lib = lib
         self.host = host
+        self._fns: dict[str, Any] = {}
+
+    def _fn(self, name: str) -> Any:
+        fn = self._fns.get(name)
+        if fn is None:
+            fn = getattr(self.lib, f"host_{name}" if self.host else f"facecli_{name}")
+            fn.restype = None if self.host else ctypes.c_int
+            self._fns[name] = fn
+        return fn
 
     def call(self, name: str, *args: object) -> None:
         """Call entry point ``name`` with ctypes-ready ``args`` (pointers, c_int, c_float).
@@ -185,15 +195,12 @@ class Backend:
         Raises:
             KernelUnavailable: the CUDA launch reported an error.
         """
+        fn = self._fn(name)
         if self.host:
-            fn = getattr(self.lib, f"host_{name}")
-            fn.restype = None
             fn(*args)
             return
         import torch
 
-        fn = getattr(self.lib, f"facecli_{name}")
-        fn.restype = ctypes.c_int
         rc = fn(*args, ctypes.c_void_p(torch.cuda.current_stream().cuda_stream))
         if rc != 0:
             raise KernelUnavailable(f"CUDA kernel {name} failed to launch (cudaError {rc})")
@@ -204,7 +211,9 @@ def on_device(t: "object") -> "contextlib.AbstractContextManager[object]":
     launches and torch's current stream belong to the device that holds the data."""
     import torch
 
-    return torch.cuda.device(t.device) if t.is_cuda else contextlib.nullcontext()  # type: ignore[attr-defined]
+    if not t.is_cuda or t.device.index == torch.cuda.current_device():  # type: ignore[attr-defined]
+        return contextlib.nullcontext()
+    return torch.cuda.device(t.device)  # type: ignore[attr-defined]
 
 
 def ptr(t: "object") -> ctypes.c_void_p:

@@ -64,11 +64,15 @@ def dual_path_attention(
 
     An implementation installed with :func:`set_attention_impl` wins; otherwise float32
     tensors on a CUDA device use the fused kernel when :func:`facecli.kernels.attention_kernel`
-    provides it and one sample's scratch fits a block, and everything else the reference.
+    provides it, one sample's scratch fits a block and no gradient is wanted (inference), and
+    everything else the reference. Training uses the reference because the fused forward
+    with the reference's backward measured slower than the reference alone on an H100
+    (``benchmarks/kernels/RESULTS.md``).
     """
     if _IMPL is not dual_path_attention_reference:
         return _IMPL(x, w1, b1, w2, b2, ws, bs)
-    if x.is_cuda and x.dtype == torch.float32:
+    wants_grad = torch.is_grad_enabled() and any(t.requires_grad for t in (x, w1, b1, w2, b2, ws, bs))
+    if x.is_cuda and x.dtype == torch.float32 and not wants_grad:
         from facecli.kernels import attention_kernel
         from facecli.kernels.attention import fits
 

@@ -48,7 +48,9 @@ def forward(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, ws: Tenso
     """The kernel's forward (no autograd): see the reference for shapes; float32 only."""
     b, c, h, w = x.shape
     r, k = w1.shape[0], ws.shape[-1]
-    args = [t.detach().to(torch.float32).contiguous() for t in (x, w1, b1, w2, b2, ws, bs)]
+    args = [t.detach() for t in (x, w1, b1, w2, b2, ws, bs)]
+    if not all(t.dtype == torch.float32 and t.is_contiguous() for t in args):
+        args = [t.to(torch.float32).contiguous() for t in args]
     y = torch.empty_like(args[0])
     channel = torch.empty((b, c), dtype=torch.float32, device=x.device)
     spatial = torch.empty((b, 1, h, w), dtype=torch.float32, device=x.device)

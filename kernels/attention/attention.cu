@@ -1,6 +1,7 @@
 // Fused DGPA dual-path attention forward: one kernel launch, one block per sample, the
 // phases of attention_core.cuh separated by block barriers, all intermediates in shared
-// memory. The PyTorch reference launches about fifteen kernels and writes each intermediate
+// memory. When it fits, the sample itself is first copied to shared memory (coalesced, once),
+// and every phase reads it from there rather than from global memory (three passes). The PyTorch reference launches about fifteen kernels and writes each intermediate
 // to global memory; grid-attn calls this on many small per-cell maps (B*G*G samples of
 // C x P x P), where launches and memory traffic dominate.
 #include <cuda_runtime.h>
@@ -11,11 +12,14 @@ using namespace attention_core;
 
 namespace {
 
-constexpr int kThreads = 256;
+constexpr int kThreads = 128;
+// Dynamic shared memory a launch may ask for without opting in, on every CUDA GPU.
+constexpr size_t kStaticSmemBytes = 48 * 1024;
 
 __global__ void dpa_forward(const float* __restrict__ x, const float* __restrict__ w1, const float* __restrict__ b1,
                             const float* __restrict__ w2, const float* __restrict__ b2, const float* __restrict__ ws,
-                            const float* __restrict__ bs, Shapes s, float* y, float* channel_out, float* spatial_out) {
+                            const float* __restrict__ bs, Shapes s, int stage, float* y, float* channel_out,
+                            float* spatial_out) {
   extern __shared__ float smem[];
   float* avg = smem;
   float* mx = avg + s.C;
@@ -25,7 +29,14 @@ __global__ void dpa_forward(const float* __restrict__ x, const float* __restrict
   float* spatial = pooled + 2 * s.H * s.W;
   const int hw = s.H * s.W;
   const long long b = blockIdx.x;
-  const float* xb = x + b * s.C * hw;
+  const float* xg = x + b * s.C * hw;
+  const float* xb = xg;
+  if (stage) {  // the sample after the scratch, in shared memory
+    float* xs = spatial + hw;
+    for (int e = threadIdx.x; e < s.C * hw; e += blockDim.x) xs[e] = xg[e];
+    __syncthreads();
+    xb = xs;
+  }
   for (int c = threadIdx.x; c < s.C; c += blockDim.x) channel_pool(xb, s, c, avg, mx);
   __syncthreads();
   for (int r = threadIdx.x; r < 2 * s.R; r += blockDim.x) mlp_hidden(w1, b1, s, r, avg, mx, hidden);
@@ -50,7 +61,8 @@ __global__ void dpa_forward(const float* __restrict__ x, const float* __restrict
 
 extern "C" {
 
-// Bytes of shared memory one block needs (the caller uses the reference when it is too many).
+// Bytes of shared memory one block needs at least (the caller uses the reference when it is
+// too many); the launch also stages the sample there when the sample fits beside it.
 int facecli_attention_smem_bytes(int C, int R, int H, int W) {
   Shapes s{C, R, H, W, 1};
   return scratch_floats(s) * (int)sizeof(float);
@@ -62,7 +74,10 @@ int facecli_attention_forward(const float* x, const float* w1, const float* b1, 
   if (B <= 0) return 0;
   Shapes s{C, R, H, W, K};
   size_t smem = (size_t)scratch_floats(s) * sizeof(float);
-  dpa_forward<<<B, kThreads, smem, (cudaStream_t)stream>>>(x, w1, b1, w2, b2, ws, bs, s, y, channel, spatial);
+  size_t staged = smem + (size_t)C * H * W * sizeof(float);
+  int stage = staged <= kStaticSmemBytes;
+  dpa_forward<<<B, kThreads, stage ? staged : smem, (cudaStream_t)stream>>>(x, w1, b1, w2, b2, ws, bs, s, stage, y,
+                                                                             channel, spatial);
   return (int)cudaGetLastError();
 }
 

@@ -111,3 +111,18 @@ def test_dispatch_uses_the_kernel_on_cuda(monkeypatch):
     calls.clear()
     dual_path_attention(x, *params)
     assert not calls
+
+
+@needs_gpu
+def test_dispatch_trains_through_the_reference(monkeypatch):
+    _, params = _params(32)
+    params = tuple(p.detach().cuda().requires_grad_(True) for p in params)
+    x = torch.randn(16, 32, 6, 6, device="cuda")
+    calls = []
+    real = ka.fused_dual_path_attention
+    monkeypatch.setattr(ka, "fused_dual_path_attention", lambda *a, **k: calls.append(1) or real(*a, **k))
+    y = dual_path_attention(x, *params)[0]
+    assert not calls and y.requires_grad
+    with torch.no_grad():
+        dual_path_attention(x, *params)
+    assert calls
