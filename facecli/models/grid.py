@@ -83,6 +83,25 @@ def grid_boundaries(x: Tensor, cells: int, uniform: float = 0.3, smooth: int = 5
     return _split_profile(rows, cells, uniform).to(x.dtype), _split_profile(cols, cells, uniform).to(x.dtype)
 
 
+def _bilinear_rows(coords: Tensor, size: int) -> Tensor:
+    """Linear-interpolation weights along one axis.
+
+    Args:
+        coords: (B, N) positions in ``grid_sample`` coordinates (align_corners=False).
+        size: the axis' length in pixels.
+
+    Returns:
+        (B, N, size): row n holds the weights of the two pixels either side of position n
+        (positions outside the image clamp to the border pixel, as ``padding_mode="border"``).
+    """
+    pos = (((coords + 1.0) * size - 1.0) / 2.0).clamp(0.0, size - 1.0)
+    lo = pos.floor()
+    frac = (pos - lo)[..., None]
+    i0 = lo.long()
+    i1 = (i0 + 1).clamp(max=size - 1)
+    return F.one_hot(i0, size).to(coords.dtype) * (1.0 - frac) + F.one_hot(i1, size).to(coords.dtype) * frac
+
+
 def sample_cells(features: Tensor, rows: Tensor, cols: Tensor, patch: int) -> Tensor:
     """Resample every grid cell of ``features`` to ``patch × patch`` (bilinear).
 
@@ -102,8 +121,13 @@ def sample_cells(features: Tensor, rows: Tensor, cols: Tensor, patch: int) -> Te
         lo, hi = bounds[:, :-1, None], bounds[:, 1:, None]
         return (lo + (hi - lo) * frac).reshape(b, g * patch)
 
-    ys, xs = coords(rows), coords(cols)
-    grid = torch.stack(torch.broadcast_tensors(xs[:, None, :], ys[:, :, None]), dim=-1)  # (B, GP, GP, 2) as (x, y)
-    out = F.grid_sample(features, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    # The sample grid is separable (every cell row shares its y, every column its x), so the
+    # bilinear resampling is two small matrix products: Ry @ F @ Rx^T. The same numbers as
+    # grid_sample(mode="bilinear", padding_mode="border", align_corners=False), but a backward
+    # pass of plain matrix products: repeatable on a GPU, where grid_sample's backward sums
+    # with atomics (and so differs from run to run).
+    ry = _bilinear_rows(coords(rows), features.shape[2])  # (B, GP, H)
+    rx = _bilinear_rows(coords(cols), features.shape[3])  # (B, GP, W)
+    out = torch.matmul(torch.matmul(ry[:, None], features), rx[:, None].transpose(-1, -2))  # (B, C, GP, GP)
     out = out.reshape(b, c, g, patch, g, patch).permute(0, 2, 4, 1, 3, 5)
     return out.reshape(b, g * g, c, patch, patch)

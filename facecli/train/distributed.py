@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from facecli.train.determinism import deterministic_cuda
+
 __all__ = ["DistContext", "resolve_device", "setup_distributed", "teardown_distributed"]
 
 
@@ -33,12 +35,15 @@ class DistContext:
 
 
 def resolve_device(device: str = "auto") -> str:
-    """``auto`` → ``cuda`` when a GPU is usable, else ``cpu``; other names pass through."""
-    if device != "auto":
-        return device
-    import torch
+    """``auto`` → ``cuda`` when a GPU is usable, else ``cpu``; other names pass through.
+    Work sent to a GPU is made repeatable (:func:`facecli.train.determinism.deterministic_cuda`)."""
+    if device == "auto":
+        import torch
 
-    return "cuda" if torch.cuda.is_available() else "cpu"
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda"):
+        deterministic_cuda()
+    return device
 
 
 def setup_distributed(device: str = "auto") -> DistContext:
@@ -56,6 +61,7 @@ def setup_distributed(device: str = "auto") -> DistContext:
     use_cuda = device == "cuda" or (device == "auto" and torch.cuda.is_available())
     dev = f"cuda:{local}" if use_cuda else "cpu"
     if use_cuda:
+        deterministic_cuda()
         torch.cuda.set_device(local)
     if world > 1 and not dist.is_initialized():
         dist.init_process_group(backend="nccl" if use_cuda else "gloo")

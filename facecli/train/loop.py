@@ -15,6 +15,7 @@ from typing import Any, Callable, Mapping
 
 from facecli.errors import InputError
 from facecli.train.checkpoint import load_checkpoint, save_atomic
+from facecli.train.determinism import deterministic_cuda
 from facecli.train.distributed import DistContext
 
 __all__ = ["TrainConfig", "fit"]
@@ -85,6 +86,8 @@ def fit(
     from torch.utils.data import DataLoader, DistributedSampler
 
     ctx = ctx or DistContext()
+    if ctx.device.startswith("cuda"):
+        deterministic_cuda()
     if len(dataset) == 0:
         raise InputError("expected a non-empty training set, got 0 samples")
     net = model

@@ -62,6 +62,29 @@ def test_sample_cells_uniform_grid_matches_pooling():
     assert torch.allclose(cells[:, 14], f[:, :, 6:8, 4:6])  # row 3, column 2
 
 
+@pytest.mark.parametrize("b,c,h,w,g,p", [(2, 3, 32, 32, 4, 6), (3, 8, 24, 20, 3, 5), (1, 1, 7, 9, 2, 4)])
+def test_sample_cells_equals_grid_sample_with_gradients(b, c, h, w, g, p):
+    """The separable form is grid_sample (bilinear, border, align_corners=False), values and
+    gradients, bounds outside the image included."""
+    torch.manual_seed(0)
+    x = torch.randn(b, c, h, w, dtype=torch.float64, requires_grad=True)
+    rows, cols = grid_boundaries(torch.randn(b, 1, h, w, dtype=torch.float64), g, uniform=0.3)
+    rows[:, 0], cols[:, -1] = -1.3, 1.2  # beyond the edges: the border pixel
+    frac = (torch.arange(p, dtype=x.dtype) + 0.5) / p
+
+    def coords(bounds):
+        return (bounds[:, :-1, None] + (bounds[:, 1:, None] - bounds[:, :-1, None]) * frac).reshape(b, g * p)
+
+    grid = torch.stack(torch.broadcast_tensors(coords(cols)[:, None, :], coords(rows)[:, :, None]), dim=-1)
+    want = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    want = want.reshape(b, c, g, p, g, p).permute(0, 2, 4, 1, 3, 5).reshape(b, g * g, c, p, p)
+    got = sample_cells(x, rows, cols, p)
+    torch.testing.assert_close(got, want, rtol=0, atol=1e-12)
+    gy = torch.randn_like(got)
+    (g_got,), (g_want,) = torch.autograd.grad((got * gy).sum(), x), torch.autograd.grad((want * gy).sum(), x)
+    torch.testing.assert_close(g_got, g_want, rtol=0, atol=1e-12)
+
+
 def test_attention_shapes_and_ranges():
     att = DualPathAttention(16)
     x = torch.randn(5, 16, 6, 6)
