@@ -50,6 +50,7 @@ class AlignTrainOptions:
     flip: bool = True
     val_fraction: float = 0.1
     limit: int | None = None
+    half_weights: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -179,7 +180,8 @@ def train_musica(root: Path, output: Path, opts: AlignTrainOptions, *, fmt: str 
             "scheme": "wflw98" if L == 98 else "ibug68",
         }
         if ctx.is_main:
-            save_model_file(output, model="musica", config=cfg.to_dict(), state_dict=net.state_dict(), meta=meta)
+            save_model_file(output, model="musica", config=cfg.to_dict(), state_dict=net.state_dict(), meta=meta,
+                            half=opts.half_weights)
         return meta
     finally:
         teardown_distributed()

@@ -47,10 +47,21 @@ def load_checkpoint(path: PathLike) -> dict[str, Any]:
 
 
 def save_model_file(path: PathLike, *, model: str, config: Mapping[str, Any], state_dict: Mapping[str, Any],
-                    meta: Mapping[str, Any]) -> Path:
-    """Write a model file (see the module docstring)."""
+                    meta: Mapping[str, Any], half: bool = False) -> Path:
+    """Write a model file (see the module docstring).
+
+    Args:
+        half: store floating-point tensors as float16 (half the file; ``load_state_dict``
+            casts them back into the model's float32 parameters). The file's meta then
+            says ``"stored_dtype": "float16"``.
+    """
+    def _store(v: Any) -> Any:
+        v = v.detach().cpu()
+        return v.half() if half and v.is_floating_point() else v
+
+    meta = dict(meta, stored_dtype="float16" if half else "float32")
     return save_atomic({"format": MODEL_FORMAT, "model": model, "config": dict(config),
-                        "state_dict": {k: v.detach().cpu() for k, v in state_dict.items()}, "meta": dict(meta)}, path)
+                        "state_dict": {k: _store(v) for k, v in state_dict.items()}, "meta": meta}, path)
 
 
 def load_model_file(path: PathLike, *, model: str) -> dict[str, Any]:

@@ -22,8 +22,12 @@ runner = CliRunner()
 def tiny_model(wflw_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("musica") / "m.pt"
     r = _ok(runner.invoke(app, ["--seed", "0", "align", "train", str(wflw_dir), "--split", "train", "-o", str(out),
-                                "--epochs", "1", "--batch-size", "4", "--crop", "48", "--json"]))
+                                "--epochs", "1", "--batch-size", "4", "--crop", "48", "--half", "--json"]))
     assert json.loads(r.stdout)["epochs"] == 1 and out.exists()
+    import torch
+
+    obj = torch.load(out, weights_only=True)  # --half: float16 weights on disk, read back into float32 by predict
+    assert obj["meta"]["stored_dtype"] == "float16" and obj["state_dict"]["rnn.0.weight"].dtype == torch.float16
     return out
 
 

@@ -87,3 +87,25 @@ def test_extra_fine_iterations_run_at_full_resolution():
         out = net(torch.randn(2, 1, 64, 64))
         assert len(out.shapes) == 4 and out.exit_iteration.tolist() == [4, 4]
         assert net(torch.randn(2, 1, 64, 64), exit_threshold=1e9).exit_iteration.tolist() == [1, 1]
+
+
+def test_fast_inference_path_equals_the_reference():
+    """The im2col/channels-last inference path computes the NCHW reference's function,
+    for the default patch and an odd one, and follows weight changes."""
+    for patch in (14, 17):
+        torch.manual_seed(1)
+        f = MuSiCa(MuSiCaConfig(n_landmarks=68, crop=64, patch=patch)).features[0]
+        x = torch.randn(2, 5, patch, patch)
+        with torch.no_grad():
+            torch.testing.assert_close(f.fast(x), f.reference(x), atol=1e-5, rtol=1e-5)
+            f.attention.weight.mul_(-2.0)  # an in-place change must invalidate the packed weights
+            f.conv2.bias.add_(0.5)
+            torch.testing.assert_close(f.fast(x), f.reference(x), atol=1e-5, rtol=1e-5)
+    net = _net().eval()
+    x = torch.randn(3, 1, 64, 64)
+    with torch.no_grad():
+        fast = net(x)
+    with torch.enable_grad():
+        ref = net(x)  # autograd on: the reference path
+    for a, b in zip(fast.shapes, ref.shapes):
+        torch.testing.assert_close(a, b.detach(), atol=1e-5, rtol=1e-5)
