@@ -124,9 +124,16 @@ def microexpr(
     layout: Annotated[MELayout, typer.Option("--layout", help="Dataset layout and coding sheet.")] = MELayout.casme2,
     frames: Annotated[str, typer.Option("--frames", help="MIN,MAX clip length in frames (200 fps).")] = "60,100",
     size: SizeOpt = 256,
+    head_jitter: Annotated[float, typer.Option("--head-jitter", min=0.0, help="Scale of the head's slow random walk (1: rotation steps of 0.04 deg and shifts of 0.03 px per frame; 0: a still head).")] = 1.0,
+    noise: Annotated[float, typer.Option("--noise", min=0.0, help="Pixel noise s.d., grey levels.")] = 2.0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Micro-expression clips (CASME II, SAMM or SMIC layout) + coding sheet (.xlsx and .csv)."""
+    """Micro-expression clips (CASME II, SAMM or SMIC layout) + coding sheet (.xlsx and .csv).
+
+    --head-jitter and --noise change only the head's motion and the pixel noise (the same
+    people, timings and expressions for the same --seed), so the error of a spotter can be
+    split by source.
+    """
     from facecli.errors import InputError
     from facecli.synth.microexpr import write_microexpr
 
@@ -136,7 +143,7 @@ def microexpr(
         raise InputError(f"expected --frames MIN,MAX (e.g. 60,100), got {frames!r}") from exc
     t0 = time.perf_counter()
     out = write_microexpr(output, subjects=subjects, clips=clips, seed=get_state().seed, layout=layout.value,
-                          size=size, frames=(lo, hi), progress=lambda it: progress(it, total=subjects * clips, desc="clips"))
+                          size=size, frames=(lo, hi), head_jitter=head_jitter, noise=noise, progress=lambda it: progress(it, total=subjects * clips, desc="clips"))
     _report(out, as_json, "clips", subjects * clips, t0)
 
 

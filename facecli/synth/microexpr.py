@@ -65,6 +65,8 @@ def write_microexpr(
     size: int = 256,
     frames: tuple[int, int] = (60, 100),
     fps: float = 200.0,
+    head_jitter: float = 1.0,
+    noise: float = 2.0,
     progress: Callable[[Iterable], Iterable] = lambda x: x,
 ) -> list[Path]:
     """Write clips and the layout's coding sheet (.xlsx and .csv).
@@ -79,6 +81,10 @@ def write_microexpr(
         size: frame width and height in pixels.
         frames: (min, max) clip length in frames.
         fps: frame rate (sets the apex timing: 0.2–0.5 s rise+fall).
+        head_jitter: scale of the head's slow random walk (1: rotation steps of 0.04°
+            and shifts of 0.03 px per frame, s.d.; 0: a still head). The same draws
+            are scaled, so the clips differ from the default only in the head's motion.
+        noise: pixel noise s.d., grey levels (0–255).
 
     Returns:
         The sheets and ``synth_microexpr.json`` (per-clip truth incl. the true apex
@@ -86,6 +92,8 @@ def write_microexpr(
     """
     if layout not in LAYOUT_EMOTIONS:
         raise InputError(f"expected --layout casme2|samm|smic, got {layout!r}")
+    if head_jitter < 0 or noise < 0:
+        raise InputError(f"expected --head-jitter >= 0 and --noise >= 0, got {head_jitter} and {noise}")
     if subjects < 1 or clips < 1:
         raise InputError(f"expected --subjects >= 1 and --clips >= 1, got {subjects} and {clips}")
     lo, hi = frames
@@ -111,10 +119,10 @@ def write_microexpr(
         start = int(rng.integers(1, 400)) if layout != "samm" else int(rng.integers(1000, 9000))
         subj_dir, clip_name, frame_name = _names(layout, s, c, emotion, start)
         base_pose = Pose(float(rng.normal(0, 5)), float(rng.normal(0, 4)), float(rng.normal(0, 3)), scale=1.05)
-        walk = np.cumsum(rng.normal(0, 0.04, size=(n, 3)), axis=0)
-        shift = np.cumsum(rng.normal(0, 0.03, size=(n, 2)), axis=0)
+        walk = head_jitter * np.cumsum(rng.normal(0, 0.04, size=(n, 3)), axis=0)
+        shift = head_jitter * np.cumsum(rng.normal(0, 0.03, size=(n, 2)), axis=0)
         scene_rng = rng_for(seed, "me-scene", layout, s, c)
-        opts = SceneOptions(light=sample_light(scene_rng), background=make_background(scene_rng, size, size), noise=2.0)
+        opts = SceneOptions(light=sample_light(scene_rng), background=make_background(scene_rng, size, size), noise=noise)
         neutral = build_vertices(ident, {})[tpl.ibug68]
         disp = np.zeros(n)
         for t in range(n):
@@ -140,5 +148,6 @@ def write_microexpr(
     for suffix in (".xlsx", ".csv"):
         sheets.append(write_coding_sheet(out / f"{_SHEETS[layout]}{suffix}", coded, layout))
     meta = out / "synth_microexpr.json"
-    meta.write_text(json.dumps({"layout": layout, "seed": seed, "size": size, "clips": truth}, indent=1))
+    meta.write_text(json.dumps({"layout": layout, "seed": seed, "size": size, "head_jitter": head_jitter, "noise": noise,
+                                "clips": truth}, indent=1))
     return sheets + [meta]

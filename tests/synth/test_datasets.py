@@ -4,6 +4,7 @@ import json
 import numpy as np
 import pytest
 
+from facecli.errors import InputError
 from facecli.io.container import ContainerReader
 from facecli.io.facescape import read_facescape, read_landmark_indices
 from facecli.io.lfw import read_pairs
@@ -119,6 +120,28 @@ def test_microexpr_layouts_and_true_apex(tmp_path, layout):
         assert ws.cell(row=14, column=1).value == "Subject"
     if layout == "smic":
         assert (tmp_path / "s1").is_dir() and read_coding_sheet(sheets[1], "smic")[0].subject == "s01"
+
+
+def test_microexpr_head_jitter_and_noise_knobs(tmp_path):
+    """--head-jitter 0 --noise 0: the same clips (timings, expressions) with a still head and
+    no pixel noise, so neutral frames before the onset are identical; the default differs."""
+    from facecli.io.image import read_image
+    from facecli.synth.microexpr import write_microexpr
+
+    kw = dict(subjects=1, clips=1, seed=0, layout="casme2", size=48, frames=(14, 18))
+    write_microexpr(tmp_path / "still", head_jitter=0.0, noise=0.0, **kw)
+    write_microexpr(tmp_path / "default", **kw)
+    meta = [json.loads((tmp_path / d / "synth_microexpr.json").read_text()) for d in ("still", "default")]
+    (key, still), (_, default) = next(iter(meta[0]["clips"].items())), next(iter(meta[1]["clips"].items()))
+    assert meta[0]["head_jitter"] == 0.0 and meta[1]["noise"] == 2.0
+    assert {k: still[k] for k in ("onset", "apex", "offset", "emotion")} == {k: default[k] for k in ("onset", "apex", "offset", "emotion")}
+    frames = {d: sorted((tmp_path / d / key).iterdir(), key=lambda p: int(p.stem[3:])) for d in ("still", "default")}
+    first = {d: [read_image(f, grey=True).astype(int) for f in frames[d][:2]] for d in frames}
+    assert still["onset"] - still["first_frame"] >= 2  # frames 0 and 1 are neutral
+    assert np.array_equal(*first["still"])
+    assert not np.array_equal(*first["default"])
+    with pytest.raises(InputError, match="--head-jitter"):
+        write_microexpr(tmp_path / "bad", head_jitter=-1.0, **kw)
 
 
 def test_registration_pairs(tmp_path):
