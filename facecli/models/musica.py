@@ -124,12 +124,15 @@ def gaussian_pyramid(image: Tensor, levels: int) -> list[Tensor]:
         image: (B, C, H, W).
         levels: number of levels (≥ 1).
     """
+    c = image.shape[1]
     k1 = torch.tensor([1.0, 4.0, 6.0, 4.0, 1.0], dtype=image.dtype, device=image.device) / 16.0
-    k = (k1[:, None] * k1[None, :]).expand(image.shape[1], 1, 5, 5)
+    kv, kh = k1.reshape(1, 1, 5, 1).expand(c, 1, 5, 1), k1.reshape(1, 1, 1, 5).expand(c, 1, 1, 5)
     out = [image]
     for _ in range(levels - 1):
-        # blur only where the halved level samples it (stride 2): the same values, 4x less work
-        out.append(F.conv2d(F.pad(out[-1], (2, 2, 2, 2), mode="replicate"), k, groups=image.shape[1], stride=2))
+        # the binomial blur is separable; blur only where the halved level samples it (stride 2):
+        # the same values as blurring the whole level, then decimating, at a fraction of the work
+        x = F.conv2d(F.pad(out[-1], (2, 2, 2, 2), mode="replicate"), kv, groups=c, stride=(2, 1))
+        out.append(F.conv2d(x, kh, groups=c, stride=(1, 2)))
     return out
 
 
@@ -177,23 +180,6 @@ def _max_pool2(x: Tensor) -> Tensor:
                          torch.maximum(x[..., 1::2, 0::2], x[..., 1::2, 1::2]))
 
 
-def _max_pool2_nhwc(x: Tensor) -> Tensor:
-    """2 × 2 max-pooling, stride 2, of a channels-last (N, H, W, C) map (odd edges dropped)."""
-    h, w = x.shape[1] // 2 * 2, x.shape[2] // 2 * 2
-    x = x[:, :h, :w]
-    return torch.maximum(torch.maximum(x[:, 0::2, 0::2], x[:, 0::2, 1::2]),
-                         torch.maximum(x[:, 1::2, 0::2], x[:, 1::2, 1::2]))
-
-
-def _im2col3(x: Tensor) -> Tensor:
-    """(N, H, W, C) channels-last map → (N·(H−2)·(W−2), 9·C) rows of its 3 × 3 windows,
-    ordered (ky, kx, c): a valid 3 × 3 convolution is then one matrix product."""
-    n, h, w, c = x.shape
-    s0, s1, s2, s3 = x.stride()
-    win = x.as_strided((n, h - 2, w - 2, 3, 3, c), (s0, s1, s2, s1, s2, s3))
-    return win.reshape(n * (h - 2) * (w - 2), 9 * c)
-
-
 class _PatchNet(nn.Module):
     """The per-iteration patch feature extractor with patch attention.
 
@@ -201,10 +187,11 @@ class _PatchNet(nn.Module):
     NCHW; used whenever autograd is on, i.e. in training) and :meth:`fast` (inference:
     each valid 3 × 3 convolution as one matrix product over channels-last windows, and
     the attention/projection weights permuted once to the channels-last feature order,
-    so no activation is transposed). On the 49 tiny patch maps of one face, oneDNN's
-    convolution spends most of its time outside the arithmetic; the products are
-    1.5–3× faster on one CPU thread (``benchmarks/align``). The permuted weights are
-    cached and rebuilt when a parameter changes (optimiser step, ``load_state_dict``).
+    so no activation is transposed), with every intermediate in a reusable work buffer
+    (on CPU, allocating fresh maps per call cost more in page faults than the
+    arithmetic on the 49 tiny patch maps of one face). ``benchmarks/align`` times both
+    paths. The permuted weights are cached and rebuilt when a parameter changes
+    (optimiser step, ``load_state_dict``).
     """
 
     def __init__(self, patch: int, channels: int, bottleneck: int) -> None:
@@ -221,6 +208,8 @@ class _PatchNet(nn.Module):
         self.attention = nn.Linear(self.dim, self.dim)
         self.project = nn.Linear(self.dim, bottleneck)
         self._packed: tuple[tuple[Any, ...], dict[str, Tensor]] | None = None
+        #: work buffers of :meth:`fast`; MuSiCa gives all its iterations one dict
+        self.workspace: dict[str, Tensor] = {}
 
     def forward(self, patches: Tensor) -> Tensor:
         """(B, N, P, P) patches → (B, N, bottleneck) features."""
@@ -264,22 +253,65 @@ class _PatchNet(nn.Module):
         self._packed = (key, packed)
         return packed
 
+    def _buffer(self, name: str, shape: tuple[int, ...], like: Tensor) -> Tensor:
+        """A reusable work buffer: on CPU a fresh tensor per call costs more in page faults
+        than the arithmetic on these small maps."""
+        b = self.workspace.get(name)
+        if b is None or b.shape != shape or b.dtype != like.dtype or b.device != like.device:
+            b = torch.empty(shape, dtype=like.dtype, device=like.device)
+            self.workspace[name] = b
+        return b
+
     def fast(self, patches: Tensor) -> Tensor:
         """Inference path (no autograd), equal to :meth:`reference` up to float rounding:
         (B, N, P, P) → (B, N, bottleneck)."""
         w = self._weights()
         b, n, p, _ = patches.shape
-        m = b * n
-        c = self.conv1.out_channels
-        x = patches.reshape(m, p, p, 1)
-        c1 = torch.addmm(w["b1"], _im2col3(x), w["w1"]).reshape(m, p - 2, p - 2, c)
-        x = F.relu(_max_pool2_nhwc(c1))
-        s = x.shape[1] - 2
-        c2 = torch.addmm(w["b2"], _im2col3(x.contiguous()), w["w2"]).reshape(m, s, s, c)
+        m, c, h = b * n, self.conv1.out_channels, (p - 2) // 2
+        # conv 3x3 (1 -> C) + 2x2 max-pool: im2col rows ordered (dy, dx, patch, y', x') for the output
+        # pixel (2y' + dy, 2x' + dx), so the pooling is a maximum over 4 contiguous blocks. The 16 distinct
+        # (ky + dy, kx + dx) sub-grids are gathered once, then spread to the 36 (ky, kx, dy, dx) slots.
+        x = patches.reshape(m, p, p)
+        if not x.is_contiguous():
+            x = x.contiguous()
+        hw = m * h * h
+        sub = self._buffer("sub", (4, 4, m, h, h), x)
+        sub.copy_(x.as_strided((4, 4, m, h, h), (p, 1, p * p, 2 * p, 2)))
+        col1 = self._buffer("col1", (3, 3, 2, 2, m, h, h), x)
+        col1.copy_(sub.as_strided((3, 3, 2, 2, m, h, h), (4 * hw, hw, 4 * hw, hw, h * h, h, 1)))
+        c1 = torch.addmm(w["b1"], col1.view(9, 4 * hw).t(), w["w1"], out=self._buffer("c1", (4 * hw, c), x)).view(4, hw * c)
+        x1 = self._buffer("p1", (m, h, h, c), x)
+        t1 = self._buffer("p1_t", (m, h, h, c), x)
+        torch.maximum(c1[0], c1[1], out=x1.view(-1))
+        torch.maximum(c1[2], c1[3], out=t1.view(-1))
+        torch.maximum(x1, t1, out=x1).clamp_(min=0)
+        # conv 3x3 (C -> C): im2col of the channels-last pooled map (rows (patch, y, x), columns (ky, kx, c))
+        s2 = h - 2
+        st = x1.stride()
+        col2 = self._buffer("col2", (m, s2, s2, 3, 3, c), x)
+        col2.copy_(x1.as_strided((m, s2, s2, 3, 3, c), (st[0], st[1], st[2], st[1], st[2], st[3])))
+        c2 = torch.addmm(w["b2"], col2.view(m * s2 * s2, 9 * c), w["w2"], out=self._buffer("c2", (m * s2 * s2, c), x))
+        c2 = c2.view(m, s2, s2, c)
         o, k = self.crop_at, self.pooled
-        f = torch.stack([c2[:, o:o + k, o:o + k], _max_pool2_nhwc(c2)], dim=1).relu_().reshape(m, -1)
-        f = f * torch.sigmoid(torch.addmm(w["ba"], f, w["wa"]))
-        return torch.addmm(w["bp"], f, w["wp"]).reshape(b, n, -1)
+        feat = self._buffer("feat", (m, 2, k, k, c), x)
+        feat[:, 0].copy_(c2[:, o:o + k, o:o + k])
+        self._pool_relu(c2, "p2", out=feat[:, 1])
+        f = feat.view(m, -1).clamp_(min=0)
+        att = torch.addmm(w["ba"], f, w["wa"], out=self._buffer("att", (m, f.shape[1]), x))
+        att.sigmoid_().mul_(f)
+        return torch.addmm(w["bp"], att, w["wp"]).reshape(b, n, -1)
+
+    def _pool_relu(self, x: Tensor, name: str, out: Tensor | None = None) -> Tensor:
+        """2 × 2 max-pooling (stride 2, odd edges dropped) then ReLU of a channels-last
+        (M, H, W, C) map, into a work buffer (or ``out``)."""
+        m, hh, ww, c = x.shape
+        h, wd = hh // 2, ww // 2
+        x = x[:, :2 * h, :2 * wd]
+        a = self._buffer(name, (m, h, wd, c), x) if out is None else out
+        t = self._buffer(name + "_t", (m, h, wd, c), x)
+        torch.maximum(x[:, 0::2, 0::2], x[:, 0::2, 1::2], out=a)
+        torch.maximum(x[:, 1::2, 0::2], x[:, 1::2, 1::2], out=t)
+        return torch.maximum(a, t, out=a).clamp_(min=0)
 
 
 class MuSiCa(nn.Module):
@@ -297,6 +329,9 @@ class MuSiCa(nn.Module):
         self.patch_index = list(range(0, L, config.patch_every))
         n_p = len(self.patch_index)
         self.features = nn.ModuleList(_PatchNet(config.patch, config.channels, config.bottleneck) for _ in range(config.iterations))
+        shared: dict[str, Tensor] = {}  # the iterations run one after another: one set of work buffers
+        for f in self.features:
+            f.workspace = shared
         self.rnn = nn.ModuleList(nn.Linear(n_p * config.bottleneck + config.hidden, config.hidden) for _ in range(config.iterations))
         self.delta = nn.ModuleList(nn.Linear(config.hidden, 2 * L) for _ in range(config.iterations))
         self.error = nn.ModuleList(nn.Linear(config.hidden, 1) for _ in range(config.iterations))
@@ -319,8 +354,8 @@ class MuSiCa(nn.Module):
         """(B, N, P, P) bilinear patches of ``level`` (B, 1, h, w) at ``points`` (B, N, 2)."""
         b, _, h, w = level.shape
         scale = torch.tensor([2.0 / w, 2.0 / h], dtype=level.dtype, device=level.device)
-        grid = points[:, :, None, None, :] + self.offsets[None, None] * scale  # (B, N, P, P, 2)
         n, p = points.shape[1], self.config.patch
+        grid = points[:, :, None, :] + (self.offsets * scale).reshape(1, 1, p * p, 2)  # (B, N, P·P, 2)
         out = F.grid_sample(level, grid.reshape(b, n * p, p, 2), mode="bilinear", padding_mode="border", align_corners=False)
         return out.reshape(b, n, p, p)
 
@@ -374,7 +409,7 @@ class MuSiCa(nn.Module):
 
     def _step(self, it: int, level: Tensor, shape: Tensor, hidden: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         b = shape.shape[0]
-        feats = self.features[it](self._patches(level, shape[:, self.patch_index]))
+        feats = self.features[it](self._patches(level, shape[:, ::self.config.patch_every]))  # = patch_index
         hidden = torch.tanh(self.rnn[it](torch.cat([feats.reshape(b, -1), hidden], dim=1)))
         shape = shape + self.delta[it](hidden).reshape(b, -1, 2)
         err = F.softplus(self.error[it](hidden)).squeeze(1)
