@@ -120,7 +120,7 @@ begin apex "micro-expression apex of the CASME II-layout clips (optical flow), s
 end
 
 begin align "98 landmarks on the WFLW-layout images (shipped MuSiCa, early exit on)"
-"$FACECLI" --seed 0 align predict "$OUT/wflw" --dataset --split all -o "$OUT/align.h5" --exit-threshold 0.02 \
+"$FACECLI" --seed 0 align predict "$OUT/wflw" --dataset --split all -o "$OUT/align.h5" --exit-threshold 0.018 \
   --preview "$OUT/align_preview" \
   | xargs -I{} "$FACECLI" evaluate align {} --gt "$OUT/wflw" --plot "$OUT/align_ced.png" --json > "$M/align.json"
 end

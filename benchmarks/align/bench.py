@@ -88,7 +88,8 @@ def main() -> None:
 
     # speed: one face at a time on one thread (crop + network), the median over the faces and
     # over --speed-rounds rounds (robust to a busy machine); the NCHW reference path of the
-    # patch features (nn.Conv2d, what autograd uses) is timed in the same rounds for the ratio
+    # patch features (nn.Conv2d, what autograd uses) and the early exit take turns with the
+    # full cascade face by face, so the ratios are paired
     torch.set_num_threads(1)
     one = crops[:1]
 
@@ -115,9 +116,9 @@ def main() -> None:
         for _ in range(10):
             net(one)
         for _ in range(args.speed_rounds):
-            for name, thr, ref in paths:
-                use_reference(ref)
-                for i in range(n_speed):
+            for i in range(n_speed):  # the paths take turns face by face: a busy spell hits all of them alike
+                for name, thr, ref in paths:
+                    use_reference(ref)
                     samples[name].append(per_face(i, thr))
         use_reference(False)
     timings = {f"ms_per_face_1_thread_{name}": 1000 * float(np.median(v)) for name, v in samples.items()}

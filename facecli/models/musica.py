@@ -401,6 +401,8 @@ class MuSiCa(nn.Module):
             shapes.append(shape)
             errors.append(err_all)
             leaving = e_new < exit_threshold
+            if it == n_it - 1 or not bool(leaving.any()):  # nobody leaves here: no bookkeeping
+                continue
             exit_it = exit_it.index_copy(0, active[leaving], torch.full_like(active[leaving], it + 1))
             active = active[~leaving]
             if active.numel() == 0:
