@@ -253,13 +253,20 @@ class _PatchNet(nn.Module):
         self._packed = (key, packed)
         return packed
 
+    #: work buffers larger than this many bytes are not kept (big batches allocate per call)
+    KEEP_BYTES = 16 * 2**20
+
     def _buffer(self, name: str, shape: tuple[int, ...], like: Tensor) -> Tensor:
         """A reusable work buffer: on CPU a fresh tensor per call costs more in page faults
-        than the arithmetic on these small maps."""
+        than the arithmetic on these small maps (one face's largest map is 0.9 MB)."""
         b = self.workspace.get(name)
-        if b is None or b.shape != shape or b.dtype != like.dtype or b.device != like.device:
-            b = torch.empty(shape, dtype=like.dtype, device=like.device)
+        if b is not None and b.shape == shape and b.dtype == like.dtype and b.device == like.device:
+            return b
+        b = torch.empty(shape, dtype=like.dtype, device=like.device)
+        if b.numel() * b.element_size() <= self.KEEP_BYTES:
             self.workspace[name] = b
+        else:
+            self.workspace.pop(name, None)
         return b
 
     def fast(self, patches: Tensor) -> Tensor:

@@ -109,3 +109,21 @@ def test_fast_inference_path_equals_the_reference():
         ref = net(x)  # autograd on: the reference path
     for a, b in zip(fast.shapes, ref.shapes):
         torch.testing.assert_close(a, b.detach(), atol=1e-5, rtol=1e-5)
+
+
+def test_fast_path_keeps_small_work_buffers_only():
+    """One face's maps are reused between calls; a big batch's are not kept."""
+    torch.manual_seed(0)
+    net = MuSiCa(MuSiCaConfig(n_landmarks=68, crop=64)).eval()
+    with torch.no_grad():
+        net(torch.randn(1, 1, 64, 64))
+        ws = net.features[0].workspace
+        assert ws is net.features[-1].workspace and ws  # one shared set for all iterations
+        before = {k: v.data_ptr() for k, v in ws.items()}
+        net(torch.randn(1, 1, 64, 64))
+        assert {k: v.data_ptr() for k, v in ws.items()} == before
+        big = net.features[0]
+        big.KEEP_BYTES = 1024  # as if every map were large
+        x = torch.randn(2, 5, 14, 14)
+        torch.testing.assert_close(big.fast(x), big.reference(x), atol=1e-5, rtol=1e-5)
+        assert all(v.numel() * v.element_size() <= 1024 for v in ws.values())
