@@ -180,6 +180,14 @@ def _max_pool2(x: Tensor) -> Tensor:
                          torch.maximum(x[..., 1::2, 0::2], x[..., 1::2, 1::2]))
 
 
+def _version(t: Tensor) -> int:
+    """A tensor's in-place version counter (-1 for inference tensors, which have none)."""
+    try:
+        return int(t._version)
+    except RuntimeError:
+        return -1
+
+
 class _PatchNet(nn.Module):
     """The per-iteration patch feature extractor with patch attention.
 
@@ -233,7 +241,7 @@ class _PatchNet(nn.Module):
     def _weights(self) -> dict[str, Tensor]:
         params = (self.conv1.weight, self.conv1.bias, self.conv2.weight, self.conv2.bias,
                   self.attention.weight, self.attention.bias, self.project.weight, self.project.bias)
-        key = tuple((q.data_ptr(), q._version, q.device, q.dtype) for q in params)
+        key = tuple((q.data_ptr(), _version(q), q.device, q.dtype) for q in params)
         if self._packed is not None and self._packed[0] == key:
             return self._packed[1]
         with torch.no_grad():
