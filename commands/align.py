@@ -28,7 +28,7 @@ from facecli.commands._common import (
 )
 
 app = typer.Typer(no_args_is_help=True,
-                  help="2D facial landmarks on images (MuSiCa: a 3-level coarse-to-fine cascade over 14x14 patches at "
+                  help="2D facial landmarks on images (MuSiCa: a 3-level coarse-to-fine cascade, in the shipped model followed by 3 more full-resolution iterations, over 14x14 patches at "
                        "every second landmark, with patch attention and early exit on its own predicted error).")
 
 __all__ = ["app"]
@@ -72,7 +72,7 @@ def train(
 
       facecli --seed 0 synth images -o wflw_synth --count 2400 --size 160
 
-      facecli --seed 0 align train wflw_synth --split all -o musica.pt
+      facecli --seed 0 align train wflw_synth --split all -o musica.pt --epochs 20 --extra-fine 3 --half
     """
     from facecli.landmarks2d.training import AlignTrainOptions, train_musica
 
@@ -99,7 +99,7 @@ def predict(
     dataset: Annotated[bool, typer.Option("--dataset", help="INPUTS is a WFLW/300W root: predict every annotated face, boxed by its annotation.")] = False,
     fmt: Annotated[Format, typer.Option("--format", help="Dataset layout with --dataset.")] = Format.auto,
     split: Annotated[str, typer.Option("--split", help="Faces of the dataset with --dataset: train, test or all (300W also common, challenging, full).")] = "test",
-    exit_threshold: Annotated[float, typer.Option("--exit-threshold", min=0.0, help="Early exit: a face leaves the cascade once its predicted NME is below this (0: full cascade).")] = 0.0,
+    exit_threshold: Annotated[float, typer.Option("--exit-threshold", min=0.0, help="Early exit: a face leaves the cascade once its predicted NME is below this (0: full cascade; 0.018 lets 30 % of unseen synthetic faces leave early at +0.08 NME points with the shipped model).")] = 0.0,
     pts_dir: Annotated[Optional[Path], typer.Option("--pts-dir", help="Also write <id>.pts here (1-based, as 300W).")] = None,
     preview: Annotated[Optional[Path], typer.Option("--preview", help="Write <id>.png here: the image with its landmarks and box.")] = None,
     pattern: PatternOpt = "*.jpg,*.jpeg,*.png,*.bmp",
