@@ -30,6 +30,7 @@ __all__ = ["app"]
 
 
 class Method(str, Enum):
+    residual = "residual"
     lbp = "lbp"
     flow = "flow"
     both = "both"
@@ -50,10 +51,11 @@ def apex_detect(
     output: OutputOpt = Path("apex.h5"),
     coding: Annotated[Optional[list[Path]], typer.Option("--coding", help="Coding sheet(s) (.xlsx/.csv) of the dataset root: clips, onset and offset. Repeat for a composite.")] = None,
     dataset: Annotated[Dataset, typer.Option("--dataset", help="Layout of the coding sheet (auto: from its name or columns).")] = Dataset.auto,
-    method: Annotated[Method, typer.Option("--method", help="Per-frame feature: optical flow (default, the most accurate), uniform-LBP histograms, or both.")] = Method.flow,
+    method: Annotated[Method, typer.Option("--method", help="residual (default, the most accurate): head-stabilised residual images and an onset-apex-offset envelope fit; flow: per-cell optical flow; lbp: uniform-LBP histograms; both: flow and lbp averaged.")] = Method.residual,
     face_box: Annotated[Optional[str], typer.Option("--face-box", help="Face box x,y,w,h in pixels (default: the whole frame, as in the datasets' cropped releases).")] = None,
     cells: Annotated[int, typer.Option("--cells", min=1, help="ROI grid cells per side of the face box.")] = 8,
-    smooth: Annotated[float, typer.Option("--smooth", min=0.0, help="Gaussian smoothing of the score, frames.")] = 3.0,
+    smooth: Annotated[float, typer.Option("--smooth", min=0.0, help="Gaussian smoothing of the score, frames (flow, lbp, both).")] = 3.0,
+    components: Annotated[int, typer.Option("--components", min=0, help="residual: free components for what the head's motion leaves after stabilising.")] = 16,
     top_share: Annotated[float, typer.Option("--top-share", min=0.01, max=1.0, help="Share of the most-changing cells pooled into the LBP score.")] = 0.25,
     csv: Annotated[Optional[Path], typer.Option("--csv", help="Spreadsheet copy (id, dataset, onset, apex, offset, method) [OUTPUT with .csv].")] = None,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Write one PNG per clip here: the score curve with the apex marked.")] = None,
@@ -65,12 +67,17 @@ def apex_detect(
 ) -> None:
     """Spot the apex frame of each clip.
 
-    Each frame gets a score: its change from the onset frame per cell of a grid over
-    the face, in units of the clip's frame-to-frame noise. With flow (default) the
-    head's motion is removed and the score is the intensity of the clip's dominant
-    motion pattern; with LBP it is the χ² change pooled over the cells that change
-    most. Scores are smoothed. The apex is the best frame inside [onset, offset] when a
-    coding sheet gives them, else over the whole clip. OUTPUT (kind apex) holds per
+    With residual (default) every frame is warped onto the onset frame by the head's
+    motion (a quadratic field fitted to optical flow), the pixels' change is weighted
+    by how much they change frame to frame, and an envelope rising from the onset to
+    the apex and falling to the offset is fitted to it, with free components for what
+    the head leaves; the apex is the envelope's peak. Without coded onset and offset
+    they are searched too (slower). The other methods score each frame by its change
+    from the onset per cell of a grid over the face, in noise units: flow, the
+    intensity of the dominant motion pattern after the head's motion is removed; lbp,
+    the χ² change pooled over the cells that change most; their apex is the argmax of
+    the smoothed score inside [onset, offset] when a coding sheet gives them, else over
+    the whole clip. OUTPUT (kind apex) holds per
     clip the apex frame number, its position, onset/offset used, the frame numbers
     and the score curve; a CSV copy is written next to it.
 
@@ -93,7 +100,7 @@ def apex_detect(
     from facecli.microexpr.spotting import SpotSettings
 
     state = get_state()
-    settings = SpotSettings(method=method.value, cells=cells, top_share=top_share, smooth=smooth)
+    settings = SpotSettings(method=method.value, cells=cells, top_share=top_share, smooth=smooth, components=components)
     datasets: dict[str, str] = {}
     coding_map: dict[str, tuple[int, int]] = {}
     if coding:
@@ -107,7 +114,8 @@ def apex_detect(
     if plot is not None:
         plot.mkdir(parents=True, exist_ok=True)
     job = ApexJob(settings=settings, box=parse_face_box(face_box), coding=coding_map, plot_dir=plot)
-    params = {"method": method.value, "cells": cells, "smooth": smooth, "top_share": top_share, "face_box": face_box,
+    params = {"method": method.value, "cells": cells, "smooth": smooth, "top_share": top_share, "components": components,
+              "face_box": face_box,
               "coding": [str(c) for c in coding or []]}
     writer = ContainerWriter(output, "apex", producer="facecli apex-detect", argv=state.argv, params=params,
                              resume=resume, array_attrs=APEX_ATTRS, ragged=("frames", "score"))

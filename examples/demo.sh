@@ -112,7 +112,7 @@ begin verify_photos "face verification from photos: CAP normal maps -> embed -> 
   | xargs -I{} "$FACECLI" evaluate verify {} --roc "$OUT/lfw_roc_cap.png" --json > "$M/verify_photos.json"
 end
 
-begin apex "micro-expression apex of the CASME II-layout clips (optical flow), scored against the true apex"
+begin apex "micro-expression apex of the CASME II-layout clips (head-stabilised residual images, envelope fit), scored against the true apex"
 # the face's box in the 160 px synthetic frames (the real datasets' cropped releases are all face: no box)
 "$FACECLI" --seed 0 apex-detect "$OUT/casme2" --coding "$OUT/casme2/CASME2-coding-synth.xlsx" -o "$OUT/apex.h5" \
   --face-box 30,10,100,135 --plot "$OUT/apex_curves" | head -1 \

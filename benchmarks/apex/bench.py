@@ -29,6 +29,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--face-box", default=None,
                     help="x,y,w,h: also run every method with this face box (synthetic frames: 48,16,160,216)")
+    ap.add_argument("--methods", default="residual,flow,lbp,both", help="comma-separated spotting methods to run")
     args = ap.parse_args()
 
     import cv2
@@ -44,13 +45,15 @@ def main() -> None:
     ds = guess_dataset(sheet)
     truth = json.loads((args.root / "synth_microexpr.json").read_text())["clips"]
     box = parse_face_box(args.face_box)
-    variants = [(m, None, m) for m in ("lbp", "flow", "both")]
+    methods = args.methods.split(",")
+    variants = [(m, None, m) for m in methods]
     if box is not None:
-        variants += [(m, box, f"{m}, face box {args.face_box}") for m in ("lbp", "flow", "both")]
+        variants += [(m, box, f"{m}, face box {args.face_box}") for m in methods]
     errs: dict[str, list[int]] = {name: [] for *_, name in variants}
     errs["midpoint"] = []
     secs = {name: 0.0 for *_, name in variants}
     n_frames, t_read = 0, 0.0
+    amps: list[float] = []
     for c in read_coding_sheet(sheet, ds):
         clip = list_frames(find_clip_dir(args.root, c.subject, c.clip))
         t0 = time.perf_counter()
@@ -59,6 +62,7 @@ def main() -> None:
         n_frames += len(frames)
         key = f"{clip.source.parent.name}/{clip.source.name}"
         true = int(truth[key]["apex"])
+        amps.append(float(truth[key]["max_displacement_mm"]))
         on, off = clip.index_of(c.onset), clip.index_of(c.offset)
         for m, b, name in variants:
             t0 = time.perf_counter()
@@ -72,6 +76,11 @@ def main() -> None:
         res["methods"][m] = summarize_apex(np.array(e))
         if m in secs:
             res["methods"][m]["fps"] = n_frames / secs[m]
+    a = np.array(amps)
+    bands = [("< 0.7 mm", a < 0.7), ("0.7-1.0 mm", (a >= 0.7) & (a < 1.0)), (">= 1.0 mm", a >= 1.0)]
+    res["by_amplitude"] = {m: {b: {"clips": int(sel.sum()), "mae": float(np.array(e)[sel].mean()) if sel.any() else float("nan")}
+                               for b, sel in bands} for m, e in errs.items()}
+    res["per_clip_error"] = errs
     base = res["methods"]["midpoint"]["mae"]
     for m in res["methods"].values():
         m["mae_vs_midpoint"] = m["mae"] / base if base > 0 else float("nan")
@@ -83,6 +92,12 @@ def main() -> None:
     for m, r in res["methods"].items():
         fps = f"{r['fps']:.0f}" if "fps" in r else "–"
         print(f"| {m} | {r['mae']:.2f} | {r['median']:.1f} | {100 * r['within_5']:.0f} % | {r['mae_vs_midpoint']:.2f} | {fps} |")
+    print("\nMAE by the clip's largest landmark displacement:\n")
+    names = list(res["by_amplitude"])
+    print("| method | " + " | ".join(f"{b} ({res['by_amplitude'][names[0]][b]['clips']} clips)" for b, _ in bands) + " |")
+    print("|---|" + "---:|" * len(bands))
+    for m in names:
+        print(f"| {m} | " + " | ".join(f"{res['by_amplitude'][m][b]['mae']:.2f}" for b, _ in bands) + " |")
 
 
 if __name__ == "__main__":

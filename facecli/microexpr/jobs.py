@@ -24,7 +24,7 @@ APEX_ATTRS: dict[str, dict[str, str]] = {
     "onset": {"units": "frame", "description": "onset frame used (-1: unknown, the whole clip was searched)"},
     "offset": {"units": "frame", "description": "offset frame used (-1: unknown)"},
     "frames": {"units": "frame", "description": "frame numbers of the clip"},
-    "score": {"description": "smoothed spotting score per frame"},
+    "score": {"description": "spotting score per frame (flow/lbp/both: smoothed; residual: the expression intensity curve of the envelope fit)"},
 }
 
 

@@ -1,6 +1,10 @@
 """Apex spotting: per-frame change relative to the onset frame, in units of the
 clip's frame-to-frame noise.
 
+``residual`` (the default) works on head-stabilised residual images and fits an
+onset–apex–offset envelope; it is described in :mod:`facecli.microexpr.residual`.
+The cell-based methods:
+
 For every ROI cell c and frame t:
 
 * ``lbp``: d(t, c) = χ²(H_t,c, H_onset,c) between uniform-LBP histograms (P = 8,
@@ -40,9 +44,9 @@ from facecli.errors import InputError
 from facecli.microexpr.rois import FaceBox, grid_rois
 
 __all__ = ["SpotResult", "SpotSettings", "HeadMotion", "cell_means", "chi2", "expression_component", "fit_head_motion", "flow_cell_motion",
-           "lbp_histograms", "remove_head_motion", "spot_apex"]
+           "lbp_histograms", "remove_head_motion", "robust_poly_fit", "spot_apex"]
 
-METHODS = ("lbp", "flow", "both")
+METHODS = ("lbp", "flow", "both", "residual")
 
 
 @dataclass
@@ -50,22 +54,29 @@ class SpotSettings:
     """Spotting settings.
 
     Attributes:
-        method: ``lbp``, ``flow`` or ``both``.
-        cells: ROI grid cells per side of the face box.
+        method: ``residual`` (the default: head-stabilised residual images and an
+            envelope fit, :mod:`facecli.microexpr.residual`), ``flow``, ``lbp`` or ``both``.
+        cells: ROI grid cells per side of the face box (``residual``: of the
+            head-motion fit).
         lbp_size: the face box is resized to this many pixels per side for LBP.
         top_share: share of cells pooled into the LBP score.
-        smooth: Gaussian σ of the temporal smoothing, frames (0: none).
+        smooth: Gaussian σ of the temporal smoothing, frames (0: none; ``lbp``, ``flow``
+            and ``both`` only: ``residual`` fits an envelope instead).
+        components: free head-motion components of the ``residual`` fit.
     """
 
-    method: str = "flow"
+    method: str = "residual"
     cells: int = 8
     lbp_size: int = 128
     top_share: float = 0.25
     smooth: float = 3.0
+    components: int = 16
 
     def check(self) -> None:
         if self.method not in METHODS:
-            raise InputError(f"expected --method lbp|flow|both, got {self.method!r}")
+            raise InputError(f"expected --method lbp|flow|both|residual, got {self.method!r}")
+        if self.components < 0:
+            raise InputError(f"expected at least 0 head-motion components, got {self.components}")
         if not 0 < self.top_share <= 1:
             raise InputError(f"expected a pooled share in (0, 1], got {self.top_share}")
 
@@ -166,19 +177,37 @@ def fit_head_motion(means: np.ndarray, centres: np.ndarray, iterations: int = 4,
         The field. With too few cells for the model (C <= P) it is the median flow.
     """
     lo, hi = centres.min(axis=0), centres.max(axis=0)
-    a = _poly_basis(centres, lo, hi, order)
+    return HeadMotion(robust_poly_fit(_poly_basis(centres, lo, hi, order), means, iterations), lo, hi, order)
+
+
+def robust_poly_fit(a: np.ndarray, means: np.ndarray, iterations: int = 4) -> np.ndarray:
+    """The Cauchy-reweighted least-squares fit of :func:`fit_head_motion` on a
+    precomputed basis (for callers fitting many frames on the same cells).
+
+    Args:
+        a: (C, P) basis at the cell centres (``_poly_basis``).
+        means: (C, 2) mean flow per cell, px.
+        iterations: reweighted least-squares passes.
+
+    Returns:
+        (P, 2) coefficients; with C <= P the median flow only.
+    """
     coef = np.zeros((a.shape[1], 2))
     coef[0] = np.median(means, axis=0)
     if len(a) <= a.shape[1]:  # too few cells to tell head from expression: the mean motion only
-        return HeadMotion(coef, lo, hi, order)
-    w = np.ones(len(centres))
+        return coef
+    w = np.ones(len(a))
     for _ in range(iterations):
-        sw = np.sqrt(w)[:, None]
-        coef, *_ = np.linalg.lstsq(a * sw, means * sw, rcond=None)
-        r = np.linalg.norm(means - a @ coef, axis=1)
+        aw = a.T * w  # weighted normal equations: the basis is normalised to [-1, 1], well conditioned
+        try:
+            coef = np.linalg.solve(aw @ a, aw @ means)
+        except np.linalg.LinAlgError:  # cells on a line: fall back to the minimum-norm solution
+            sw = np.sqrt(w)[:, None]
+            coef = np.linalg.lstsq(a * sw, means * sw, rcond=None)[0]
+        r = np.sqrt(((means - a @ coef) ** 2).sum(axis=1))
         scale = 1.4826 * np.median(r) + 1e-6
         w = 1.0 / (1.0 + (r / (2.0 * scale)) ** 2)
-    return HeadMotion(coef, lo, hi, order)
+    return coef
 
 
 def remove_head_motion(means: np.ndarray, centres: np.ndarray, iterations: int = 4, order: int = 2) -> np.ndarray:
@@ -207,11 +236,18 @@ def cell_means(field: np.ndarray, rois: np.ndarray) -> np.ndarray:
     Returns:
         (C, K) float64 cell means.
     """
-    xs = np.unique(np.concatenate([rois[:, 0], rois[:, 2]]))
-    ys = np.unique(np.concatenate([rois[:, 1], rois[:, 3]]))
-    sums = np.add.reduceat(np.add.reduceat(field.astype(np.float64), ys[:-1], axis=0), xs[:-1], axis=1)
-    area = np.outer(np.diff(ys), np.diff(xs))[..., None]
-    return (sums / area).reshape(-1, field.shape[-1])
+    x0, y0, x1, y1 = (rois[:, i] for i in range(4))
+    area = ((x1 - x0) * (y1 - y0)).astype(np.float64)[:, None]
+    if field.shape[-1] <= 4:  # OpenCV's summed-area table (float64 sums), one pass in C
+        import cv2
+
+        sat = cv2.integral(np.ascontiguousarray(field, dtype=np.float64), sdepth=cv2.CV_64F)
+        sat = sat.reshape(sat.shape[0], sat.shape[1], -1)
+    else:
+        sat = np.zeros((field.shape[0] + 1, field.shape[1] + 1, field.shape[2]))
+        sat[1:, 1:] = field.astype(np.float64).cumsum(axis=0).cumsum(axis=1)
+    sums = sat[y1, x1] - sat[y0, x1] - sat[y1, x0] + sat[y0, x0]
+    return sums / area
 
 
 def _centres(rois: np.ndarray) -> np.ndarray:
@@ -348,6 +384,16 @@ def spot_apex(frames: np.ndarray, *, onset: int | None = None, offset: int | Non
     if st.cells > min(b.w, b.h) // 2:
         raise InputError(f"expected at most {min(b.w, b.h) // 2} grid cells per side for a {b.w}x{b.h} face box, "
                          f"got {st.cells}{where}")
+    if st.method == "residual":
+        from facecli.microexpr.residual import fit_envelope, stabilised_residuals
+
+        x = stabilised_residuals(frames, b, lo, cells=st.cells)
+        fit = fit_envelope(x, lo, onset if offset is not None else None, offset if onset is not None else None,
+                           k=st.components)
+        if onset is None or offset is None:
+            lo, hi = 0, t_n - 1
+        apex = int(min(max(round(fit.apex), lo), hi))
+        return SpotResult(apex_index=apex, score=fit.score, window=(lo, hi))
     curves = []
     if st.method in ("lbp", "both"):
         curves.append(_smooth(lbp_curve(frames, b, lo, hi, st), st.smooth))

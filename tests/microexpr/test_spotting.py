@@ -33,7 +33,7 @@ def planted_clip(n=50, onset=8, apex=20, offset=44, amp=2.5, jitter=0.15, noise=
     return np.stack(frames)
 
 
-@pytest.mark.parametrize("method", ["lbp", "flow", "both"])
+@pytest.mark.parametrize("method", ["lbp", "flow", "both", "residual"])
 def test_score_peaks_at_planted_apex(method):
     frames = planted_clip()
     res = spot_apex(frames, onset=8, offset=44, settings=SpotSettings(method=method, cells=4))
@@ -56,7 +56,7 @@ def test_bad_clips_are_clear_errors():
         spot_apex(frames, onset=2, offset=30)
     with pytest.raises(InputError, match="at least 3 frames"):
         spot_apex(frames[:2])
-    with pytest.raises(InputError, match="lbp\\|flow\\|both"):
+    with pytest.raises(InputError, match="lbp\\|flow\\|both\\|residual"):
         spot_apex(frames, settings=SpotSettings(method="magic"))
     with pytest.raises(InputError, match="face box"):
         spot_apex(frames, box=FaceBox(200, 200, 50, 50))
