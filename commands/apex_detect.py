@@ -67,19 +67,24 @@ def apex_detect(
 ) -> None:
     """Spot the apex frame of each clip.
 
-    With residual (default) every frame is warped onto the onset frame by the head's
-    motion (a quadratic field fitted to optical flow), the pixels' change is weighted
-    by how much they change frame to frame, and an envelope rising from the onset to
-    the apex and falling to the offset is fitted to it, with free components for what
-    the head leaves; the apex is the envelope's peak. Without coded onset and offset
-    they are searched too (slower). The other methods score each frame by its change
-    from the onset per cell of a grid over the face, in noise units: flow, the
-    intensity of the dominant motion pattern after the head's motion is removed; lbp,
-    the χ² change pooled over the cells that change most; their apex is the argmax of
-    the smoothed score inside [onset, offset] when a coding sheet gives them, else over
-    the whole clip. OUTPUT (kind apex) holds per
-    clip the apex frame number, its position, onset/offset used, the frame numbers
-    and the score curve; a CSV copy is written next to it.
+    residual (default): every frame is warped onto the onset frame by the
+    head's motion (a quadratic field fitted to optical flow), each pixel's
+    change is weighted by how much it changes frame to frame, and an envelope
+    rising from the onset to the apex and falling to the offset is fitted,
+    with free components for what the head leaves. The apex is the
+    envelope's peak. Without a coded onset and offset they are searched too
+    (slower).
+
+    flow, lbp, both: each frame's change from the onset per cell of a grid
+    over the face, in noise units (flow: the intensity of the dominant motion
+    pattern once the head's motion is removed; lbp: the chi-squared change of
+    the cells that change most). The apex is the maximum of the smoothed
+    score between onset and offset when a coding sheet gives them, else over
+    the whole clip.
+
+    OUTPUT (kind apex) holds per clip the apex frame number, its position,
+    the onset/offset used, the frame numbers and the score curve; a CSV copy
+    is written next to it.
 
     Examples:
 
