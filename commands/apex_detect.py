@@ -55,7 +55,7 @@ def apex_detect(
     face_box: Annotated[Optional[str], typer.Option("--face-box", help="Face box x,y,w,h in pixels (default: the whole frame, as in the datasets' cropped releases).")] = None,
     cells: Annotated[int, typer.Option("--cells", min=1, help="ROI grid cells per side of the face box.")] = 8,
     smooth: Annotated[float, typer.Option("--smooth", min=0.0, help="Gaussian smoothing of the score, frames (flow, lbp, both).")] = 3.0,
-    components: Annotated[int, typer.Option("--components", min=0, help="residual: free components for what the head's motion leaves after stabilising.")] = 16,
+    components: Annotated[int, typer.Option("--components", min=0, help="residual: free components for what the head's motion leaves after stabilising; the fit sums the costs of K-8, K-4, K, K+4 and K+8.")] = 16,
     top_share: Annotated[float, typer.Option("--top-share", min=0.01, max=1.0, help="Share of the most-changing cells pooled into the LBP score.")] = 0.25,
     csv: Annotated[Optional[Path], typer.Option("--csv", help="Spreadsheet copy (id, dataset, onset, apex, offset, method) [OUTPUT with .csv].")] = None,
     plot: Annotated[Optional[Path], typer.Option("--plot", help="Write one PNG per clip here: the score curve with the apex marked.")] = None,

@@ -10,7 +10,8 @@ carries a flow error of the same size. The change an expression makes to the
    robustly to the grid cells' mean optical flow. Both are blurred (Gaussian,
    σ = 1 px: bilinear resampling smooths by an amount that depends on the sub-pixel
    shift, and the blur makes that difference negligible) and subtracted, giving a
-   residual image per frame.
+   residual image per frame. Blurring commutes with a near-identity warp, so each
+   frame is blurred first and sampled only at the pixels kept (every other one).
 2. **Take out what is left of the head's motion, to first order.** The registration
    is never exact; an error δ in the field's 12 coefficients changes the residual by
    ∇I · basis · δ. Those 12 images are projected out of every residual.
@@ -27,8 +28,10 @@ carries a flow error of the same size. The change an expression makes to the
    are explained by a constant image, the envelope ``e_a(t)`` times an unknown
    expression image, and ``k`` free components for what the head's motion leaves:
    the cost is the energy of ``X`` outside the span of ``[1, e_a]``, less its ``k``
-   largest eigenvalues (the Gram matrix ``X Xᵀ`` makes this a T × T problem). The
-   apex is the candidate of least cost (1-frame steps, refined in quarter frames).
+   largest eigenvalues (the Gram matrix ``X Xᵀ`` makes this a T × T problem), summed
+   over k = 8, 12, 16, 20, 24 (each relative to its least value), since no one count
+   suits every clip. The apex is the candidate of least cost (1-frame steps, refined
+   in quarter frames).
    The envelope is a raised-cosine rise and fall: what the synthetic clips use, and
    close to the smooth bump of a real micro-expression. Its exact shape matters
    little: the cost compares candidates by where the bump peaks.
@@ -44,6 +47,7 @@ onset, 0 on the frames outside the envelope.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -109,8 +113,17 @@ def stabilised_residuals(frames: np.ndarray, box: FaceBox, ref: int, cells: int 
     cen = _centres(rois)
     basis = _field_basis(bh, bw, cen).astype(np.float32)  # (bh*bw, 6)
     ref8 = np.ascontiguousarray(frames[ref, by:by + bh, bx:bx + bw])
-    ref_f = ref8.astype(np.float32)
-    ref_b = cv2.GaussianBlur(ref_f, (0, 0), blur) if blur > 0 else ref_f
+    # Blurring commutes with the near-identity warp, so each frame is blurred once around the
+    # box and sampled only at the kept points (grid + field), not warped whole and then blurred.
+    fh, fw = frames.shape[1:]
+    pad = int(np.ceil(4 * blur)) + 8
+    rx0, ry0, rx1, ry1 = max(0, bx - pad), max(0, by - pad), min(fw, bx + bw + pad), min(fh, by + bh + pad)
+
+    def blurred_region(t: int) -> np.ndarray:
+        region = frames[t, ry0:ry1, rx0:rx1].astype(np.float32)
+        return cv2.GaussianBlur(region, (0, 0), blur) if blur > 0 else region
+
+    ref_b = np.ascontiguousarray(blurred_region(ref)[by - ry0:by - ry0 + bh, bx - rx0:bx - rx0 + bw])
     inner = (slice(m, bh - m, stride), slice(m, bw - m, stride))
     # the 12 images a small error in the field's coefficients adds to a residual
     gx = cv2.Sobel(ref_b, cv2.CV_32F, 1, 0, ksize=1, scale=0.5)[inner].reshape(-1, 1)
@@ -119,8 +132,9 @@ def stabilised_residuals(frames: np.ndarray, box: FaceBox, ref: int, cells: int 
     jac, _ = np.linalg.qr(np.concatenate([b_in * gx, b_in * gy], axis=1).astype(np.float64))
     jac = jac.astype(np.float32)
     a_cells = _poly_basis(cen, cen.min(axis=0), cen.max(axis=0), 2)
-    grid = np.ascontiguousarray(np.stack(np.meshgrid(np.arange(bw, dtype=np.float32) + bx,
-                                                     np.arange(bh, dtype=np.float32) + by), axis=-1))
+    gy_, gx_ = np.mgrid[0:bh, 0:bw].astype(np.float32)
+    grid = np.ascontiguousarray(np.stack([gx_[inner] + (bx - rx0), gy_[inner] + (by - ry0)], axis=-1))
+    ph, pw = grid.shape[:2]
     ref_in = ref_b[inner]
     x = np.zeros((t_n, ref_in.size), dtype=np.float32)
 
@@ -129,11 +143,8 @@ def stabilised_residuals(frames: np.ndarray, box: FaceBox, ref: int, cells: int 
         for t in positions:
             flow = dis.calc(ref8, np.ascontiguousarray(frames[t, by:by + bh, bx:bx + bw]), None)
             coef = robust_poly_fit(a_cells, cell_means(flow, rois)).astype(np.float32)
-            where = grid + (basis @ coef).reshape(bh, bw, 2)
-            warped = cv2.remap(frames[t], where, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-            if blur > 0:
-                warped = cv2.GaussianBlur(warped, (0, 0), blur)
-            x[t] = (warped[inner] - ref_in).ravel()
+            where = grid + (b_in @ coef).reshape(ph, pw, 2)
+            x[t] = (cv2.remap(blurred_region(t), where, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE) - ref_in).ravel()
 
     todo = np.array([t for t in range(t_n) if t != ref], dtype=np.int64)
     n_threads = max(1, min(cv2.getNumThreads() if threads is None else threads, len(todo) // 8, 8))
@@ -154,16 +165,16 @@ def stabilised_residuals(frames: np.ndarray, box: FaceBox, ref: int, cells: int 
     return x
 
 
-def _costs(gram: np.ndarray, designs: np.ndarray, k: int) -> np.ndarray:
-    """Energy outside span(design) less the k largest eigenvalues, per design.
+def _costs(gram: np.ndarray, designs: np.ndarray, ks: Sequence[int]) -> np.ndarray:
+    """Energy outside span(design) less the k largest eigenvalues, per design and k.
 
     Args:
         gram: (n, n) float64 Gram matrix of the residuals.
         designs: (B, n, 2) columns [1, e_a] per candidate.
-        k: free components.
+        ks: numbers of free components.
 
     Returns:
-        (B,) costs.
+        (B, len(ks)) costs.
     """
     q, _ = np.linalg.qr(designs)  # (B, n, 2)
     qt = q.transpose(0, 2, 1)
@@ -172,10 +183,10 @@ def _costs(gram: np.ndarray, designs: np.ndarray, k: int) -> np.ndarray:
     # (I − QQᵀ) G (I − QQᵀ) = G − GQQᵀ − QQᵀG + Q(QᵀGQ)Qᵀ
     proj = gram[None] - gq @ qt - q @ qg + q @ ((qt @ gq) @ qt)
     w = np.linalg.eigvalsh(proj)  # ascending
-    return w[:, : max(w.shape[1] - k, 0)].sum(axis=1)
+    return np.stack([w[:, : max(w.shape[1] - k, 0)].sum(axis=1) for k in ks], axis=1)
 
 
-def envelope_cost(gram: np.ndarray, candidates: np.ndarray, rows: np.ndarray, n: int, k: int,
+def envelope_cost(gram: np.ndarray, candidates: np.ndarray, rows: np.ndarray, n: int, k: int | Sequence[int],
                   chunk: int = 256) -> np.ndarray:
     """The fit cost (step 4) of each (onset, apex, offset) candidate.
 
@@ -184,19 +195,20 @@ def envelope_cost(gram: np.ndarray, candidates: np.ndarray, rows: np.ndarray, n:
         candidates: (B, 3) float onset, apex, offset positions.
         rows: (R,) clip positions of the rows in ``gram``.
         n: frames in the clip.
-        k: free head-motion components.
+        k: free head-motion components, or several (one cost column each).
         chunk: candidates per batched eigen-decomposition.
 
     Returns:
-        (B,) costs.
+        (B,) costs, or (B, len(k)) for several k.
     """
-    out = np.empty(len(candidates))
+    ks = [k] if isinstance(k, (int, np.integer)) else list(k)
+    out = np.empty((len(candidates), len(ks)))
     ones = np.ones(len(rows))
     for s in range(0, len(candidates), chunk):
         part = candidates[s:s + chunk]
         designs = np.stack([np.stack([ones, envelope(n, *c)[rows]], axis=1) for c in part])
-        out[s:s + chunk] = _costs(gram, designs, k)
-    return out
+        out[s:s + chunk] = _costs(gram, designs, ks)
+    return out[:, 0] if isinstance(k, (int, np.integer)) else out
 
 
 @dataclass
@@ -240,14 +252,21 @@ def _expression_curve(gram: np.ndarray, rows: np.ndarray, n: int, env: np.ndarra
     return score.astype(np.float32)
 
 
-def fit_envelope(x: np.ndarray, ref: int, onset: int | None, offset: int | None, k: int = 16) -> ResidualFit:
+def fit_envelope(x: np.ndarray, ref: int, onset: int | None, offset: int | None, k: int = 16,
+                 spread: int = 4) -> ResidualFit:
     """Fit the envelope to residuals (step 4): apex, and onset/offset when unknown.
+
+    The cost is summed over ``k − 2·spread``, ``k − spread``, …, ``k + 2·spread`` free
+    components (8, 12, 16, 20, 24 by default), each divided by its least value over
+    the first candidates searched: which eigenvalue happens to be the k-th can tip a
+    weak expression's fit, and no one number of components is right for every clip.
 
     Args:
         x: (T, P) residuals from :func:`stabilised_residuals` (row ``ref`` unused).
         ref: the reference frame's position.
         onset, offset: coded positions, or None to search them.
         k: free head-motion components (fewer on short clips: at most R − 3 for R rows).
+        spread: step between the component counts summed (0: ``k`` alone).
 
     Returns:
         The fit.
@@ -256,7 +275,18 @@ def fit_envelope(x: np.ndarray, ref: int, onset: int | None, offset: int | None,
     rows = np.flatnonzero(np.arange(n) != ref)
     xr = x[rows].astype(np.float64)
     gram = xr @ xr.T
-    k = int(max(0, min(k, len(rows) - 3)))
+    top = max(0, len(rows) - 3)
+    k = int(max(0, min(k, top)))
+    ks = sorted({int(min(max(k + j * spread, 0), top)) for j in (-2, -1, 0, 1, 2)})
+    scale: np.ndarray | None = None
+
+    def cost(cands: np.ndarray) -> np.ndarray:
+        nonlocal scale
+        c = envelope_cost(gram, cands, rows, n, ks)
+        if scale is None:
+            scale = np.maximum(c.min(axis=0), 1e-300)
+        return (c / scale).sum(axis=1)
+
     if onset is not None and offset is not None:
         if offset - onset < 2:
             apex = float(onset)
@@ -267,13 +297,12 @@ def fit_envelope(x: np.ndarray, ref: int, onset: int | None, offset: int | None,
         step = max(1, int(np.ceil(n / 24)))
         coarse = np.array([(o, a, f) for o in range(0, n - 2, step) for f in range(o + 2, n, step)
                            for a in range(o + 1, f, max(1, step // 2))], dtype=np.float64)
-        best = coarse[int(np.argmin(envelope_cost(gram, coarse, rows, n, k)))]
+        best = coarse[int(np.argmin(cost(coarse)))]
         o0, a0, f0 = (int(v) for v in best)
         coarse = np.array([(o, a, f) for o in range(max(0, o0 - step), min(n - 2, o0 + step) + 1)
                            for f in range(max(o + 2, f0 - step), min(n - 1, f0 + step) + 1)
                            for a in range(max(o + 1, a0 - step), min(f - 1, a0 + step) + 1)], dtype=np.float64)
-    cost = envelope_cost(gram, coarse, rows, n, k)
-    o, a, f = coarse[int(np.argmin(cost))]
+    o, a, f = coarse[int(np.argmin(cost(coarse)))]
     fine = np.array([(o, a + d, f) for d in np.arange(-0.75, 0.76, 0.25) if o < a + d < f], dtype=np.float64)
-    o, a, f = fine[int(np.argmin(envelope_cost(gram, fine, rows, n, k)))]
+    o, a, f = fine[int(np.argmin(cost(fine)))]
     return ResidualFit(float(o), float(a), float(f), _expression_curve(gram, rows, n, envelope(n, o, a, f), k), k)

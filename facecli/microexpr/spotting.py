@@ -62,7 +62,8 @@ class SpotSettings:
         top_share: share of cells pooled into the LBP score.
         smooth: Gaussian σ of the temporal smoothing, frames (0: none; ``lbp``, ``flow``
             and ``both`` only: ``residual`` fits an envelope instead).
-        components: free head-motion components of the ``residual`` fit.
+        components: free head-motion components of the ``residual`` fit (the centre of
+            the five counts whose costs it sums: 8, 12, 16, 20, 24 by default).
     """
 
     method: str = "residual"

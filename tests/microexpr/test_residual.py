@@ -36,17 +36,18 @@ def _nuisance_clip(apex=23, n=60, onset=6, offset=50, pixels=800, rank=5, seed=0
 def test_fit_recovers_the_apex_despite_random_walk_nuisance():
     for seed, apex in [(0, 23), (1, 31), (2, 18)]:
         x = _nuisance_clip(apex=apex, seed=seed)
-        fit = fit_envelope(x, 6, 6, 50, k=8)
+        fit = fit_envelope(x, 6, 6, 50, k=8, spread=0)
         assert abs(fit.apex - apex) <= 1, (seed, fit.apex)
-        # without free components the random walks pull the fit off
         assert fit.components == 8
+        # summed over 6, 8, 10, 12 and 14 components (all above the nuisance's rank 5)
+        assert abs(fit_envelope(x, 6, 6, 50, k=10, spread=2).apex - apex) <= 1
         assert np.corrcoef(fit.score, envelope(60, 6, apex, 50))[0, 1] > 0.9
 
 
 def test_without_free_components_the_random_walk_wins():
-    errs = [abs(fit_envelope(_nuisance_clip(apex=a, seed=s), 6, 6, 50, k=0).apex - a)
+    errs = [abs(fit_envelope(_nuisance_clip(apex=a, seed=s), 6, 6, 50, k=0, spread=0).apex - a)
             for s, a in [(0, 23), (1, 31), (2, 18), (3, 40)]]
-    errs_k = [abs(fit_envelope(_nuisance_clip(apex=a, seed=s), 6, 6, 50, k=8).apex - a)
+    errs_k = [abs(fit_envelope(_nuisance_clip(apex=a, seed=s), 6, 6, 50, k=8, spread=0).apex - a)
               for s, a in [(0, 23), (1, 31), (2, 18), (3, 40)]]
     assert np.mean(errs) > np.mean(errs_k) + 1
 
@@ -69,7 +70,7 @@ def test_cost_is_least_at_the_true_apex_and_batched_equals_direct():
 def test_unknown_onset_and_offset_are_searched():
     x = _nuisance_clip(apex=30, onset=10, offset=48, seed=5, amp=2.0)
     x = x - x[0]  # the first frame as the reference, as spot_apex does without coding
-    fit = fit_envelope(x, 0, None, None, k=6)
+    fit = fit_envelope(x, 0, None, None, k=10, spread=2)  # 6 to 14 components
     assert abs(fit.apex - 30) <= 2 and abs(fit.onset - 10) <= 4 and abs(fit.offset - 48) <= 4
 
 
