@@ -11,7 +11,8 @@ carries a flow error of the same size. The change an expression makes to the
    σ = 1 px: bilinear resampling smooths by an amount that depends on the sub-pixel
    shift, and the blur makes that difference negligible) and subtracted, giving a
    residual image per frame. Blurring commutes with a near-identity warp, so each
-   frame is blurred first and sampled only at the pixels kept (every other one).
+   frame is blurred first and sampled only at the pixels kept (every other pixel of
+   every other row).
 2. **Take out what is left of the head's motion, to first order.** The registration
    is never exact; an error δ in the field's 12 coefficients changes the residual by
    ∇I · basis · δ. Those 12 images are projected out of every residual.
@@ -33,16 +34,17 @@ carries a flow error of the same size. The change an expression makes to the
    suits every clip. The apex is the candidate of least cost (1-frame steps, refined
    in quarter frames).
    The envelope is a raised-cosine rise and fall: what the synthetic clips use, and
-   close to the smooth bump of a real micro-expression. Its exact shape matters
-   little: the cost compares candidates by where the bump peaks.
+   close to the smooth bump of a real micro-expression (not yet checked on real
+   clips, whose rise and fall may have other shapes).
 
 Without a coded onset and offset the envelope's onset and offset are searched too
 (coarse to fine), with the first frame as the reference; this is slower.
 
 The score curve returned is the expression's intensity seen in the data: the
 dominant temporal component of the residuals once the constant and the ``k``
-head-motion components of the chosen fit are taken out, signed to rise after the
-onset, 0 on the frames outside the envelope.
+(the centre count, 16) head-motion components of the chosen fit are taken out,
+signed to rise after the onset, shifted so that its mean over the frames outside
+the envelope is 0.
 """
 
 from __future__ import annotations
