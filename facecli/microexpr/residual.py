@@ -56,7 +56,11 @@ import numpy as np
 
 from facecli.microexpr.rois import FaceBox, grid_rois
 
-__all__ = ["ResidualFit", "envelope", "envelope_cost", "fit_envelope", "stabilised_residuals"]
+__all__ = ["MAX_FRAMES", "ResidualFit", "envelope", "envelope_cost", "fit_envelope", "stabilised_residuals"]
+
+#: Longest clip ``spot_apex`` fits with this method: the cost is an eigen-decomposition
+#: of a T × T matrix per candidate (micro-expression clips are 30–300 frames).
+MAX_FRAMES = 1000
 
 
 def envelope(n: int, onset: float, apex: float, offset: float) -> np.ndarray:
@@ -189,7 +193,7 @@ def _costs(gram: np.ndarray, designs: np.ndarray, ks: Sequence[int]) -> np.ndarr
 
 
 def envelope_cost(gram: np.ndarray, candidates: np.ndarray, rows: np.ndarray, n: int, k: int | Sequence[int],
-                  chunk: int = 256) -> np.ndarray:
+                  chunk: int | None = None) -> np.ndarray:
     """The fit cost (step 4) of each (onset, apex, offset) candidate.
 
     Args:
@@ -198,7 +202,8 @@ def envelope_cost(gram: np.ndarray, candidates: np.ndarray, rows: np.ndarray, n:
         rows: (R,) clip positions of the rows in ``gram``.
         n: frames in the clip.
         k: free head-motion components, or several (one cost column each).
-        chunk: candidates per batched eigen-decomposition.
+        chunk: candidates per batched eigen-decomposition (None: as many as keep each
+            batch's matrices near 200 MB).
 
     Returns:
         (B,) costs, or (B, len(k)) for several k.
@@ -206,6 +211,8 @@ def envelope_cost(gram: np.ndarray, candidates: np.ndarray, rows: np.ndarray, n:
     ks = [k] if isinstance(k, (int, np.integer)) else list(k)
     out = np.empty((len(candidates), len(ks)))
     ones = np.ones(len(rows))
+    if chunk is None:
+        chunk = int(max(1, min(256, 2e8 // (8 * 5 * len(rows) ** 2))))
     for s in range(0, len(candidates), chunk):
         part = candidates[s:s + chunk]
         designs = np.stack([np.stack([ones, envelope(n, *c)[rows]], axis=1) for c in part])

@@ -386,7 +386,11 @@ def spot_apex(frames: np.ndarray, *, onset: int | None = None, offset: int | Non
         raise InputError(f"expected at most {min(b.w, b.h) // 2} grid cells per side for a {b.w}x{b.h} face box, "
                          f"got {st.cells}{where}")
     if st.method == "residual":
-        from facecli.microexpr.residual import fit_envelope, stabilised_residuals
+        from facecli.microexpr.residual import MAX_FRAMES, fit_envelope, stabilised_residuals
+
+        if t_n > MAX_FRAMES:
+            raise InputError(f"expected at most {MAX_FRAMES} frames for --method residual (its fit is a T x T "
+                             f"problem per candidate apex), got {t_n}{where}; trim the clip or use --method flow")
 
         x = stabilised_residuals(frames, b, lo, cells=st.cells)
         fit = fit_envelope(x, lo, onset if offset is not None else None, offset if onset is not None else None,

@@ -35,14 +35,11 @@ _SHEETS = {"casme2": "CASME2-coding-synth", "samm": "SAMM_Micro_FACS_Codes_synth
 
 def clip_envelope(n_frames: int, onset: int, apex: int, offset: int) -> np.ndarray:
     """(n_frames,) intensity in [0, 1]: 0 before onset, a raised-cosine rise to 1 at
-    ``apex`` and fall to 0 at ``offset`` (0-based frame positions)."""
-    t = np.arange(n_frames, dtype=np.float64)
-    env = np.zeros(n_frames)
-    rise = (t >= onset) & (t <= apex)
-    env[rise] = 0.5 - 0.5 * np.cos(np.pi * (t[rise] - onset) / max(apex - onset, 1))
-    fall = (t > apex) & (t <= offset)
-    env[fall] = 0.5 + 0.5 * np.cos(np.pi * (t[fall] - apex) / max(offset - apex, 1))
-    return env
+    ``apex`` and fall to 0 at ``offset`` (0-based frame positions); the envelope
+    :func:`facecli.microexpr.residual.envelope` fits."""
+    from facecli.microexpr.residual import envelope
+
+    return envelope(n_frames, onset, apex, offset)
 
 
 def _names(layout: str, subj: int, clip: int, emotion: str, start: int) -> tuple[str, str, Callable[[int], str]]:

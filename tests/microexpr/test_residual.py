@@ -14,6 +14,10 @@ from tests.microexpr.test_spotting import planted_clip
 
 def test_envelope_matches_the_generator_on_integer_positions():
     np.testing.assert_allclose(envelope(60, 5, 22, 50), clip_envelope(60, 5, 22, 50), atol=1e-12)
+    # by hand: a raised cosine over 5 frames up, 5 down
+    want = [0.0] + [0.5 - 0.5 * np.cos(np.pi * i / 5) for i in range(1, 6)] \
+        + [0.5 + 0.5 * np.cos(np.pi * i / 5) for i in range(1, 6)] + [0.0]
+    np.testing.assert_allclose(envelope(12, 0, 5, 10), want, atol=1e-12)
     e = envelope(40, 4, 17.5, 33)
     assert e[:5].max() == 0 and e[33:].max() == 0 and 0.99 < e[17] < 1 and 0.99 < e[18] < 1
 
@@ -110,6 +114,15 @@ def test_bad_settings_are_clear_errors():
 
     with pytest.raises(InputError, match="head-motion components"):
         spot_apex(planted_clip(n=12, onset=2, apex=5, offset=9), settings=SpotSettings(method="residual", components=-1))
+
+
+def test_too_long_a_clip_is_a_clear_error():
+    from facecli.errors import InputError
+    from facecli.microexpr.residual import MAX_FRAMES
+
+    frames = np.zeros((MAX_FRAMES + 1, 32, 32), dtype=np.uint8)
+    with pytest.raises(InputError, match="at most 1000 frames for --method residual.*long.mp4"):
+        spot_apex(frames, settings=SpotSettings(method="residual", cells=4), source="long.mp4")
 
 
 def test_short_windows_work():
