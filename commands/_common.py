@@ -6,9 +6,11 @@ stdout carries data only (written paths, one per line, or one JSON object with
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -42,6 +44,8 @@ __all__ = [
     "JsonOpt",
     "DefaultCommandGroup",
     "run_into_container",
+    "finishing",
+    "output_file",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -225,27 +229,82 @@ def boundary(fn: F) -> F:
         name = _command_name()
         if name == "facecli":
             name = f"facecli {fn.__name__.replace('_', '-')}"
+        from facecli.batch import clear_stop, stop_requested
+        from facecli.errors import Interrupted, UsageError
+
+        clear_stop()
+        restore = _install_signal_handlers()
         try:
             state.apply_threads()
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            signum = stop_requested()
+            if signum is not None:  # a library swallowed the KeyboardInterrupt: the run still ends as interrupted
+                raise Interrupted(signum)
+            return result
         except (typer.Exit, typer.Abort, SystemExit):
             raise
+        except UsageError as exc:
+            _print_error(f"{name}: usage error: {exc}{_kept(exc)}")
+            raise typer.Exit(2)
         except FaceCLIError as exc:
             if state.verbose:
                 traceback.print_exc(file=sys.stderr)
-            _print_error(f"{name}: error: {exc}")
+            _print_error(f"{name}: error: {exc}{_kept(exc)}")
             raise typer.Exit(1)
-        except KeyboardInterrupt:
-            _print_error(f"{name}: interrupted")
-            raise typer.Exit(130)
+        except KeyboardInterrupt as exc:
+            signum = getattr(exc, "signum", None) or stop_requested() or signal.SIGINT
+            what = "terminated (SIGTERM)" if signum == signal.SIGTERM else "interrupted"
+            _print_error(f"{name}: {what}{_kept(exc)}")
+            raise typer.Exit(128 + int(signum))
         except Exception as exc:  # an internal bug: still one line, traceback with -v
             if state.verbose:
                 traceback.print_exc(file=sys.stderr)
             hint = "" if state.verbose else " (run with -v for the traceback)"
-            _print_error(f"{name}: internal error: {exc.__class__.__name__}: {exc}{hint}")
+            _print_error(f"{name}: internal error: {exc.__class__.__name__}: {exc}{hint}{_kept(exc)}")
             raise typer.Exit(1)
+        finally:
+            restore()
 
     return wrapper  # type: ignore[return-value]
+
+
+def _install_signal_handlers() -> Callable[[], None]:
+    """SIGINT and SIGTERM stop the run: the batch in progress is told to stop (so it ends
+    even where a library swallows the ``KeyboardInterrupt``) and an
+    :class:`~facecli.errors.Interrupted` is raised. Returns a function restoring the
+    previous handlers. Outside the main thread (some test runners) nothing is installed."""
+    import threading
+
+    from facecli.batch import request_stop, stop_requested
+    from facecli.errors import Interrupted
+
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+
+    def handler(signum: int, frame: Any) -> None:
+        first = stop_requested() is None
+        request_stop(signum)
+        if first:  # a second Ctrl-C while stopping is not raised again in the clean-up
+            raise Interrupted(signum)
+
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    for sig in previous:
+        signal.signal(sig, handler)
+
+    def restore() -> None:
+        for sig, old in previous.items():
+            try:
+                signal.signal(sig, old if old is not None else signal.SIG_DFL)
+            except (ValueError, TypeError):
+                pass
+
+    return restore
+
+
+def _kept(exc: BaseException) -> str:
+    """The note a stopped batch attaches to its error: what was kept, and how to go on."""
+    note = getattr(exc, "facecli_kept", None)
+    return f" ({note})" if note else ""
 
 
 def _print_error(line: str) -> None:
@@ -268,24 +327,65 @@ def _command_name() -> str:
 
 
 
+def output_file(output: Path, default_name: str, *, inputs: Iterable[Any] = (), also: Iterable[Any] = ()) -> Path:
+    """The output file a command writes: ``-o`` as given, or ``DIR/default_name`` when
+    ``-o`` is a directory; refused (before anything is touched) when it is also one of
+    the command's inputs.
+
+    Args:
+        output: the ``-o`` value.
+        default_name: the file name used inside a directory (e.g. ``normals.h5``).
+        inputs: resolved input items (``.path``) or paths the command reads.
+        also: further files the command reads (models, annotation files).
+    """
+    from facecli.io.atomic import check_distinct, partial_path, resolve_output
+
+    out = resolve_output(output, default_name)
+    read = [getattr(i, "path", i) for i in [*inputs, *also]]
+    check_distinct([out, partial_path(out)], read, what="-o")
+    return out
+
+
+@contextlib.contextmanager
+def finishing(writer: Any) -> Any:
+    """Close ``writer`` (renaming its work file into place) when the block succeeds; on
+    an error or interruption abort it instead, keeping ``<output>.part`` for ``--resume``,
+    and attach a note saying so to the exception (printed by :func:`boundary`)."""
+    try:
+        yield writer
+    except BaseException as exc:
+        writer.abort()
+        done = 0
+        with contextlib.suppress(Exception):
+            from facecli.io.container import ContainerReader
+
+            if writer.part.exists():
+                with ContainerReader(writer.part) as r:
+                    done = len(r)
+        if done:
+            exc.facecli_kept = (f"{done} finished sample{'s' if done != 1 else ''} kept in {writer.part}; "  # type: ignore[attr-defined]
+                                f"rerun with --resume to continue")
+        raise
+    writer.close()
+
+
 def run_into_container(items: list[Any], job: Callable[[Any], Any], writer: Any, *, on_error: "OnError",
                        workers: int, desc: str, what: str, unit: str, output: Path) -> Any:
-    """Run a batch job into an open container writer, close it, and report.
+    """Run a batch job into an open container writer, finish it, and report.
 
-    Shows progress, closes ``writer`` even when the batch stops on an error, then
-    logs one summary line (``<what> of P of N <unit> in S s (R/s; K already done, F
-    failed) -> OUTPUT``) and one warning per failed sample.
+    Shows progress; on success renames the writer's work file into place, on an error
+    or interruption keeps it (see :func:`finishing`); then logs one summary line
+    (``<what> of P of N <unit> in S s (R/s; K already done, F failed) -> OUTPUT``) and
+    one warning per failed sample.
 
     Returns:
         The :class:`facecli.batch.BatchSummary`.
     """
     from facecli.batch import run_batch
 
-    try:
+    with finishing(writer):
         summary = run_batch(items, job, writer, on_error=on_error.value, workers=workers,
                             progress=lambda it: progress(it, total=len(items), desc=desc))
-    finally:
-        writer.close()
     rate = summary.processed / summary.seconds if summary.seconds > 0 else 0.0
     log(f"{what} of {summary.processed} of {len(items)} {unit} in {summary.seconds:.1f} s ({rate:.1f}/s; "
         f"{summary.skipped_existing} already done, {len(summary.failures)} failed) -> {output}")

@@ -23,6 +23,7 @@ from facecli.commands._common import (
     emit,
     get_state,
     log,
+    output_file,
     progress,
     run_into_container,
 )
@@ -123,7 +124,7 @@ def predict(
 
       facecli align predict photos/ --boxes boxes.csv -o lm.h5 --preview previews/ --pts-dir pts/
     """
-    from facecli.errors import InputError
+    from facecli.errors import InputError, UsageError
     from facecli.io.container import ContainerWriter
     from facecli.io.inputs import InputItem, apply_shard, parse_shard, resolve_inputs
     from facecli.landmarks2d.jobs import ALIGN_ATTRS, AlignJob, read_boxes
@@ -139,7 +140,7 @@ def predict(
         from facecli.landmarks2d.data import load_alignment_set
 
         if len(inputs) != 1:
-            raise InputError(f"expected one dataset root with --dataset, got {len(inputs)} inputs")
+            raise UsageError(f"expected one dataset root with --dataset, got {len(inputs)} inputs")
         faces = load_alignment_set(inputs[0], fmt=fmt.value, split=split)
         items = [InputItem(f.id, f.image) for f in faces]
         box_map = {f.id: f.box for f in faces}
@@ -148,10 +149,12 @@ def predict(
             log("images with several faces: one sample per face (ids end in #k)")
         items = apply_shard(sorted(items, key=lambda i: i.id), parse_shard(shard))
     else:
-        items = resolve_inputs(inputs, pattern=pattern, shard=parse_shard(shard))
+        items = resolve_inputs(inputs, pattern=pattern, shard=parse_shard(shard),
+                               missing="keep" if on_error == OnError.skip else "error")
+    output = output_file(output, "landmarks2d.h5", inputs=items, also=[model, boxes])
     if boxes is not None:
         box_map.update(read_boxes(boxes))
-    missing = [i.id for i in items if i.id not in box_map and i.path.name not in box_map]
+    missing = [i.id for i in items if i.error is None and i.id not in box_map and i.path.name not in box_map]
     if missing:
         log(f"{len(missing)} of {len(items)} images have no face box: the whole image is used (e.g. {missing[0]})",
             level="warning")

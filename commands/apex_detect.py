@@ -19,8 +19,10 @@ from facecli.commands._common import (
     WorkersOpt,
     boundary,
     emit,
+    finishing,
     get_state,
     log,
+    output_file,
     progress,
 )
 
@@ -95,9 +97,10 @@ def apex_detect(
       facecli apex-detect clip1/ clip2.mp4 -o apex.h5 && facecli evaluate apex apex.h5 --coding sheet.xlsx
     """
     from facecli.batch import run_batch
-    from facecli.errors import InputError
+    from facecli.errors import UsageError
     from facecli.io.container import ContainerReader, ContainerWriter
     from facecli.io.clips import resolve_clips
+    from facecli.io.atomic import check_distinct
     from facecli.io.inputs import apply_shard, parse_shard
     from facecli.io.microexpr import guess_dataset
     from facecli.microexpr.jobs import APEX_ATTRS, ApexJob, coded_items, write_apex_csv
@@ -108,14 +111,18 @@ def apex_detect(
     settings = SpotSettings(method=method.value, cells=cells, top_share=top_share, smooth=smooth, components=components)
     datasets: dict[str, str] = {}
     coding_map: dict[str, tuple[int, int]] = {}
+    keep = "keep" if on_error == OnError.skip else "error"
     if coding:
         if len(inputs) != 1 or not Path(inputs[0]).is_dir():
-            raise InputError(f"expected one dataset root with --coding, got {' '.join(inputs)}")
+            raise UsageError(f"expected one dataset root with --coding, got {' '.join(inputs)}")
         sheets = [(s, guess_dataset(s) if dataset == Dataset.auto else dataset.value) for s in coding]
-        items, coding_map, datasets = coded_items(Path(inputs[0]), sheets)
+        items, coding_map, datasets = coded_items(Path(inputs[0]), sheets, missing=keep)
     else:
-        items = resolve_clips(inputs)
+        items = resolve_clips(inputs, missing=keep)
     items = apply_shard(sorted(items), parse_shard(shard))
+    output = output_file(output, "apex.h5", inputs=items, also=coding or [])
+    csv_path = csv or output.with_suffix(".csv")
+    check_distinct([csv_path], [output, *(coding or [])], what="--csv")
     if plot is not None:
         plot.mkdir(parents=True, exist_ok=True)
     job = ApexJob(settings=settings, box=parse_face_box(face_box), coding=coding_map, plot_dir=plot)
@@ -124,12 +131,9 @@ def apex_detect(
               "coding": [str(c) for c in coding or []]}
     writer = ContainerWriter(output, "apex", producer="facecli apex-detect", argv=state.argv, params=params,
                              resume=resume, array_attrs=APEX_ATTRS, ragged=("frames", "score"))
-    try:
+    with finishing(writer):
         summary = run_batch(items, job, writer, on_error=on_error.value, workers=workers,
                             progress=lambda it: progress(it, total=len(items), desc="apex"))
-    finally:
-        writer.close()
-    csv_path = csv or output.with_suffix(".csv")
     with ContainerReader(output, kind="apex") as r:
         ids = r.ids
         arrays = {k: r.read(k) for k in ("onset", "apex", "offset")}

@@ -11,6 +11,9 @@ from typing import Annotated, Any, Optional
 import typer
 
 from facecli.commands._common import JsonOpt, boundary, emit, get_state, log
+from facecli.errors import FormatError
+from facecli.io.atomic import atomic_write, check_distinct
+from facecli.io.text import read_json
 
 app = typer.Typer(help="The fields' metrics on predictions vs ground truth.", no_args_is_help=True)
 
@@ -42,6 +45,7 @@ def evaluate_landmarks3d(
     from facecli.landmarks3d.evaluation import match_ground_truth, plot_landmark_errors
     from facecli.metrics.landmarks3d import landmark_error_report, landmark_errors
 
+    check_distinct([csv, plot], [predictions, gt], what="--csv/--plot")
     with ContainerReader(predictions, kind="landmarks3d") as r:
         ids = list(r.ids)
         if key not in r.keys():
@@ -55,8 +59,7 @@ def evaluate_landmarks3d(
     err = landmark_errors(pred[rows], truth)
     rep = landmark_error_report(err, subjects)
     if csv is not None:
-        csv.parent.mkdir(parents=True, exist_ok=True)
-        with open(csv, "w", newline="") as fh:
+        with atomic_write(csv, newline="") as fh:
             w = csv_mod.writer(fh)
             w.writerow(["id", "subject", "mean_mm", "max_mm"])
             for k, i in enumerate(rows):
@@ -110,7 +113,7 @@ def evaluate_apex(
     with ContainerReader(predictions, kind="apex") as r:
         ids = list(r.ids)
         pred = np.asarray(r.read("apex"), dtype=np.int64)
-    extra = json.loads(truth.read_text())["clips"] if truth is not None else {}
+    extra = read_json(truth, "synth_microexpr.json")["clips"] if truth is not None else {}
     true_by_key: dict[tuple[str, str, str], tuple[int, int, int]] = {}
     for sheet in coding:
         ds = guess_dataset(sheet) if dataset == "auto" else dataset
@@ -196,6 +199,7 @@ def evaluate_align(
     from facecli.landmarks2d.data import load_alignment_set
     from facecli.metrics.align import ced_curve, nme, summarize_nme
 
+    check_distinct([plot], [predictions], what="--plot")
     with ContainerReader(predictions, kind="landmarks2d") as r:
         pred = dict(zip(r.ids, np.asarray(r.read("landmarks"))))
         exit_it = dict(zip(r.ids, np.asarray(r.read("exit_iteration")))) if "exit_iteration" in r.keys() else {}
@@ -278,6 +282,7 @@ def evaluate_mer(
     from facecli.io.microexpr import MEGC_CLASSES
     from facecli.metrics.mer import mer_report
 
+    check_distinct([plot], [log_file], what="--plot")
     rows = read_result_log(log_file)
     if not rows:
         raise InputError(f"{log_file} holds no predictions")
@@ -287,7 +292,10 @@ def evaluate_mer(
     if classes:
         names = [c.strip() for c in classes.split(",") if c.strip()]
     elif (log_file.parent / "run.json").exists():
-        names = list(json.loads((log_file.parent / "run.json").read_text())["classes"])
+        run_info = read_json(log_file.parent / "run.json", "the run's run.json")
+        if not isinstance(run_info, dict) or not isinstance(run_info.get("classes"), list):
+            raise FormatError(f"{log_file.parent / 'run.json'}: expected an object with a 'classes' list")
+        names = [str(c) for c in run_info["classes"]]
     elif k <= len(MEGC_CLASSES):
         names = list(MEGC_CLASSES)
     else:
@@ -368,6 +376,7 @@ def evaluate_register(
     from facecli.io.container import ContainerReader
     from facecli.metrics.registration import score_registrations, summarize_registrations
 
+    check_distinct([csv], [predictions, gt], what="--csv")
     pred = ContainerReader(predictions, kind="registration")
     truth = ContainerReader(gt, kind="registration")
     est = dict(zip(pred.ids, pred.read("transform")))
@@ -379,8 +388,7 @@ def evaluate_register(
     rows = score_registrations(est, tru, pts)
     summ = summarize_registrations(rows, max_re=max_re, max_te=max_te)
     if csv is not None:
-        csv.parent.mkdir(parents=True, exist_ok=True)
-        with open(csv, "w", newline="") as fh:
+        with atomic_write(csv, newline="") as fh:
             w = csv_mod.DictWriter(fh, fieldnames=["id", "found", "re_deg", "te_mm", "rmse_mm"])
             w.writeheader()
             for r in rows:
@@ -430,6 +438,7 @@ def evaluate_normals(
     from facecli.io.container import ContainerReader
     from facecli.metrics.normals import ANGLE_THRESHOLDS, angular_errors, summarize_angles
 
+    check_distinct([csv], [predictions, gt], what="--csv")
     pred = ContainerReader(predictions, kind="normals")
     truth = ContainerReader(gt, kind="normals")
 
@@ -469,8 +478,7 @@ def evaluate_normals(
         summ["coverage"] = covered / total if total else float("nan")
         per_scale[str(s)] = summ
     if csv is not None:
-        csv.parent.mkdir(parents=True, exist_ok=True)
-        with open(csv, "w", newline="") as fh:
+        with atomic_write(csv, newline="") as fh:
             w = csv_mod.DictWriter(fh, fieldnames=["id", "scale", "mean_deg", "median_deg"])
             w.writeheader()
             for r in rows:
@@ -510,6 +518,7 @@ def evaluate_verify(
     from facecli.metrics.verification import verification_report
     from facecli.recognition.verify import read_poses, read_scores
 
+    check_distinct([roc], [scores, poses], what="--roc")
     ps = read_scores(scores)
     sets = {"all": ps}
     if poses is not None:

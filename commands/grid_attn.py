@@ -10,7 +10,17 @@ from typing import Annotated, Optional
 
 import typer
 
-from facecli.commands._common import JsonOpt, OutputOpt, ResumeOpt, boundary, emit, get_state, log, progress
+from facecli.commands._common import (
+    JsonOpt,
+    OutputOpt,
+    ResumeOpt,
+    boundary,
+    emit,
+    get_state,
+    log,
+    output_file,
+    progress,
+)
 
 app = typer.Typer(no_args_is_help=True,
                   help="Face recognition on normal maps (DGPA-Net: gradient-driven dynamic grid, channel + 7x7 spatial "
@@ -108,6 +118,7 @@ def embed(
     from facecli.train.distributed import resolve_device
 
     state = get_state()
+    output = output_file(output, "embeddings.h5", also=[normals, images, model])
     device = resolve_device(state.device)
     m = load_dgpa(model, device=device)
     if model is None or Path(model).resolve() == DEFAULT_DGPA:
@@ -136,6 +147,7 @@ def verify(
     from facecli.recognition.verify import score_pairs, write_scores
 
     state = get_state()
+    output = output_file(output, "scores.h5", also=[embeddings, pairs])
     plist = read_pairs(pairs)
     with ContainerReader(embeddings, kind="embeddings") as r:
         ids, emb = r.ids, r.read("embedding")

@@ -24,6 +24,7 @@ from facecli.commands._common import (
     emit,
     get_state,
     log,
+    output_file,
     progress,
     run_into_container,
 )
@@ -142,7 +143,9 @@ def predict(
     state = get_state()
     if model is not None and not model.exists():
         raise InputError(f"no such model file: {model}")
-    items = resolve_inputs(inputs, pattern=pattern, shard=parse_shard(shard))
+    items = resolve_inputs(inputs, pattern=pattern, shard=parse_shard(shard),
+                           missing="keep" if on_error == OnError.skip else "error")
+    output = output_file(output, "landmarks3d.h5", inputs=items, also=[model])
     for d in (preview, pts):
         if d is not None:
             d.mkdir(parents=True, exist_ok=True)

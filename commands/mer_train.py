@@ -21,6 +21,7 @@ from facecli.commands._common import (
     emit,
     get_state,
     log,
+    output_file,
     progress,
     run_into_container,
 )
@@ -92,7 +93,7 @@ def prepare(
 
       facecli apex-detect smic/ --coding smic/SMIC.xlsx -o smic_apex.h5 && facecli mer-train prepare smic/ --apex smic_apex.h5 -o smic_flow.h5
     """
-    from facecli.errors import InputError
+    from facecli.errors import InputError, UsageError
     from facecli.io.container import ContainerReader, ContainerWriter
     from facecli.io.clips import find_clip_dir
     from facecli.io.inputs import InputItem, apply_shard, parse_shard
@@ -102,9 +103,9 @@ def prepare(
 
     state = get_state()
     if size % 8:
-        raise InputError(f"expected --size to be a multiple of 8, got {size}")
+        raise UsageError(f"expected --size to be a multiple of 8, got {size}")
     if coding and len(coding) != len(roots):
-        raise InputError(f"expected one --coding sheet per root ({len(roots)}), got {len(coding)}")
+        raise UsageError(f"expected one --coding sheet per root ({len(roots)}), got {len(coding)}")
     sheets = list(coding) if coding else [_sheet_of(r) for r in roots]
     items: list[InputItem] = []
     codes: dict[str, ClipCoding] = {}
@@ -113,11 +114,17 @@ def prepare(
             raise InputError(f"no such dataset root: {root}")
         ds = guess_dataset(sheet)
         for c in read_coding_sheet(sheet, ds):
-            d = find_clip_dir(root, c.subject, c.clip)
+            try:
+                d = find_clip_dir(root, c.subject, c.clip)
+                error = None
+            except InputError as exc:  # with --on-error skip: listed as a failure, the others go on
+                if on_error != OnError.skip:
+                    raise
+                d, error = root / c.subject / c.clip, str(exc)
             cid = f"{ds}/{d.relative_to(root).as_posix()}"
             if cid in codes:
                 raise InputError(f"clip {cid} appears twice (in {sheet})")
-            items.append(InputItem(cid, d))
+            items.append(InputItem(cid, d, error=error))
             codes[cid] = ClipCoding(ds, c.subject, c.clip, c.emotion, c.onset, c.offset, c.apex)
     apex_map: dict[str, int] = {}
     by_clip: dict[str, list[str]] = {}  # apex-detect ids are subject/clip under one root
@@ -129,6 +136,7 @@ def prepare(
                 for cid in by_clip.get(sid, []):
                     apex_map[cid] = int(a)
     items = apply_shard(sorted(items), parse_shard(shard))
+    output = output_file(output, "flow.h5", inputs=items, also=[*sheets, *(apex or [])])
     job = FlowJob(coding=codes, size=size, box=parse_face_box(face_box), apex_file=apex_map)
     params = {"size": size, "face_box": face_box, "coding": [str(s) for s in sheets], "apex": [str(a) for a in apex or []]}
     writer = ContainerWriter(output, "flow", producer="facecli mer-train prepare", argv=state.argv, params=params,

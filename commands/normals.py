@@ -23,6 +23,7 @@ from facecli.commands._common import (
     emit,
     get_state,
     log,
+    output_file,
     progress,
     run_into_container,
 )
@@ -59,16 +60,16 @@ class Subjects(str, Enum):
 
 
 def _numbers(text: Optional[str], name: str, cast: type = float) -> Optional[list]:
-    from facecli.errors import InputError
+    from facecli.errors import UsageError
 
     if text is None:
         return None
     try:
         vals = [cast(v) for v in text.split(",") if v.strip()]
     except ValueError as exc:
-        raise InputError(f"expected {name} as comma-separated numbers, got {text!r}") from exc
+        raise UsageError(f"expected {name} as comma-separated numbers, got {text!r}") from exc
     if not vals:
-        raise InputError(f"expected at least one value for {name}, got {text!r}")
+        raise UsageError(f"expected at least one value for {name}, got {text!r}")
     return vals
 
 
@@ -124,7 +125,7 @@ def compute(
 
       facecli normals lfw/ --pattern '*.jpg' -o lfw_normals.h5
     """
-    from facecli.errors import InputError
+    from facecli.errors import InputError, UsageError
     from facecli.features.texture import TEXTURE_CHANNELS
     from facecli.geometry.depthmap import parse_intrinsics
     from facecli.io.container import ContainerWriter
@@ -135,10 +136,10 @@ def compute(
     state = get_state()
     sizes = [int(s) for s in _numbers(scales, "--scales", int) or []]
     if any(s < 8 or s > 4096 for s in sizes) or len(set(sizes)) != len(sizes):
-        raise InputError(f"expected distinct --scales between 8 and 4096 px, got {scales!r}")
+        raise UsageError(f"expected distinct --scales between 8 and 4096 px, got {scales!r}")
     centre_xy = _numbers(centre, "--centre")
     if centre_xy is not None and len(centre_xy) != 2:
-        raise InputError(f"expected --centre X,Y, got {centre!r}")
+        raise UsageError(f"expected --centre X,Y, got {centre!r}")
     geo = GeometryOptions(
         scales=sizes, shading=shading.value, radius=radius, splat=splat, width=width, centre=centre_xy, margin=margin,
         intrinsics=parse_intrinsics(intrinsics) if intrinsics else None, depth_scale=depth_scale, max_jump=max_jump,
@@ -155,10 +156,12 @@ def compute(
         )
     if model is not None and not model.exists():
         raise InputError(f"no such model file: {model}")
-    items = resolve_inputs(inputs, pattern=pattern, shard=parse_shard(shard))
+    items = resolve_inputs(inputs, pattern=pattern, shard=parse_shard(shard),
+                           missing="keep" if on_error == OnError.skip else "error")
+    output = output_file(output, "normals.h5", inputs=items, also=[model, pose])
     families = {"image" if it.path.suffix.lower() in (".jpg", ".jpeg", ".bmp", ".tif", ".tiff") else
-                "geometry" if it.path.suffix.lower() != ".png" else "png" for it in items}
-    if {"image", "geometry"} <= families:
+                "geometry" if it.path.suffix.lower() != ".png" else "png" for it in items if it.error is None}
+    if {"image", "geometry"} <= families and on_error == OnError.stop:
         raise InputError("expected images or geometry, got both in one run (their outputs have different arrays); "
                          "run them separately or narrow --pattern")
     if preview is not None:
@@ -181,8 +184,7 @@ def compute(
         attrs[f"texture_{s}"] = {"layout": "NHWC", "channels": ",".join(TEXTURE_CHANNELS)}
     attrs["view"] = {"units": "mm", "columns": "centre_x,centre_y,width,z_camera"}
     writer = ContainerWriter(output, "normals", producer="facecli normals", argv=state.argv, params=params,
-                             resume=resume, array_attrs=attrs)
-    writer.set_root_attr("scales", ",".join(map(str, sizes)))
+                             resume=resume, array_attrs=attrs, root_attrs={"scales": ",".join(map(str, sizes))})
     summary = run_into_container(items, job, writer, on_error=on_error, workers=workers, desc="normals",
                                  what="normal maps", unit="inputs", output=output)
     emit([output], as_json=as_json, summary={"inputs": len(items), **summary.as_dict()})

@@ -19,8 +19,10 @@ from facecli.commands._common import (
     WorkersOpt,
     boundary,
     emit,
+    finishing,
     get_state,
     log,
+    output_file,
     progress,
 )
 
@@ -81,7 +83,7 @@ def register(
       facecli register --pairs pairs/ -o reg.h5 && facecli evaluate register reg.h5 --gt pairs/gt.h5
     """
     from facecli.batch import run_batch
-    from facecli.errors import InputError
+    from facecli.errors import InputError, UsageError
     from facecli.io.container import ContainerWriter
     from facecli.io.inputs import InputItem, apply_shard, parse_shard, resolve_inputs
     from facecli.registration.jobs import COUNTS, STAGES, RegisterJob, pair_items
@@ -100,23 +102,24 @@ def register(
     tokens = list(inputs or [])
     modes = sum([template is not None, pairs is not None])
     if modes > 1:
-        raise InputError("expected either --template or --pairs, not both")
+        raise UsageError("expected either --template or --pairs, not both")
     shard_kn = parse_shard(shard)
     single = False
     if pairs is not None:
         if tokens:
-            raise InputError(f"--pairs takes no other inputs, got {' '.join(tokens)}")
+            raise UsageError(f"--pairs takes no other inputs, got {' '.join(tokens)}")
         items = apply_shard(pair_items(pairs), shard_kn)
         job = RegisterJob(cfg)
     elif template is not None:
-        items = resolve_inputs(tokens, pattern=pattern, shard=shard_kn)
+        items = resolve_inputs(tokens, pattern=pattern, shard=shard_kn,
+                               missing="keep" if on_error == OnError.skip else "error")
         t_pts = read_points(template).vertices
         job = RegisterJob(cfg, template=prepare_cloud(t_pts, cfg.voxel, device=device, full_normals=fine.value == "gm",
                                                       source=str(template)),
                           template_name=str(template))
     else:
         if len(tokens) != 2:
-            raise InputError(f"expected SRC TGT (two files), or --template / --pairs for a batch; got {len(tokens)} inputs")
+            raise UsageError(f"expected SRC TGT (two files), or --template / --pairs for a batch; got {len(tokens)} inputs")
         src, tgt = Path(tokens[0]), Path(tokens[1])
         for p in (src, tgt):
             if not p.is_file():
@@ -124,6 +127,8 @@ def register(
         items = [InputItem(sample_id or src.stem, src)]
         job = RegisterJob(cfg, target_path=tgt)
         single = True
+    output = output_file(output, "register.h5", inputs=items,
+                         also=[template, *([job.target_path] if single else [])])
     if write_aligned is not None:
         if single and write_aligned.suffix.lower() in (".ply", ".obj"):
             job.aligned_file = write_aligned
@@ -142,11 +147,9 @@ def register(
                      "coarse_transform": {"units": "mm"}, "inlier_rmse": {"units": "mm"},
                      "seconds": {"columns": ",".join(STAGES)}, "counts": {"columns": ",".join(COUNTS)}},
     )
-    try:
+    with finishing(writer):
         summary = run_batch(items, job, writer, on_error=on_error.value, workers=workers,
                             progress=lambda it: progress(it, total=len(items), desc="register"))
-    finally:
-        writer.close()
     log(f"registered {summary.processed} of {len(items)} ({summary.skipped_existing} already done, "
         f"{len(summary.failures)} failed) in {summary.seconds:.1f} s")
     outs: list[Path] = [output]

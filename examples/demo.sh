@@ -126,6 +126,7 @@ begin align "98 landmarks on the WFLW-layout images (shipped MuSiCa, early exit 
 end
 
 begin mer "micro-expression recognition, MEGC 2019 classes, LOSO over the CASME II + SMIC subjects (short budget)"
+rm -rf "$OUT/mer_run"  # a run directory refuses to be overwritten; the demo makes its own afresh each time
 "$FACECLI" --seed 0 mer-train prepare "$OUT/casme2" "$OUT/smic" -o "$OUT/mer_flow.h5" --size 32 \
   | xargs -I{} "$FACECLI" --seed 0 mer-train loso {} -o "$OUT/mer_run" --epochs 5 --width 8 | head -1 \
   | xargs -I{} "$FACECLI" evaluate mer {} --plot "$OUT/mer_confusion.png" --json > "$M/mer.json"

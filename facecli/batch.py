@@ -4,21 +4,32 @@ Shared by every batch command: sorted order, ``--resume`` (skip ids already comp
 ``--on-error stop|skip`` (failures listed in the file and the summary), ``--workers``
 (a local process pool; results are written by the parent in input order, so the
 output does not depend on the number of workers).
+
+Stopping: :func:`request_stop` (called by the command line's SIGINT/SIGTERM handlers)
+makes the batch stop after the sample in hand with :class:`~facecli.errors.Interrupted`,
+even where a library swallowed the ``KeyboardInterrupt`` itself. Workers die with their
+parent: they ignore SIGINT (the parent decides), are killed by the kernel when the parent
+dies (``PR_SET_PDEATHSIG`` on Linux; elsewhere a watchdog thread), and are terminated
+when the batch stops early.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
-from facecli.errors import FaceCLIError, InputError
+from facecli.errors import FaceCLIError, InputError, Interrupted, ValidationError
 from facecli.io.container import ContainerWriter
 from facecli.io.inputs import InputItem
 
-__all__ = ["BatchSummary", "run_batch", "ON_ERROR_CHOICES"]
+__all__ = ["BatchSummary", "run_batch", "ON_ERROR_CHOICES", "request_stop", "stop_requested", "clear_stop"]
 
 ON_ERROR_CHOICES = ("stop", "skip")
 
@@ -40,6 +51,75 @@ class BatchSummary:
             "failures": [{"id": k, "error": v} for k, v in self.failures.items()],
             "seconds": round(self.seconds, 3),
         }
+
+
+_STOP: list[int] = []
+
+
+def request_stop(signum: int = signal.SIGINT) -> None:
+    """Ask every running batch to stop after its current sample (signal-handler safe)."""
+    if not _STOP:
+        _STOP.append(int(signum))
+
+
+def stop_requested() -> int | None:
+    """The signal number of a pending stop request, or ``None``."""
+    return _STOP[0] if _STOP else None
+
+
+def clear_stop() -> None:
+    """Forget a stop request (at the start of a command)."""
+    _STOP.clear()
+
+
+def _check_stop() -> None:
+    signum = stop_requested()
+    if signum is not None:
+        raise Interrupted(signum)
+
+
+def _worker_init() -> None:
+    """Run in each worker process: leave Ctrl-C to the parent, die with the parent."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGKILL, 0, 0, 0) == 0:  # PR_SET_PDEATHSIG
+            if os.getppid() != parent:  # the parent died before the request took effect
+                os._exit(1)
+            return
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:  # no PDEATHSIG (macOS...): poll for the parent
+        while True:
+            time.sleep(1.0)
+            if os.getppid() != parent:
+                os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _shutdown(pool: ProcessPoolExecutor, futures: list, *, kill: bool) -> None:
+    for fut in futures:
+        fut.cancel()
+    if kill:
+        procs = list(getattr(pool, "_processes", {}).values())
+        for proc in procs:
+            try:
+                proc.terminate()
+            except (OSError, AttributeError):
+                pass
+        pool.shutdown(wait=False, cancel_futures=True)
+        for proc in procs:
+            try:
+                proc.join(timeout=5)
+            except (OSError, AttributeError, AssertionError):
+                pass
+    else:
+        pool.shutdown(wait=True)
 
 
 def _call(fn: Callable[[InputItem], Mapping[str, Any]], item: InputItem) -> tuple[str, Any, str | None]:
@@ -82,30 +162,51 @@ def run_batch(
     summary.skipped_existing = len(items) - len(todo)
     wrap = progress or (lambda it: it)
 
+    def fail(sample_id: str, error: str) -> None:
+        if on_error == "stop":
+            raise FaceCLIError(error)
+        summary.failures[sample_id] = error
+        writer.add_failure(sample_id, error)
+
     def handle(result: tuple[str, Any, str | None]) -> None:
         sample_id, arrays, error = result
         if error is not None:
-            if on_error == "stop":
-                raise FaceCLIError(error)
-            summary.failures[sample_id] = error
-            writer.add_failure(sample_id, error)
+            fail(sample_id, error)
             return
-        writer.write(sample_id, arrays)
+        try:
+            writer.write(sample_id, arrays)
+        except ValidationError as exc:  # e.g. a photo among meshes: other arrays than the first sample's
+            fail(sample_id, f"{sample_id}: {exc}")
+            return
         summary.processed += 1
 
+    missing = [it for it in todo if getattr(it, "error", None)]
+    todo = [it for it in todo if not getattr(it, "error", None)]
+    for item in missing:  # inputs that were listed but could not be found
+        fail(item.id, str(item.error))
+    _check_stop()
     if workers <= 1 or len(todo) <= 1:
         for item in wrap(todo):
             handle(_call(fn, item))
+            _check_stop()
     else:
         # spawn, not fork: forking a process whose torch/OpenMP threads are running deadlocks
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            futures = [pool.submit(_call, fn, item) for item in todo]
-            try:
-                for fut in wrap(futures):
-                    handle(fut.result())
-            except BaseException:
-                for fut in futures:
-                    fut.cancel()
-                raise
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=_worker_init)
+        futures = [pool.submit(_call, fn, item) for item in todo]
+        try:
+            for fut in wrap(futures):
+                while True:  # wake up to notice a stop request while a sample is being computed
+                    try:
+                        result = fut.result(timeout=0.5)
+                        break
+                    except FutureTimeout:
+                        _check_stop()
+                handle(result)
+                _check_stop()
+        except BaseException:
+            _shutdown(pool, futures, kill=True)
+            raise
+        _shutdown(pool, futures, kill=False)
     summary.seconds = time.perf_counter() - t0
     return summary

@@ -13,6 +13,9 @@ __all__ = [
     "FormatError",
     "SchemaError",
     "NotLandedError",
+    "OutputError",
+    "UsageError",
+    "Interrupted",
 ]
 
 
@@ -38,3 +41,20 @@ class SchemaError(FormatError):
 
 class NotLandedError(FaceCLIError):
     """A command or feature whose issue has not landed yet."""
+
+
+class OutputError(FaceCLIError):
+    """An output cannot be written: locked by another run, disk full, permission..."""
+
+
+class UsageError(InputError):
+    """The command line itself is wrong (a malformed option value, a wrong number of
+    inputs); the command-line boundary exits with status 2, like other usage errors."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped by a signal (SIGINT or SIGTERM); ``signum`` says which."""
+
+    def __init__(self, signum: int = 2) -> None:
+        super().__init__(signum)
+        self.signum = signum

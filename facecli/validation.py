@@ -17,7 +17,7 @@ import numpy as np
 
 from facecli.errors import ValidationError
 
-__all__ = ["check_array", "parse_shape_spec", "format_shape"]
+__all__ = ["check_array", "check_face_millimetres", "parse_shape_spec", "format_shape", "MIN_FACE_DIAGONAL_MM"]
 
 _DIM = re.compile(r"^\s*(\d+|[A-Za-z_][A-Za-z_0-9]*|\.\.\.)\s*$")
 
@@ -112,6 +112,40 @@ def check_array(
         bad = int((~np.isfinite(arr)).sum())
         raise ValidationError(f"expected finite {name}, got {bad} NaN/inf values{where}")
     return arr
+
+
+#: The least bounding-box diagonal of a face in millimetres (a face is ~150-250 mm across;
+#: the same face in metres is 0.15-0.25).
+MIN_FACE_DIAGONAL_MM = 30.0
+
+
+def check_face_millimetres(points: np.ndarray, source: str | None = None) -> float:
+    """Check that points (a face scan, mesh or depth surface) are in millimetres.
+
+    Args:
+        points: (N, 3) float, the coordinates as read.
+        source: where they came from, for the message.
+
+    Returns:
+        The bounding-box diagonal.
+
+    Raises:
+        ValidationError: ``expected a face in millimetres ..., got 0.21; metres? ...``.
+
+    Example:
+        >>> round(check_face_millimetres(np.array([[0.0, 0, 0], [150, 200, 90]])))
+        266
+    """
+    pts = np.asarray(points, dtype=np.float64)
+    if pts.size == 0:
+        return 0.0
+    diag = float(np.linalg.norm(pts.max(axis=0) - pts.min(axis=0)))
+    if diag < MIN_FACE_DIAGONAL_MM:
+        where = f"{source}: " if source else ""
+        hint = "metres? scale it by 1000" if diag < 1.0 else "centimetres? scale it by 10" if diag < 30 else ""
+        raise ValidationError(f"{where}expected a face in millimetres (a bounding-box diagonal of "
+                              f"{MIN_FACE_DIAGONAL_MM:.0f} mm or more), got {diag:.3g}; {hint}")
+    return diag
 
 
 def _kinds(kinds: str) -> str:

@@ -171,7 +171,7 @@ def _has_frames(d: Path) -> bool:
     return any(f.suffix.lower() in FRAME_SUFFIXES for f in d.iterdir() if f.is_file())
 
 
-def resolve_clips(inputs: list[str], *, stdin: object | None = None) -> list[object]:
+def resolve_clips(inputs: list[str], *, stdin: object | None = None, missing: str = "error") -> list[object]:
     """Resolve command-line clip inputs into sorted :class:`facecli.io.inputs.InputItem`.
 
     Each input is a folder of frames (one clip, id = ``parent/name`` as in
@@ -218,6 +218,8 @@ def resolve_clips(inputs: list[str], *, stdin: object | None = None) -> list[obj
                 raise InputError(f"{p}: no frame folders below it ({', '.join(FRAME_SUFFIXES)})")
             for d in found:
                 add(d.relative_to(p).as_posix(), d)
+        elif missing == "keep":
+            items.setdefault(p.as_posix(), InputItem(p.as_posix(), p, error=f"no such clip: {p}"))
         else:
             raise InputError(f"no such clip: {p}")
     return sorted(items.values())

@@ -27,15 +27,19 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import json
+import os
+import sys
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 
 from facecli._version import __version__
-from facecli.errors import FormatError, InputError, SchemaError, ValidationError
+from facecli.errors import FormatError, InputError, OutputError, SchemaError, ValidationError
+from facecli.io.atomic import describe_os_error
 from facecli.typing import PathLike
 
 __all__ = [
@@ -96,18 +100,33 @@ def is_container(path: PathLike) -> bool:
 class ContainerWriter:
     """Append samples to a facecli HDF5 file, one complete sample at a time.
 
+    The file is built as ``<path>.part`` beside the target, under an exclusive lock
+    (``.<name>.lock``) taken before anything is created or truncated; :meth:`close`
+    flushes it to disk and renames it onto ``path``, so ``path`` only ever holds a
+    finished file. :meth:`abort` (also what leaving a ``with`` block by an exception
+    does) keeps ``<path>.part``, a valid file of the complete samples, for ``--resume``.
+
     Args:
         path: the ``.h5`` file to write.
         kind: what the file holds (``normals``, ``landmarks3d``, ``registration``...).
         producer: the command and version that writes it, e.g. ``"facecli synth 0.1.0"``.
         argv: the command line, stored as JSON.
         params: the effective parameters, stored as JSON.
-        resume: open an existing file and continue it (its kind must match);
-            incomplete trailing samples are dropped. Without ``resume`` an existing
-            file is replaced.
+        resume: continue ``<path>.part`` (or a finished ``path``): its schema, kind,
+            parameters and root attributes must equal this run's (a mismatch is
+            refused, naming the parameter); its complete samples are copied into a
+            fresh work file, its incomplete ones and its ``failures`` dropped (they
+            are tried again). Without ``resume`` the output is started anew.
         ragged: keys whose per-sample shape may vary between samples.
         array_attrs: per key, attributes such as ``{"units": "mm"}``.
         compression: gzip level (0 disables compression).
+        root_attrs: extra root attributes (e.g. ``{"scales": "256,128"}``), written
+            once, when the file is created.
+
+    Raises:
+        OutputError: another process is writing ``path``, or it cannot be written.
+        SchemaError: ``resume`` on a file of another kind, schema or parameters.
+        FormatError: ``resume`` on a damaged file.
     """
 
     def __init__(
@@ -122,44 +141,117 @@ class ContainerWriter:
         ragged: Iterable[str] = (),
         array_attrs: Mapping[str, Mapping[str, str]] | None = None,
         compression: int = 4,
+        root_attrs: Mapping[str, str] | None = None,
     ) -> None:
-        h5py = _h5py()
+        from facecli.io.atomic import OutputLock, partial_path
+
         self.path = Path(path)
+        self.part = partial_path(self.path)
         self.kind = kind
         self._ragged = set(ragged)
         self._attrs = {k: dict(v) for k, v in (array_attrs or {}).items()}
         self._compression = compression
+        self._broken = False
+        self._f: Any = None
+        self.resumed_from: Path | None = None
+        if self.path.is_dir():
+            raise OutputError(f"{self.path} is a directory; expected an output file name")
+        self._lock = OutputLock(self.path)
+        params_json = json.dumps(dict(params or {}), default=str, sort_keys=True)
+        root = {"facecli_schema": SCHEMA, "kind": kind, "producer": producer,
+                "argv": json.dumps(list(argv or [])), "params": params_json,
+                "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+        root.update({k: str(v) for k, v in (root_attrs or {}).items()})
+        try:
+            source = self.part if self.part.exists() else self.path if self.path.exists() else None
+            if resume and source is not None:
+                self._rebuild(source, kind, params_json, {k: str(v) for k, v in (root_attrs or {}).items()})
+            else:
+                self._create_file(root)
+        except BaseException:
+            self._close_quietly()
+            self._lock.release()
+            raise
+
+    def _open(self, mode: str) -> Any:
+        h5py = _h5py()
+        try:
+            return h5py.File(self.part, mode)
+        except OSError as exc:
+            raise OutputError(f"cannot write {self.path}: {describe_os_error(exc)}") from exc
+
+    def _create_file(self, root: Mapping[str, str]) -> None:
+        h5py = _h5py()
+        with contextlib.suppress(FileNotFoundError):
+            self.part.unlink()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        if resume and self.path.exists():
-            try:
-                self._f = h5py.File(self.path, "a")
-            except OSError as exc:
-                raise FormatError(f"{self.path}: cannot reopen to resume ({exc})") from exc
-            if "facecli_schema" not in self._f.attrs:
-                self._f.close()
-                raise SchemaError(f"{self.path} is not a facecli file; cannot resume it")
-            _parse_schema(self._f.attrs["facecli_schema"], str(self.path))
-            found = str(self._f.attrs.get("kind", ""))
-            if found != kind:
-                self._f.close()
-                raise SchemaError(f"{self.path} holds kind {found!r}; cannot resume it as {kind!r}")
-            self._drop_incomplete()
-            for key in self._array_keys():
-                if self._f[key].attrs.get("ragged", False):
-                    self._ragged.add(key)
-        else:
-            self._f = h5py.File(self.path, "w")
-            self._f.attrs["facecli_schema"] = SCHEMA
-            self._f.attrs["kind"] = kind
-            self._f.attrs["producer"] = producer
-            self._f.attrs["argv"] = json.dumps(list(argv or []))
-            self._f.attrs["params"] = json.dumps(dict(params or {}), default=str, sort_keys=True)
-            self._f.attrs["created"] = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+        self._f = self._open("w")
+        try:
+            for name, value in root.items():  # root attributes: written once, here
+                self._f.attrs[name] = value
             str_dt = h5py.string_dtype("utf-8")
             self._f.create_dataset("ids", shape=(0,), maxshape=(None,), dtype=str_dt, chunks=(256,))
             self._f.create_dataset("complete", shape=(0,), maxshape=(None,), dtype="u1", chunks=(256,))
             self._f.create_dataset("failures", shape=(0,), maxshape=(None,), dtype=str_dt, chunks=(64,))
             self._f.flush()
+        except (OSError, RuntimeError) as exc:
+            self._fail(exc)
+
+    def _rebuild(self, source: Path, kind: str, params_json: str, root_attrs: Mapping[str, str]) -> None:
+        """Check ``source`` against this run, then copy its complete samples into a fresh work file."""
+        h5py = _h5py()
+        try:
+            old = h5py.File(source, "r")
+        except OSError as exc:
+            raise FormatError(f"cannot resume {self.path}: {source} is damaged ({exc.__class__.__name__}: "
+                              f"{str(exc).splitlines()[0]}); delete it or run without --resume") from exc
+        try:
+            if "facecli_schema" not in old.attrs:
+                raise SchemaError(f"{source} is not a facecli file; cannot resume it")
+            _parse_schema(old.attrs["facecli_schema"], str(source))
+            found = _text(old.attrs.get("kind", ""))
+            if found != kind:
+                raise SchemaError(f"{source} holds kind {found!r}; cannot resume it as {kind!r}")
+            _check_same_params(source, _text(old.attrs.get("params", "{}")), params_json)
+            for name, value in root_attrs.items():
+                if name in old.attrs and _text(old.attrs[name]) != value:
+                    raise SchemaError(f"cannot resume {source}: it was written with {name}={_text(old.attrs[name])}, "
+                                      f"this run has {name}={value}; use the same settings or a new -o")
+            for key in ("ids", "complete"):
+                if key not in old:
+                    raise FormatError(f"cannot resume {self.path}: {source} has no {key!r} dataset (damaged)")
+            n_ids = old["ids"].shape[0]
+            complete = old["complete"][:n_ids].astype(bool)
+            rows = np.flatnonzero(complete)
+            tmp = self.part.with_name(self.part.name + ".new")
+            new = h5py.File(tmp, "w")
+            try:
+                for name, value in old.attrs.items():
+                    new.attrs[name] = value
+                for name, value in root_attrs.items():
+                    if name not in old.attrs:
+                        new.attrs[name] = value
+                for key in old.keys():
+                    if key == "failures":  # failed samples are tried again
+                        ds = old[key]
+                        new.create_dataset(key, shape=(0,), maxshape=(None,), dtype=ds.dtype, chunks=ds.chunks)
+                        continue
+                    _copy_rows(old[key], new, key, rows, all_rows=rows.size == n_ids == old[key].shape[0])
+                new.flush()
+            finally:
+                new.close()
+        except (OSError, RuntimeError, KeyError) as exc:
+            raise FormatError(f"cannot resume {self.path}: {source} is damaged ({exc.__class__.__name__}: "
+                              f"{str(exc).splitlines()[0] if str(exc) else ''}); delete it or run without "
+                              f"--resume") from exc
+        finally:
+            old.close()
+        os.replace(tmp, self.part)
+        self.resumed_from = source
+        self._f = self._open("a")
+        for key in self._array_keys():
+            if self._f[key].attrs.get("ragged", False):
+                self._ragged.add(key)
 
     # -- state ---------------------------------------------------------------------
     def _array_keys(self) -> list[str]:
@@ -175,23 +267,6 @@ class ContainerWriter:
         """Ids of the samples already complete (what ``--resume`` skips)."""
         return {s.decode() if isinstance(s, bytes) else s for s in self._f["ids"][:]}
 
-    def _drop_incomplete(self) -> None:
-        complete = self._f["complete"][:].astype(bool)
-        n_ids = self._f["ids"].shape[0]
-        keep = int(complete.sum())
-        if keep == n_ids and complete.all():
-            return
-        if not complete[:keep].all():
-            raise FormatError(
-                f"{self.path}: incomplete samples in the middle of the file; cannot resume "
-                f"(write a new file instead)"
-            )
-        for key in ["ids", "complete", *self._array_keys()]:
-            self._f[key].resize(keep, axis=0)
-            if key + _SHAPE_SUFFIX in self._f:
-                self._f[key + _SHAPE_SUFFIX].resize(keep, axis=0)
-        self._f.flush()
-
     # -- writing -------------------------------------------------------------------
     def set_attrs(self, key: str, **attrs: str) -> None:
         """Attach ``units``/``layout``/``scheme`` attributes to array ``key``."""
@@ -201,8 +276,21 @@ class ContainerWriter:
                 self._f[key].attrs[name] = value
 
     def set_root_attr(self, name: str, value: str) -> None:
-        """Set an extra root attribute (e.g. a scheme shared by all arrays)."""
-        self._f.attrs[name] = value
+        """Set an extra root attribute (e.g. a scheme shared by all arrays) before the
+        first sample; prefer ``root_attrs=`` of the constructor. Root attributes are
+        written once: on a file that already holds samples, or a resumed one, a
+        different value is refused.
+
+        Raises:
+            SchemaError: the file already has another value for ``name``.
+        """
+        if name in self._f.attrs:
+            if _text(self._f.attrs[name]) == str(value):
+                return
+            if self._f["ids"].shape[0] > 0 or self.resumed_from is not None:
+                raise SchemaError(f"{self.path} was written with {name}={_text(self._f.attrs[name])}; "
+                                  f"cannot change it to {value} (use a new -o)")
+        self._guarded(lambda: self._f.attrs.__setitem__(name, value))
 
     def _create(self, key: str, arr: np.ndarray) -> None:
         h5py = _h5py()
@@ -251,21 +339,31 @@ class ContainerWriter:
         bad = RESERVED_KEYS.intersection(arrays) | {k for k in arrays if k.endswith(_SHAPE_SUFFIX)}
         if bad:
             raise ValidationError(f"reserved array name(s) {sorted(bad)} in sample {sample_id!r}")
+        self._check_writable()
         existing = self._array_keys()
         n = self._f["ids"].shape[0]
         if n > 0 and set(existing) != set(arrays):
             raise ValidationError(
-                f"sample {sample_id!r} has arrays {sorted(arrays)}, expected {sorted(existing)} in {self.path}"
+                f"sample {sample_id!r} has arrays {', '.join(sorted(arrays))}, but the earlier samples of "
+                f"{self.path} have {', '.join(sorted(existing))} (inputs of different kinds cannot share one "
+                f"output file: run them separately)"
             )
         for key, arr in arrays.items():
             if key not in self._f:
-                self._create(key, arr)
+                continue  # created with the sample
             ds = self._f[key]
             if key not in self._ragged and tuple(ds.shape[1:]) != arr.shape:
                 raise ValidationError(
                     f"expected {key} of shape {tuple(ds.shape[1:])} (as in earlier samples), "
                     f"got {arr.shape} for sample {sample_id!r} in {self.path}"
                 )
+        self._check_writable()
+        self._guarded(lambda: self._append_one(n, sample_id, arrays))
+
+    def _append_one(self, n: int, sample_id: str, arrays: Mapping[str, np.ndarray]) -> None:
+        for key, arr in arrays.items():
+            if key not in self._f:
+                self._create(key, arr)
         for key in ["ids", "complete", *arrays]:
             self._f[key].resize(n + 1, axis=0)
         self._f["complete"][n] = 0
@@ -278,7 +376,7 @@ class ContainerWriter:
                 self._f[key][n] = arr.reshape(-1)
             else:
                 self._f[key][n] = arr
-        self._f.flush()
+        self._f.flush()  # the sample's data reach the file before its completion marker
         self._f["complete"][n] = 1
         self._f.flush()
 
@@ -311,35 +409,197 @@ class ContainerWriter:
         if bad:
             raise ValidationError(f"array shapes {bad} differ from earlier samples in {self.path}")
         m = n + len(ids)
-        for key in ["ids", "complete", *arrays]:
-            self._f[key].resize(m, axis=0)
-        self._f["complete"][n:m] = 0
-        self._f["ids"][n:m] = np.asarray(ids, dtype=object)
-        for key, arr in arrays.items():
-            self._f[key][n:m] = arr.astype(object) if arr.dtype.kind == "U" else arr
-        self._f.flush()
-        self._f["complete"][n:m] = 1
-        self._f.flush()
+
+        def append() -> None:
+            for key in ["ids", "complete", *arrays]:
+                self._f[key].resize(m, axis=0)
+            self._f["complete"][n:m] = 0
+            self._f["ids"][n:m] = np.asarray(ids, dtype=object)
+            for key, arr in arrays.items():
+                self._f[key][n:m] = arr.astype(object) if arr.dtype.kind == "U" else arr
+            self._f.flush()
+            self._f["complete"][n:m] = 1
+            self._f.flush()
+
+        self._guarded(append)
 
     def add_failure(self, sample_id: str, error: str) -> None:
         """Record a sample that a ``--on-error skip`` batch could not process."""
-        ds = self._f["failures"]
-        n = ds.shape[0]
-        ds.resize(n + 1, axis=0)
-        ds[n] = json.dumps({"id": sample_id, "error": error})
-        self._f.flush()
+        self._check_writable()
+
+        def append() -> None:
+            ds = self._f["failures"]
+            n = ds.shape[0]
+            ds.resize(n + 1, axis=0)
+            ds[n] = json.dumps({"id": sample_id, "error": error})
+            self._f.flush()
+
+        self._guarded(append)
+
+    # -- storage errors ------------------------------------------------------------
+    def _check_writable(self) -> None:
+        if self._broken:
+            raise OutputError(f"cannot write {self.path}: an earlier write failed")
+        if self._f is None or not self._f.id.valid:
+            raise OutputError(f"cannot write {self.path}: the writer is closed")
+
+    def _guarded(self, step: Any) -> None:
+        try:
+            step()
+        except (OSError, RuntimeError, ValueError) as exc:
+            self._fail(exc)
+
+    def _fail(self, exc: BaseException) -> None:
+        """A storage error: nothing more is written, and the partial file is not renamed
+        into place (its complete samples stay usable with ``--resume``)."""
+        from facecli.io.atomic import describe_os_error
+
+        self._broken = True
+        _silence_h5py_teardown()
+        raise OutputError(f"cannot write {self.path}: {describe_os_error(exc)}") from exc
+
+    def _close_quietly(self) -> None:
+        f, self._f = self._f, None
+        if f is None:
+            return
+        _silence_h5py_teardown() if self._broken else None
+        with contextlib.suppress(Exception):
+            if f.id.valid:
+                f.close()
+
+    # -- finishing -----------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` or :meth:`abort` has run."""
+        return self._f is None
 
     def close(self) -> None:
-        """Flush and close the file (safe to call twice)."""
-        if getattr(self, "_f", None) is not None and self._f.id.valid:
-            self._f.flush()
-            self._f.close()
+        """Finish: flush, sync to disk and rename ``<path>.part`` onto ``path``.
+
+        Safe to call twice. After a failed write it acts as :meth:`abort`.
+
+        Raises:
+            OutputError: the final flush failed (disk full...): ``path`` is left as it
+                was and ``<path>.part`` keeps the complete samples.
+        """
+        from facecli.io.atomic import fsync_path
+
+        if self._f is None:
+            return
+        if self._broken:
+            self.abort()
+            return
+        try:
+            try:
+                self._f.flush()
+                self._f.close()
+            except (OSError, RuntimeError, ValueError) as exc:
+                self._broken = True
+                self._close_quietly()
+                from facecli.io.atomic import describe_os_error
+
+                raise OutputError(f"cannot write {self.path}: {describe_os_error(exc)}") from exc
+            self._f = None
+            fsync_path(self.part)
+            os.replace(self.part, self.path)
+        finally:
+            self._f = None
+            self._lock.release()
+
+    def abort(self) -> None:
+        """Stop without finishing: close the work file and keep it as ``<path>.part``
+        (the complete samples, for ``--resume``); ``path`` is left as it was."""
+        self._close_quietly()
+        self._lock.release()
 
     def __enter__(self) -> "ContainerWriter":
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is None:
+            self.close()
+        else:
+            self.abort()
+
+    def __del__(self) -> None:  # a writer dropped without close(): release the lock, keep the .part
+        with contextlib.suppress(Exception):
+            if getattr(self, "_lock", None) is not None and getattr(self, "_f", None) is not None:
+                self.abort()
+
+
+
+def _text(value: object) -> str:
+    if isinstance(value, bytes):
+        return value.decode()
+    if isinstance(value, np.generic):
+        return str(value.item())
+    return str(value)
+
+
+def _check_same_params(source: Path, old_json: str, new_json: str) -> None:
+    """Refuse to resume a file written with other effective parameters, naming the first that differs."""
+    if old_json == new_json:
+        return
+    try:
+        old, new = json.loads(old_json), json.loads(new_json)
+    except json.JSONDecodeError:
+        raise SchemaError(f"cannot resume {source}: its parameters are unreadable; use a new -o") from None
+    diffs = _diff_params(old, new, "")
+    if not diffs:
+        return
+    name, was, now = diffs[0]
+    more = f" (and {len(diffs) - 1} more)" if len(diffs) > 1 else ""
+    raise SchemaError(f"cannot resume {source}: it was written with {name}={json.dumps(was)}, this run has "
+                      f"{name}={json.dumps(now)}{more}; use the same settings, or a new -o")
+
+
+def _diff_params(old: Any, new: Any, prefix: str) -> list[tuple[str, Any, Any]]:
+    if isinstance(old, dict) and isinstance(new, dict):
+        out: list[tuple[str, Any, Any]] = []
+        for key in sorted(set(old) | set(new)):
+            out += _diff_params(old.get(key), new.get(key), f"{prefix}.{key}" if prefix else str(key))
+        return out
+    return [] if old == new else [(prefix or "params", old, new)]
+
+
+def _copy_rows(ds: Any, dest: Any, key: str, rows: np.ndarray, *, all_rows: bool) -> None:
+    """Copy rows ``rows`` of dataset ``ds`` into a new dataset ``key`` of ``dest``
+    (same dtype, chunks, compression and attributes; extendible along axis 0)."""
+    if all_rows:
+        data = ds[()]
+    elif rows.size:
+        data = ds[rows.tolist()]
+    else:
+        data = None
+    opts: dict[str, Any] = {}
+    if ds.compression:
+        opts = {"compression": ds.compression, "compression_opts": ds.compression_opts}
+    out = dest.create_dataset(key, shape=(rows.size, *ds.shape[1:]), maxshape=(None, *ds.shape[1:]),
+                              dtype=ds.dtype, chunks=ds.chunks, **opts)
+    if data is not None and rows.size:
+        out[...] = data
+    for name, value in ds.attrs.items():
+        out.attrs[name] = value
+
+
+_SILENCED = False
+
+
+def _silence_h5py_teardown() -> None:
+    """After a failed write, h5py reports the same error again as it frees each object
+    ("Exception ignored in ... __dealloc__"); the one-line error has said it already."""
+    global _SILENCED
+    if _SILENCED:
+        return
+    _SILENCED = True
+    previous = sys.unraisablehook
+
+    def hook(unraisable: Any) -> None:
+        if "h5py" in repr(getattr(unraisable, "object", "")) or "h5py" in str(getattr(unraisable, "err_msg", "")):
+            return
+        previous(unraisable)
+
+    sys.unraisablehook = hook
 
 
 class ContainerReader:

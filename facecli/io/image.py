@@ -34,6 +34,7 @@ def read_image(path: PathLike, *, grey: bool = False) -> np.ndarray:
     if not p.exists():
         raise InputError(f"no such file: {p}")
     flag = cv2.IMREAD_GRAYSCALE if grey else cv2.IMREAD_UNCHANGED
+    _check_jpeg_end(p)
     img = cv2.imread(str(p), flag)
     if img is None:
         raise FormatError(f"{p}: not a readable image")
@@ -42,6 +43,30 @@ def read_image(path: PathLike, *, grey: bool = False) -> np.ndarray:
     if img.shape[2] == 4:
         img = img[:, :, :3]
     return np.ascontiguousarray(img[:, :, ::-1])
+
+
+def _check_jpeg_end(p: Path) -> None:
+    """A JPEG cut off part-way decodes with grey rows and only a libjpeg warning: refuse
+    a file that starts as a JPEG but lacks the end-of-image marker near its end."""
+    with open(p, "rb") as fh:
+        if fh.read(3) != b"\xff\xd8\xff":
+            return
+        size = fh.seek(0, 2)
+        fh.seek(max(0, size - 1024))
+        tail = fh.read()
+    if b"\xff\xd9" in tail:
+        return
+    try:  # data after the image (a phone's motion-photo trailer...) also hide the marker: decode to be sure
+        from PIL import Image
+
+        with Image.open(p) as im:
+            im.load()
+        return
+    except ImportError:
+        return
+    except (OSError, SyntaxError, ValueError):
+        raise FormatError(f"{p}: the JPEG data end before the image does (no end-of-image marker): the file looks "
+                          f"truncated")
 
 
 def write_image(path: PathLike, image: np.ndarray, *, quality: int = 95) -> Path:

@@ -11,11 +11,11 @@ from __future__ import annotations
 import glob
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence, TextIO
 
-from facecli.errors import InputError
+from facecli.errors import InputError, UsageError
 
 __all__ = ["InputItem", "resolve_inputs", "parse_shard", "apply_shard"]
 
@@ -30,26 +30,30 @@ class InputItem:
         id: the sample id: the path relative to the directory it was found under,
             or the path as given for a file (POSIX separators).
         path: the file.
+        error: why the input cannot be used (a listed path that does not exist, kept
+            with ``missing="keep"`` so that ``--on-error skip`` records it as a failure);
+            ``None`` for a usable input.
     """
 
     id: str
     path: Path
+    error: str | None = field(default=None, compare=False)
 
 
 def parse_shard(text: str | None) -> tuple[int, int] | None:
     """Parse ``"K/N"`` (1 ≤ K ≤ N) into ``(K, N)``; ``None`` passes through.
 
     Raises:
-        InputError: malformed text or K outside 1..N.
+        UsageError: malformed text or K outside 1..N.
     """
     if text is None or text == "":
         return None
     k_str, sep, n_str = text.partition("/")
     if not sep or not k_str.strip().isdigit() or not n_str.strip().isdigit():
-        raise InputError(f"expected --shard K/N with integers (e.g. 2/8), got {text!r}")
+        raise UsageError(f"expected --shard K/N with integers (e.g. 2/8), got {text!r}")
     k, n = int(k_str), int(n_str)
     if n < 1 or not 1 <= k <= n:
-        raise InputError(f"expected --shard K/N with 1 <= K <= N, got {text!r}")
+        raise UsageError(f"expected --shard K/N with 1 <= K <= N, got {text!r}")
     return k, n
 
 
@@ -73,7 +77,7 @@ def _as_id(path: Path) -> str:
     return path.as_posix()
 
 
-def _expand(token: str, patterns: list[str]) -> list[InputItem]:
+def _expand(token: str, patterns: list[str], missing: str = "error") -> list[InputItem]:
     p = Path(token).expanduser()
     if p.is_dir():
         found: dict[Path, InputItem] = {}
@@ -91,6 +95,8 @@ def _expand(token: str, patterns: list[str]) -> list[InputItem]:
         if not matches:
             raise InputError(f"glob {token!r} matched no files")
         return [InputItem(_as_id(Path(os.path.normpath(m))), Path(m)) for m in matches]
+    if missing == "keep":
+        return [InputItem(_as_id(Path(os.path.normpath(token))), p, error=f"no such file or directory: {token}")]
     raise InputError(f"no such file or directory: {token}")
 
 
@@ -100,6 +106,7 @@ def resolve_inputs(
     pattern: str | Sequence[str] | None = None,
     shard: tuple[int, int] | str | None = None,
     stdin: TextIO | None = None,
+    missing: str = "error",
 ) -> list[InputItem]:
     """Resolve command-line INPUTS into a sorted list of files.
 
@@ -109,6 +116,8 @@ def resolve_inputs(
             (comma-separated); files and globs given directly are taken as they are.
         shard: ``(k, n)`` or ``"k/n"``: keep a deterministic 1/n of the inputs.
         stdin: where ``-`` reads from (default ``sys.stdin``).
+        missing: ``"error"`` (a path that does not exist stops here) or ``"keep"``
+            (it becomes an item carrying ``error``, for ``--on-error skip``).
 
     Returns:
         Items sorted by id, without duplicates (same file reached twice).
@@ -130,9 +139,9 @@ def resolve_inputs(
             if not lines:
                 raise InputError("expected paths on stdin (one per line), got none")
             for line in lines:
-                items.extend(_expand(line, pats))
+                items.extend(_expand(line, pats, missing))
         else:
-            items.extend(_expand(token, pats))
+            items.extend(_expand(token, pats, missing))
     by_file: dict[Path, InputItem] = {}
     for it in items:
         by_file.setdefault(it.path.resolve(), it)

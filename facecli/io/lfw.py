@@ -39,7 +39,9 @@ def read_pairs(path: PathLike) -> list[LFWPair]:
     p = Path(path)
     if not p.exists():
         raise InputError(f"no such file: {p}")
-    lines = [ln.split() for ln in p.read_text().splitlines() if ln.strip()]
+    from facecli.io.text import read_text
+
+    lines = [ln.split() for ln in read_text(p, "an LFW pairs.txt").splitlines() if ln.strip()]
     if not lines or len(lines[0]) != 2 or not all(t.isdigit() for t in lines[0]):
         raise FormatError(f"{p}:1: expected the header 'folds pairs_per_fold'")
     folds, n = int(lines[0][0]), int(lines[0][1])

@@ -60,9 +60,9 @@ def write_result_log(path: PathLike, rows: Iterable[LogRow]) -> Path:
             lines.append(f"{r.db} {r.subject}")
             last = r.fold
         lines.append(f"{r.clip} {int(r.gt)} {int(r.pred)}")
-    tmp = p.with_name(p.name + ".tmp")
-    tmp.write_text("\n".join(lines) + ("\n" if lines else ""))
-    tmp.replace(p)
+    from facecli.io.atomic import write_text
+
+    write_text(p, "\n".join(lines) + ("\n" if lines else ""))
     return p
 
 
@@ -75,10 +75,9 @@ def read_result_log(path: PathLike) -> list[LogRow]:
             names the file and line).
     """
     p = Path(path)
-    try:
-        text = p.read_text()
-    except OSError as e:
-        raise FormatError(f"cannot read {p}: {e.strerror or e}") from e
+    from facecli.io.text import read_text
+
+    text = read_text(p, "a MEGC result_log.csv")
     rows: list[LogRow] = []
     db = subject = None
     for n, line in enumerate(text.splitlines(), 1):

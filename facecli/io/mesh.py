@@ -19,6 +19,10 @@ __all__ = ["Mesh", "read_mesh", "write_mesh", "read_points", "write_points", "ME
 
 MESH_SUFFIXES = (".obj", ".ply", ".off", ".stl")
 
+#: Largest coordinate magnitude accepted (1e8: 100 km in mm); larger values are corrupt
+#: data, and their squares overflow float32 arithmetic (NaN normals).
+MAX_ABS_COORDINATE = 1e8
+
 
 @dataclass
 class Mesh:
@@ -79,10 +83,12 @@ def read_mesh(path: PathLike, *, allow_points: bool = True) -> Mesh:
     if p.suffix.lower() not in MESH_SUFFIXES:
         raise InputError(f"{p}: expected a mesh file ({', '.join(MESH_SUFFIXES)}), got suffix {p.suffix!r}")
     if p.suffix.lower() == ".obj":
+        _check_obj_ending(p)
         fast = _read_plain_obj(p)
         if fast is not None:
             verts, faces = fast
             check_array(verts, "(V, 3)", name="vertices", source=str(p))
+            _check_coordinates(verts, p)
             if faces.size and (faces.min() < 0 or faces.max() >= len(verts)):
                 raise FormatError(f"{p}: face indices out of range for {len(verts)} vertices")
             if faces.shape[0] == 0 and not allow_points:
@@ -102,7 +108,9 @@ def read_mesh(path: PathLike, *, allow_points: bool = True) -> Mesh:
     if verts.shape[0] == 0:
         raise FormatError(f"{p}: expected vertices, got an empty file")
     check_array(verts, "(V, 3)", name="vertices", source=str(p))
+    _check_coordinates(verts, p)
     faces = np.asarray(getattr(loaded, "faces", np.zeros((0, 3))), dtype=np.int64).reshape(-1, 3)
+    _check_counts(p, len(verts), len(faces))
     if faces.shape[0] == 0 and not allow_points:
         raise FormatError(f"{p}: expected a triangle mesh, got a point cloud (no faces)")
     normals = None
@@ -119,6 +127,73 @@ def read_mesh(path: PathLike, *, allow_points: bool = True) -> Mesh:
     if faces.size and (faces.min() < 0 or faces.max() >= len(verts)):
         raise FormatError(f"{p}: face indices out of range for {len(verts)} vertices")
     return Mesh(vertices=verts, faces=faces, normals=normals, colors=colors, source=str(p))
+
+
+def _check_coordinates(verts: np.ndarray, path: Path) -> None:
+    big = float(np.abs(verts).max()) if verts.size else 0.0
+    if big > MAX_ABS_COORDINATE:
+        raise FormatError(f"{path}: expected coordinates in millimetres (or metres), got values up to {big:.3g}; "
+                          f"the file is corrupt or in unknown units")
+
+
+def _check_obj_ending(path: Path) -> None:
+    """A file cut off part-way (a copy or download that stopped) ends in an incomplete
+    ``v`` or ``f`` line: refuse it rather than read a partial mesh."""
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        fh.seek(max(0, size - 512))
+        tail = fh.read()
+    if not tail or tail.endswith(b"\n"):
+        return
+    last = tail.rsplit(b"\n", 1)[-1].strip().split()
+    if not last:
+        return
+    need = {b"v": 3, b"vn": 3, b"f": 3, b"vt": 1}.get(last[0])
+    if need is None:
+        return
+    bad = len(last) - 1 < need
+    if not bad and last[0] != b"f":
+        try:
+            [float(t) for t in last[1:]]
+        except ValueError:
+            bad = True
+    text = b" ".join(last).decode("ascii", "replace")
+    if bad:
+        raise FormatError(f"{path}: the file ends in an incomplete line ({text!r}): it looks truncated")
+    if last[0] == b"v" and size < 64 << 20 and b"\nf " not in path.read_bytes():
+        raise FormatError(f"{path}: vertex lines without faces and no newline at the end ({text!r}): it looks "
+                          f"truncated (a complete point cloud: end the file with a newline)")
+
+
+def _check_counts(path: Path, n_verts: int, n_faces: int) -> None:
+    """Compare what was read with what the file declares (PLY header) or holds (OBJ
+    lines): a reader that skipped lines it could not parse must not pass silently."""
+    suffix = path.suffix.lower()
+    if suffix == ".ply":
+        with open(path, "rb") as fh:
+            head = fh.read(4096)
+        end = head.find(b"end_header")
+        if end < 0:
+            return
+        declared: dict[str, int] = {}
+        for line in head[:end].decode("ascii", "replace").splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "element" and parts[2].isdigit():
+                declared[parts[1]] = int(parts[2])
+        if declared.get("vertex", n_verts) > n_verts or (n_faces and declared.get("face", n_faces) > n_faces):
+            raise FormatError(f"{path}: the header declares {declared.get('vertex')} vertices and "
+                              f"{declared.get('face', 0)} faces, the file holds {n_verts} and {n_faces}: it looks "
+                              f"truncated")
+        if declared.get("face", 0) and not n_faces:
+            raise FormatError(f"{path}: the header declares {declared['face']} faces, none could be read: it looks "
+                              f"truncated")
+    elif suffix == ".obj":
+        data = path.read_bytes()
+        v_lines = data.count(b"\nv ") + data.startswith(b"v ")
+        f_lines = data.count(b"\nf ") + data.startswith(b"f ")
+        if n_verts < v_lines or n_faces < f_lines:
+            raise FormatError(f"{path}: {v_lines} vertex and {f_lines} face lines, but only {n_verts} vertices and "
+                              f"{n_faces} triangles could be read: the file is truncated or malformed")
 
 
 def _read_plain_obj(path: Path) -> tuple[np.ndarray, np.ndarray] | None:

@@ -10,6 +10,7 @@ SAMM's header on row 14 of sheet ``MICRO_ONLY``, SMIC subject names written both
 from __future__ import annotations
 
 import csv
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,15 +125,17 @@ def _key(name: Any) -> str:
 
 
 def _int_or_none(v: Any) -> int | None:
+    """A frame number; ``None`` for the sheets' marks of an unknown value (empty, ``/``,
+    ``-``). Anything else that is not a whole number raises ``ValueError``."""
     if v is None:
         return None
     s = str(v).strip()
-    if s in ("", "/", "-", "nan", "None"):
+    if s.lower() in ("", "/", "-", "nan", "none"):
         return None
-    try:
-        return int(float(s))
-    except ValueError:
-        return None
+    f = float(s)  # ValueError for text such as "abc"
+    if not math.isfinite(f) or f != int(f) or f < 0:
+        raise ValueError(f"not a frame number: {s!r}")
+    return int(f)
 
 
 def read_coding_sheet(path: PathLike, dataset: str) -> list[MEClip]:
@@ -155,7 +158,11 @@ def read_coding_sheet(path: PathLike, dataset: str) -> list[MEClip]:
     if not p.exists():
         raise InputError(f"no such file: {p}")
     if p.suffix.lower() == ".csv":
-        with open(p, newline="") as fh:
+        import io
+
+        from facecli.io.text import read_text
+
+        with io.StringIO(read_text(p, "a coding sheet (CSV)", allow_empty=False), newline="") as fh:
             rows = [list(r) for r in csv.reader(fh)]
     elif p.suffix.lower() in (".xlsx", ".xlsm"):
         rows = _rows_xlsx(p, dataset)
@@ -177,11 +184,18 @@ def read_coding_sheet(path: PathLike, dataset: str) -> list[MEClip]:
         if not r or all(v in (None, "") for v in r):
             continue
         subj, fname = get(r, "Subject"), get(r, "Filename")
-        onset = _int_or_none(get(r, "OnsetFrame", "Onset Frame"))
-        offset = _int_or_none(get(r, "OffsetFrame", "Offset Frame"))
+        raw = {"onset": get(r, "OnsetFrame", "Onset Frame"), "offset": get(r, "OffsetFrame", "Offset Frame"),
+               "apex": None if dataset == "smic" else get(r, "ApexFrame", "Apex Frame")}
+        frames: dict[str, int | None] = {}
+        for name, value in raw.items():
+            try:
+                frames[name] = _int_or_none(value)
+            except ValueError:
+                raise FormatError(f"{p}: row {n}: expected a frame number (or / for unknown) as the {name} "
+                                  f"frame, got {value!r}") from None
+        onset, offset, apex = frames["onset"], frames["offset"], frames["apex"]
         if subj is None or fname is None or onset is None or offset is None:
             raise FormatError(f"{p}: row {n}: expected Subject, Filename, onset and offset frames")
-        apex = None if dataset == "smic" else _int_or_none(get(r, "ApexFrame", "Apex Frame"))
         emotion = str(get(r, "Estimated Emotion", "Emotion") or "").strip()
         aus = str(get(r, "Action Units") or "").strip()
         if offset == 0:  # CASME II/SAMM code a missing offset as 0

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from facecli.errors import FormatError, InputError
+from facecli.io.text import read_text
 from facecli.typing import PathLike
 from facecli.validation import check_array
 
@@ -36,7 +37,7 @@ def read_pts(path: PathLike) -> np.ndarray:
     p = Path(path)
     if not p.exists():
         raise InputError(f"no such file: {p}")
-    lines = [ln.strip() for ln in p.read_text().splitlines() if ln.strip()]
+    lines = [ln.strip() for ln in read_text(p, "a .pts landmark file").splitlines() if ln.strip()]
     try:
         n_line = next(ln for ln in lines if ln.lower().startswith("n_points"))
         n = int(n_line.split(":")[1])

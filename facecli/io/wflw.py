@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from facecli.errors import FormatError, InputError
+from facecli.io.text import read_text
 from facecli.typing import PathLike
 from facecli.validation import check_array
 
@@ -47,7 +48,7 @@ def read_wflw_list(path: PathLike) -> list[WFLWRecord]:
     if not p.exists():
         raise InputError(f"no such file: {p}")
     out: list[WFLWRecord] = []
-    for n, line in enumerate(p.read_text().splitlines(), 1):
+    for n, line in enumerate(read_text(p, "a WFLW annotation list").splitlines(), 1):
         f = line.split()
         if not f:
             continue

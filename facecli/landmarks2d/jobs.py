@@ -31,15 +31,17 @@ def read_boxes(path: Path) -> dict[str, np.ndarray]:
     The image is matched by its id (the path relative to the input folder) or file name.
 
     Raises:
-        FormatError: a line without 5 fields or with non-numeric coordinates (naming
-            the file and line).
+        InputError: the file is missing.
+        FormatError: a binary or empty file, no box at all, a line without 5 fields or
+            with non-numeric coordinates (naming the file and line).
     """
+    import io
+
+    from facecli.io.text import read_text
+
     out: dict[str, np.ndarray] = {}
-    try:
-        fh = open(path, newline="")
-    except OSError as e:
-        raise InputError(f"cannot read boxes file {path}: {e.strerror or e}") from e
-    with fh:
+    text = read_text(path, "a face-box CSV (image,x0,y0,x1,y1 per line)", allow_empty=False)
+    with io.StringIO(text, newline="") as fh:
         for n, row in enumerate(csv.reader(fh), 1):
             if not row or not "".join(row).strip():
                 continue
@@ -54,6 +56,8 @@ def read_boxes(path: Path) -> dict[str, np.ndarray]:
             if box[2] <= box[0] or box[3] <= box[1]:
                 raise FormatError(f"{path}:{n}: expected x1 > x0 and y1 > y0, got {','.join(row[1:])}")
             out[row[0].strip()] = box
+    if not out:
+        raise FormatError(f"{path}: expected face boxes (image,x0,y0,x1,y1 per line), got none")
     return out
 
 

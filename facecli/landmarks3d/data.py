@@ -18,13 +18,13 @@ from facecli.errors import FormatError, InputError
 from facecli.io.facescape import FaceScapeScan, read_facescape, read_landmark_indices
 from facecli.io.mesh import Mesh, read_mesh
 from facecli.seeding import rng_for
+from facecli.validation import check_face_millimetres
 
 __all__ = ["DEFAULT_CROP_Z", "LandmarkSet", "PreparedMesh", "crop_faces", "load_landmark_set", "prepare_many", "prepare_mesh"]
 
 #: FaceScape TU models include the back of the head; the source system keeps z >= -75 mm.
 DEFAULT_CROP_Z = -75.0
 #: A face is ~150-250 mm across; anything under this is taken for another unit.
-MIN_FACE_DIAGONAL_MM = 30.0
 
 
 @dataclass
@@ -89,10 +89,7 @@ def prepare_mesh(mesh: Mesh, n_points: int, rng: np.random.Generator, *, k: int 
 
     if mesh.is_point_cloud:
         raise FormatError(f"{mesh.source or 'input'}: expected a triangle mesh, got a point cloud (no faces)")
-    diag = float(np.linalg.norm(mesh.vertices.max(axis=0) - mesh.vertices.min(axis=0)))
-    if diag < MIN_FACE_DIAGONAL_MM:
-        raise FormatError(f"{mesh.source or 'mesh'}: expected a face in millimetres (a bounding-box diagonal of "
-                          f"{MIN_FACE_DIAGONAL_MM:.0f} mm or more), got {diag:.3g}; metres? scale it by 1000")
+    check_face_millimetres(mesh.vertices, mesh.source or "mesh")
     faces = crop_faces(mesh, crop_z)
     s = sample_surface(mesh.vertices, faces, n_points, rng, vertex_normals=mesh.vertex_normals())
     center = s.points.mean(axis=0)

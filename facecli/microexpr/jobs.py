@@ -65,17 +65,21 @@ class ApexJob:
                 "frames": clip.numbers.astype(np.int64), "score": res.score.astype(np.float32)}
 
 
-def coded_items(root: Path, sheets: Sequence[tuple[Path, str]]) -> tuple[list[InputItem], dict[str, tuple[int, int]], dict[str, str]]:
+def coded_items(root: Path, sheets: Sequence[tuple[Path, str]], *, missing: str = "error",
+                ) -> tuple[list[InputItem], dict[str, tuple[int, int]], dict[str, str]]:
     """Clips of coding sheets found under a dataset root.
 
     Args:
         root: the dataset root (``<subject>/<clip>/`` frame folders).
         sheets: (sheet, dataset) pairs.
+        missing: ``"error"``: a coded clip without a folder stops here; ``"keep"``: it
+            becomes an item carrying the error (``--on-error skip`` records it).
 
     Returns:
         ``(items, coding id → (onset, offset), id → dataset)``; ids are ``subject/clip``
         with the subject as on disk.
     """
+    from facecli.errors import InputError
     from facecli.io.clips import find_clip_dir
     from facecli.io.microexpr import read_coding_sheet
 
@@ -84,7 +88,16 @@ def coded_items(root: Path, sheets: Sequence[tuple[Path, str]]) -> tuple[list[In
     datasets: dict[str, str] = {}
     for sheet, ds in sheets:
         for c in read_coding_sheet(sheet, ds):
-            d = find_clip_dir(root, c.subject, c.clip)
+            try:
+                d = find_clip_dir(root, c.subject, c.clip)
+            except InputError as exc:
+                if missing != "keep":
+                    raise
+                cid = f"{c.subject}/{c.clip}"
+                items.append(InputItem(cid, root / cid, error=str(exc)))
+                coding[cid] = (c.onset, c.offset)
+                datasets[cid] = ds
+                continue
             cid = d.relative_to(root).as_posix()
             items.append(InputItem(cid, d))
             coding[cid] = (c.onset, c.offset)
@@ -95,8 +108,9 @@ def coded_items(root: Path, sheets: Sequence[tuple[Path, str]]) -> tuple[list[In
 def write_apex_csv(path: Path, ids: Sequence[str], arrays: Mapping[str, np.ndarray], method: str,
                    datasets: Mapping[str, str] | None = None) -> Path:
     """The spreadsheet copy: id, dataset, onset, apex, offset, method (-1 = unknown)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w", newline="") as fh:
+    from facecli.io.atomic import atomic_write
+
+    with atomic_write(path, newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["id", "dataset", "onset", "apex", "offset", "method"])
         for i, sid in enumerate(ids):

@@ -32,6 +32,8 @@ from typing import Any
 import numpy as np
 
 from facecli.errors import FormatError, InputError
+from facecli.io.atomic import write_text
+from facecli.io.text import read_json
 from facecli.microexpr.protocols import Fold, Protocol, get_protocol, loso_folds
 from facecli.seeding import rng_for
 from facecli.typing import PathLike
@@ -419,12 +421,12 @@ def run_loso(data: MERData, cfg: MERConfig, out: PathLike, *, flow_path: PathLik
     sig = _signature(data, cfg, Path(flow_path))
     sig_path = run / "run.json"
     if sig_path.exists():
-        old = json.loads(sig_path.read_text())
-        if old.get("signature") != sig:
+        old = read_json(sig_path, "a mer-train run.json")
+        if not isinstance(old, dict) or old.get("signature") != sig:
             raise InputError(f"{run} holds a run with other settings or data (see {sig_path}); use another directory")
         if not resume and any((run / "folds").glob("*.json")):
             raise InputError(f"{run} already holds finished folds; pass --resume to continue it, or use another directory")
-    sig_path.write_text(json.dumps({"signature": sig, "classes": list(data.protocol.classes)}, indent=1))
+    write_text(sig_path, json.dumps({"signature": sig, "classes": list(data.protocol.classes)}, indent=1))
     all_folds = loso_folds(data.subject_keys)
     chosen = [f for f in all_folds if folds is None or f.number in set(folds)]
     ran: list[int] = []
@@ -450,9 +452,7 @@ def run_loso(data: MERData, cfg: MERConfig, out: PathLike, *, flow_path: PathLik
                   "model": model_path.name, "train_subjects": sorted(set(data.subject_keys[f.train].tolist()))}
         if res.oracle_pred is not None:
             record["oracle_pred_per_epoch"] = res.oracle_pred
-        tmp = done.with_name(done.name + ".tmp")
-        tmp.write_text(json.dumps(record))
-        tmp.replace(done)
+        write_text(done, json.dumps(record))
         ck.unlink(missing_ok=True)
         ran.append(f.number)
     summary = assemble_run(run)
@@ -466,6 +466,22 @@ def _model_config(cfg: MERConfig, data: MERData) -> dict[str, Any]:
 
     return MECapsConfig(streams=tuple(cfg.streams), n_classes=len(data.protocol.classes), size=data.flow.shape[-1],
                         width=cfg.width, stream_dropout=cfg.stream_dropout).to_dict()
+
+
+_FOLD_KEYS = ("fold", "dataset", "db_subject", "clip", "y_true", "y_pred")
+
+
+def _read_fold_record(path: Path) -> dict[str, Any]:
+    """One finished fold's JSON record, checked for the keys the report needs."""
+    rec = read_json(path, "a finished fold record (folds/*.json)")
+    lacking = [k for k in _FOLD_KEYS if not isinstance(rec, dict) or k not in rec]
+    if lacking:
+        raise FormatError(f"{path}: expected a fold record with {', '.join(_FOLD_KEYS)}; it lacks {', '.join(lacking)} "
+                          f"(delete it and rerun the fold with --resume)")
+    n = len(rec["y_true"])
+    if any(len(rec[k]) != n for k in ("dataset", "clip", "y_pred")):
+        raise FormatError(f"{path}: y_true, y_pred, dataset and clip have different lengths")
+    return rec
 
 
 def assemble_run(run: PathLike) -> dict[str, Any]:
@@ -488,12 +504,14 @@ def assemble_run(run: PathLike) -> dict[str, Any]:
     r = Path(run)
     if not (r / "run.json").exists():
         raise InputError(f"{r} is not a mer-train run directory (no run.json)")
-    head = json.loads((r / "run.json").read_text())
+    head = read_json(r / "run.json", "a mer-train run.json")
+    if not isinstance(head, dict) or not isinstance(head.get("classes"), list):
+        raise FormatError(f"{r / 'run.json'}: expected an object with a 'classes' list")
     classes = head["classes"]
     files = sorted((r / "folds").glob("*.json"))
     if not files:
         raise InputError(f"{r} has no finished fold yet")
-    recs = sorted((json.loads(f.read_text()) for f in files), key=lambda d: d["fold"])
+    recs = sorted((_read_fold_record(f) for f in files), key=lambda d: d["fold"])
     rows = [LogRow(rec["dataset"][i], rec["db_subject"], rec["clip"][i], rec["y_true"][i], rec["y_pred"][i])
             for rec in recs for i in range(len(rec["y_true"]))]
     write_result_log(r / "result_log.csv", rows)
@@ -515,7 +533,5 @@ def assemble_run(run: PathLike) -> dict[str, Any]:
         ob = np.array(best, dtype=np.int64)
         rep["oracle_optimistic"] = {"note": "test-set epoch selection per fold: optimistic, not a valid result",
                                     "uf1": uf1(yt, ob, len(classes)), "uar": uar(yt, ob, len(classes))}
-    tmp = r / "metrics.json.tmp"
-    tmp.write_text(json.dumps(rep, indent=1))
-    tmp.replace(r / "metrics.json")
+    write_text(r / "metrics.json", json.dumps(rep, indent=1))
     return rep

@@ -129,10 +129,12 @@ def geometry_normal_maps(path: PathLike, kind: str, opts: GeometryOptions, *,
     from facecli.errors import ValidationError
     from facecli.geometry.normals import median_spacing, pca_normals, splat_points
     from facecli.io.mesh import read_mesh
+    from facecli.validation import check_face_millimetres
 
     src = str(path)
     if kind in ("mesh", "points"):
         mesh = read_mesh(path, allow_points=True)
+        check_face_millimetres(mesh.vertices, src)
         verts = apply_pose(mesh.vertices, pose)
         if mesh.is_point_cloud or kind == "points":
             if len(verts) < 3:
@@ -152,6 +154,7 @@ def geometry_normal_maps(path: PathLike, kind: str, opts: GeometryOptions, *,
             raise InputError(f"{src} is a depth map: give the camera as --intrinsics fx,fy,cx,cy (pixels)")
         depth = read_depth(path, scale=opts.depth_scale)
         verts, faces = depth_to_mesh(depth, np.asarray(opts.intrinsics, dtype=np.float64), max_jump=opts.max_jump)
+        check_face_millimetres(verts, f"{src} (with --depth-scale {opts.depth_scale:g})")
         verts = apply_pose(verts, pose)
         caster = MeshCaster(verts, faces, shading=opts.shading, source=src, manifold_check=False)
     else:
@@ -183,11 +186,21 @@ def load_poses(path: PathLike) -> dict[str, np.ndarray]:
         raise InputError(f"no such pose file: {p}")
     if is_container(p):
         reader = ContainerReader(p, kind="registration")
-        poses = {sid: np.asarray(t, dtype=np.float64) for sid, t in zip(reader.ids, reader.read("transform"))}
-        reader.close()
+        try:
+            if len(reader) == 0:
+                raise FormatError(f"{p}: a registration file with no finished sample; expected one transform per input")
+            poses = {sid: np.asarray(t, dtype=np.float64) for sid, t in zip(reader.ids, reader.read("transform"))}
+        finally:
+            reader.close()
         return poses
+    if p.stat().st_size == 0:
+        raise FormatError(f"{p}: expected a 4x4 matrix (.npy or text) or a registration .h5, got an empty file")
     try:
-        m = np.load(p) if p.suffix.lower() == ".npy" else np.loadtxt(p, delimiter="," if p.suffix == ".csv" else None)
+        import warnings
+
+        with warnings.catch_warnings():  # numpy warns about empty or odd text before failing: the error says it
+            warnings.simplefilter("ignore")
+            m = np.load(p) if p.suffix.lower() == ".npy" else np.loadtxt(p, delimiter="," if p.suffix == ".csv" else None)
     except Exception as exc:
         raise FormatError(f"{p}: expected a 4x4 matrix (.npy or text) or a registration .h5 ({exc})") from exc
     m = np.asarray(m, dtype=np.float64)

@@ -9,11 +9,14 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 
-from facecli.errors import InputError
+from facecli.errors import InputError, ValidationError
 from facecli.io.inputs import InputItem
 from facecli.normalmaps.geometry import GeometryOptions, geometry_normal_maps, input_kind
 
-__all__ = ["TextureOptions", "NormalsJob", "per_scale"]
+__all__ = ["TextureOptions", "NormalsJob", "per_scale", "MIN_IMAGE_SIDE"]
+
+#: The least side of a photo that can hold a face worth a normal map, in pixels.
+MIN_IMAGE_SIDE = 16
 
 _PREDICTORS: dict[tuple[str, str], Any] = {}
 
@@ -94,6 +97,9 @@ class NormalsJob:
         img = read_image(path)
         if img.dtype != np.uint8:
             raise InputError(f"expected an 8-bit photograph, got {img.dtype} in {path} (a depth map? use --kind depth)")
+        if min(img.shape[:2]) < MIN_IMAGE_SIDE:
+            raise ValidationError(f"expected a face photo of at least {MIN_IMAGE_SIDE}x{MIN_IMAGE_SIDE} px, got "
+                                  f"{img.shape[1]}x{img.shape[0]} in {path}")
         out: dict[str, np.ndarray] = {}
         if self.image_method == "sobel":
             for s in self.scales:

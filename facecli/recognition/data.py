@@ -12,6 +12,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from facecli.errors import FormatError, InputError
+from facecli.io.text import read_text
 from facecli.io.container import ContainerReader
 from facecli.train.splits import subject_of
 
@@ -175,7 +176,7 @@ def read_labels(path: Path) -> dict[str, str]:
     if not p.exists():
         raise InputError(f"no such labels file: {p}")
     out: dict[str, str] = {}
-    for k, line in enumerate(p.read_text().splitlines(), 1):
+    for k, line in enumerate(read_text(p, "a labels list (id label per line)").splitlines(), 1):
         if not line.strip():
             continue
         f = [t for t in line.replace("\t", ",").replace(" ", ",").split(",") if t]

@@ -87,8 +87,10 @@ def embed_file(
                                     scale=scale, images=images, ids=part)
             emb = embed_array(model.net, data.x, device=device, batch=batch, flip=flip, inputs=model.config.inputs)
             w.write_many(part, {"embedding": emb})
-    finally:
-        w.close()
+    except BaseException:
+        w.abort()  # keep the work file (.part) for --resume; the target is left as it was
+        raise
+    w.close()
     secs = time.perf_counter() - t0
     return {"embedded": len(todo), "resumed_skipped": len(ids) - len(todo), "seconds": round(secs, 3),
             "per_second": round(len(todo) / secs, 2) if secs > 0 else None}

@@ -119,7 +119,9 @@ def read_poses(path: Path) -> dict[str, float]:
     p = Path(path)
     if not p.exists():
         raise InputError(f"no such poses file: {p}")
-    lines = p.read_text().splitlines()
+    from facecli.io.text import read_text
+
+    lines = read_text(p, "a poses CSV (id,yaw,pitch,roll)").splitlines()
     if not lines or lines[0].split(",")[:2] != ["id", "yaw"]:
         raise InputError(f"{p}:1: expected the header 'id,yaw,pitch,roll'")
     out: dict[str, float] = {}

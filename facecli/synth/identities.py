@@ -101,8 +101,10 @@ def write_identities(
                                          size=(normal_size, normal_size), options=SceneOptions(clutter=False))
                 gt.write(rel, {f"normals_{normal_size}": res_n.normals.astype(np.float16),
                                f"mask_{normal_size}": res_n.mask, f"depth_{normal_size}": res_n.depth})
-    finally:
-        gt.close()
+    except BaseException:
+        gt.abort()  # keep the work file (.part) for --resume; the target is left as it was
+        raise
+    gt.close()
     (out / "poses.csv").write_text("\n".join(pose_rows) + "\n")
     rng = rng_for(seed, "pairs")
     folds = []

@@ -142,8 +142,10 @@ def write_images(
                 "visible": res.visible,
                 "pose": np.array([pose.yaw, pose.pitch, pose.roll], dtype=np.float32),
             })
-    finally:
-        gt.close()
+    except BaseException:
+        gt.abort()  # keep the work file (.part) for --resume; the target is left as it was
+        raise
+    gt.close()
     if scheme == "wflw98":
         for split, lines in wflw_lines.items():
             p = out / WFLW_LIST_DIR / f"list_98pt_rect_attr_{split}.txt"

@@ -142,6 +142,8 @@ def write_pairs_dataset(
                 "outlier_ratio": np.float32(ratio), "spacing_mm": sp.astype(np.float32),
                 "source_true": src_true.astype(np.float32),
             })
-    finally:
-        w.close()
+    except BaseException:
+        w.abort()  # keep the work file (.part) for --resume; the target is left as it was
+        raise
+    w.close()
     return [out / "gt.h5"]

@@ -11,9 +11,10 @@ def ok(r: Any) -> Any:
     return r
 
 
-def one_line_error(r: Any, *needles: str) -> None:
-    """Exit 1 with exactly one stderr line containing every needle."""
-    assert r.exit_code == 1, r.stdout
+def one_line_error(r: Any, *needles: str, code: int = 1) -> None:
+    """Exit ``code`` (1: runtime failure, 2: usage error) with exactly one stderr line
+    containing every needle."""
+    assert r.exit_code == code, (r.exit_code, r.stdout, r.stderr)
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1, r.stderr
     for n in needles:

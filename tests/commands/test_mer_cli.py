@@ -56,7 +56,7 @@ def test_loso_report_and_evaluate(flow_h5, tmp_path):
 def test_clear_errors(flow_h5, smic4_dir, tmp_path):
     _one_line_error(runner.invoke(app, ["mer-train", "prepare", str(tmp_path / "nope"), "-o", str(tmp_path / "f.h5")]), "nope")
     _one_line_error(runner.invoke(app, ["mer-train", "prepare", str(smic4_dir), "--coding", "a.xlsx", "--coding", "b.xlsx",
-                                        "-o", str(tmp_path / "f.h5")]), "one --coding sheet per root")
+                                        "-o", str(tmp_path / "f.h5")]), "one --coding sheet per root", code=2)
     _one_line_error(runner.invoke(app, ["mer-train", "loso", str(flow_h5), "-o", str(tmp_path / "r"), "--folds", "3..9"]),
                     "folds within 1..4")
     _one_line_error(runner.invoke(app, ["mer-train", "loso", str(flow_h5), "-o", str(tmp_path / "r"), "--protocol", "samm"]),

@@ -127,7 +127,7 @@ def test_bad_meshes_fail_clearly_and_skip_continues(faces3d_dir, tmp_path):
     rd = ContainerReader(tmp_path / "b.h5")
     assert rd.ids == ["good.obj"] and {f["id"] for f in rd.failures()} == {"empty.obj", "fan.obj"}
     _one_line_error(runner.invoke(app, ["normals", str(bad / "good.obj"), "--scales", "64,x", "-o", str(tmp_path / "c.h5")]),
-                    "--scales")
+                    "--scales", code=2)
 
 
 def test_images_with_cap_and_sobel_then_evaluate(tmp_path, tiny_cap):

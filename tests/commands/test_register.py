@@ -75,7 +75,7 @@ def test_bad_inputs_exit_1_with_one_line(tmp_path, pairs_dir):
         assert r.exit_code == 1
         assert needle in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
     r = runner.invoke(app, ["register", tgt, "-o", str(tmp_path / "x.h5")])
-    assert r.exit_code == 1 and "SRC TGT" in r.stderr
+    assert r.exit_code == 2 and "SRC TGT" in r.stderr  # a usage error
 
 
 def test_shell_pipe_template_batch(facecli_bin, pairs_dir, tmp_path):
