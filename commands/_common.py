@@ -290,8 +290,19 @@ def _install_signal_handlers() -> Callable[[], None]:
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     for sig in previous:
         signal.signal(sig, handler)
+    old_hook = sys.unraisablehook
+
+    def unraisable(info: Any) -> None:
+        # the signal arrived inside a callback whose exceptions Python swallows (a weakref or
+        # __del__): the stop request stands and ends the batch, so the swallowed copy is noise
+        if isinstance(getattr(info, "exc_value", None), Interrupted):
+            return
+        old_hook(info)
+
+    sys.unraisablehook = unraisable
 
     def restore() -> None:
+        sys.unraisablehook = old_hook
         for sig, old in previous.items():
             try:
                 signal.signal(sig, old if old is not None else signal.SIG_DFL)

@@ -6,6 +6,7 @@ Heavy libraries (torch, open3d) are imported inside command functions only, so
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Annotated, Optional
 
@@ -79,5 +80,24 @@ app.add_typer(info.app)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app(prog_name="facecli")
+    """Console-script entry point.
+
+    A Ctrl-C that lands before a command has installed its own handling (while the
+    libraries load) still ends with one line and exit status 130, not a traceback.
+    """
+    code: int | str | None = 0
+    try:
+        app(prog_name="facecli")
+    except KeyboardInterrupt:
+        sys.stderr.write("facecli: interrupted\n")
+        code = 130
+    except SystemExit as exc:
+        code = exc.code
+    container = sys.modules.get("facecli.io.container")
+    if container is not None and getattr(container, "STORAGE_FAILED", False):
+        # HDF5 failed a write (disk full...): freeing its objects at interpreter exit may
+        # crash, turning the clean one-line error into a segfault; leave without teardown
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code if isinstance(code, int) else 1)
+    sys.exit(code)

@@ -358,6 +358,7 @@ class ContainerWriter:
                     f"got {arr.shape} for sample {sample_id!r} in {self.path}"
                 )
         self._check_writable()
+        self._check_room(sum(a.nbytes for a in arrays.values()))
         self._guarded(lambda: self._append_one(n, sample_id, arrays))
 
     def _append_one(self, n: int, sample_id: str, arrays: Mapping[str, np.ndarray]) -> None:
@@ -409,6 +410,7 @@ class ContainerWriter:
         if bad:
             raise ValidationError(f"array shapes {bad} differ from earlier samples in {self.path}")
         m = n + len(ids)
+        self._check_room(sum(a.nbytes for a in arrays.values()))
 
         def append() -> None:
             for key in ["ids", "complete", *arrays]:
@@ -443,6 +445,36 @@ class ContainerWriter:
         if self._f is None or not self._f.id.valid:
             raise OutputError(f"cannot write {self.path}: the writer is closed")
 
+    def _check_room(self, nbytes: int) -> None:
+        """Refuse a write that cannot fit (a full disk, a file-size limit) *before* HDF5
+        starts it: HDF5 fails badly part-way through a write (and can crash the process
+        on the next one). The margin covers metadata; compression only makes data smaller."""
+        need = 2 * int(nbytes) + (256 << 10)
+        try:
+            st = os.statvfs(self.part.parent)
+            free = st.f_bavail * st.f_frsize
+        except (OSError, AttributeError):
+            free = None
+        if free is not None and free < need:
+            self._broken = True
+            raise OutputError(f"cannot write {self.path}: disk full (no space left on device: {free >> 10} KiB free "
+                              f"on {self.part.parent}, a sample needs about {need >> 10} KiB)")
+        try:
+            import resource
+
+            soft, _ = resource.getrlimit(resource.RLIMIT_FSIZE)
+        except (ImportError, OSError, ValueError):
+            return
+        if soft != resource.RLIM_INFINITY:
+            try:
+                size = self.part.stat().st_size
+            except OSError:
+                return
+            if size + need > soft:
+                self._broken = True
+                raise OutputError(f"cannot write {self.path}: file too large (the file-size limit of {soft} bytes "
+                                  f"would be exceeded; ulimit -f)")
+
     def _guarded(self, step: Any) -> None:
         try:
             step()
@@ -454,7 +486,9 @@ class ContainerWriter:
         into place (its complete samples stay usable with ``--resume``)."""
         from facecli.io.atomic import describe_os_error
 
+        global STORAGE_FAILED
         self._broken = True
+        STORAGE_FAILED = True
         _silence_h5py_teardown()
         raise OutputError(f"cannot write {self.path}: {describe_os_error(exc)}") from exc
 
@@ -583,6 +617,11 @@ def _copy_rows(ds: Any, dest: Any, key: str, rows: np.ndarray, *, all_rows: bool
 
 
 _SILENCED = False
+
+#: Set once HDF5 itself failed a write in this process. HDF5 cannot always recover from
+#: that: freeing its objects at interpreter exit may crash (a segfault after the error
+#: was reported), so the command line ends such a process without that teardown.
+STORAGE_FAILED = False
 
 
 def _silence_h5py_teardown() -> None:

@@ -365,7 +365,7 @@ def train_fold(data: MERData, fold: Fold, cfg: MERConfig, *, device: str = "cpu"
 
     tcfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, weight_decay=cfg.weight_decay,
                        seed=int(rng_for(cfg.seed, "mer-order", fold.number).integers(1 << 31)), checkpoint=checkpoint,
-                       resume=resume)
+                       resume=resume, thread_invariant=True)
     ds = _TrainSet(train_arrays, data.y[train], cfg.augment, int(rng_for(cfg.seed, "mer-aug-seed", fold.number).integers(1 << 31)))
     use_eval = val_arrays is not None or cfg.oracle
     history = fit(net, ds, step, tcfg, ctx=DistContext(device=device), evaluate=evaluate if use_eval else None, log=log)

@@ -134,9 +134,9 @@ def geometry_normal_maps(path: PathLike, kind: str, opts: GeometryOptions, *,
     src = str(path)
     if kind in ("mesh", "points"):
         mesh = read_mesh(path, allow_points=True)
-        check_face_millimetres(mesh.vertices, src)
         verts = apply_pose(mesh.vertices, pose)
         if mesh.is_point_cloud or kind == "points":
+            check_face_millimetres(mesh.vertices, src)
             if len(verts) < 3:
                 raise ValidationError(f"expected at least 3 points, got {len(verts)} in {src}")
             spacing = median_spacing(verts)
@@ -147,6 +147,7 @@ def geometry_normal_maps(path: PathLike, kind: str, opts: GeometryOptions, *,
             maps = {int(s): splat_points(verts, normals, view, int(s), radius=splat) for s in opts.scales}
             return _check_visible(_pack(maps, view), src)
         caster = MeshCaster(verts, mesh.faces, shading=opts.shading, source=src, manifold_check=opts.manifold_check)
+        check_face_millimetres(mesh.vertices, src)
     elif kind == "depth":
         from facecli.geometry.depthmap import depth_to_mesh, read_depth
 

@@ -5,7 +5,7 @@ import h5py
 import numpy as np
 import pytest
 
-from facecli.errors import FormatError, SchemaError, ValidationError
+from facecli.errors import FormatError, OutputError, SchemaError, ValidationError
 from facecli.io.atomic import partial_path
 from facecli.io.container import ContainerReader, ContainerWriter
 
@@ -123,3 +123,94 @@ def test_write_many_equals_per_sample_writes(tmp_path):
     for key in ("e", "k"):
         np.testing.assert_array_equal(a.read(key), b.read(key))
     assert [str(x) for x in b.read("name")] == list(names)
+
+
+def test_output_appears_only_when_finished_and_abort_keeps_the_part(tmp_path):
+    p = tmp_path / "o.h5"
+    w = ContainerWriter(p, "features")
+    w.write("a", {"v": np.zeros(2)})
+    assert not p.exists() and partial_path(p).exists()
+    with pytest.raises(OutputError, match="another facecli run"):
+        ContainerWriter(p, "features")  # the lock is taken before anything is truncated
+    w.abort()
+    assert not p.exists() and ContainerReader(partial_path(p)).ids == ["a"]
+    with ContainerWriter(p, "features") as w:  # a new run without --resume starts afresh
+        w.write("b", {"v": np.ones(2)})
+    assert ContainerReader(p).ids == ["b"] and not partial_path(p).exists()
+    with pytest.raises(RuntimeError):
+        with ContainerWriter(p, "features") as w:
+            w.write("c", {"v": np.ones(2)})
+            raise RuntimeError("stopped")
+    assert ContainerReader(p).ids == ["b"]  # the finished file is untouched by the failed run
+    assert ContainerReader(partial_path(p)).ids == ["c"]
+
+
+def test_resume_refuses_other_parameters_and_root_attrs(tmp_path):
+    p = tmp_path / "r.h5"
+    w = ContainerWriter(p, "normals", params={"scales": [64, 32], "texture": None}, root_attrs={"scales": "64,32"})
+    w.write("a", {"v": np.zeros(2)})
+    w.abort()
+    with pytest.raises(SchemaError, match=r"scales=\[64, 32\], this run has scales=\[64\]"):
+        ContainerWriter(p, "normals", params={"scales": [64], "texture": None}, resume=True)
+    with pytest.raises(SchemaError, match="scales=64,32"):
+        ContainerWriter(p, "normals", params={"scales": [64, 32], "texture": None}, root_attrs={"scales": "64"},
+                        resume=True)
+    assert ContainerReader(partial_path(p)).ids == ["a"]  # a refused resume touches nothing
+    with ContainerWriter(p, "normals", params={"scales": [64, 32], "texture": None}, root_attrs={"scales": "64,32"},
+                         resume=True) as w:
+        assert w.completed_ids == {"a"}
+        w.write("b", {"v": np.ones(2)})
+    r = ContainerReader(p)
+    assert r.ids == ["a", "b"] and r.attrs["scales"] == "64,32"
+
+
+def test_resume_retries_failures_instead_of_repeating_them(tmp_path):
+    p = tmp_path / "f.h5"
+    w = ContainerWriter(p, "features")
+    w.write("a", {"v": np.zeros(2)})
+    w.add_failure("b", "broken")
+    w.add_failure("c", "broken")
+    w.abort()
+    with ContainerWriter(p, "features", resume=True) as w:
+        w.write("b", {"v": np.ones(2)})
+        w.add_failure("c", "still broken")
+    r = ContainerReader(p)
+    assert r.ids == ["a", "b"]
+    assert r.failures() == [{"id": "c", "error": "still broken"}]
+
+
+def test_resume_of_a_damaged_file_is_a_clear_error(tmp_path):
+    p = tmp_path / "d.h5"
+    partial_path(p).write_bytes(b"\x89HDF\r\n\x1a\n" + b"\x00" * 100)
+    with pytest.raises(FormatError, match="damaged"):
+        ContainerWriter(p, "features", resume=True)
+
+
+def test_storage_errors_are_one_output_error_and_mark_nothing_complete(tmp_path):
+    code = """
+import resource, signal, sys, numpy as np
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+resource.setrlimit(resource.RLIMIT_FSIZE, (1_500_000, 1_500_000))
+from facecli.errors import OutputError
+from facecli.io.container import ContainerWriter
+w = ContainerWriter(sys.argv[1], "features", compression=0)
+n = 0
+try:
+    for i in range(100):
+        w.write(f"s{i}", {"v": np.full(20_000, float(i + 1))})
+        n += 1
+except OutputError as e:
+    print("ERR", n, e)
+w.close()
+"""
+    p = tmp_path / "full.h5"
+    proc = subprocess.run([sys.executable, "-c", code, str(p)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("ERR") and "file too large" in proc.stdout and str(p) in proc.stdout
+    assert proc.stderr == ""  # no h5py noise
+    n = int(proc.stdout.split()[1])
+    assert n >= 1 and not p.exists()  # not renamed into place
+    r = ContainerReader(partial_path(p))
+    assert len(r) == n
+    v = r.read("v")
+    np.testing.assert_array_equal(v[:, 0], np.arange(1, n + 1))  # every sample marked complete holds its data
