@@ -78,6 +78,7 @@ def train(
     from facecli.landmarks2d.training import AlignTrainOptions, train_musica
 
     state = get_state()
+    output = output_file(output, "musica.pt", also=[root])
     opts = AlignTrainOptions(epochs=epochs, batch_size=batch_size, lr=lr, crop=crop, margin=margin, bottleneck=bottleneck,
                              extra_fine=extra_fine, rotate_aug=rotate, flip=flip, val_fraction=val_fraction, limit=limit,
                              half_weights=half)

@@ -83,6 +83,7 @@ def train(
     from facecli.recognition.training import GridAttnTrainOptions, train_dgpa
 
     state = get_state()
+    output = output_file(output, "dgpa.pt", also=[normals, images, labels])
     opts = GridAttnTrainOptions(inputs=parse_inputs(inputs), scale=scale, input_size=input_size, width=width, cells=cells,
                                 grid=grid.value, uniform_share=uniform_share, attention=attention, dim=dim, epochs=epochs,
                                 batch_size=batch_size, lr=lr, arc_scale=arc_scale, arc_margin=margin,

@@ -88,6 +88,7 @@ def train(
     from facecli.landmarks3d.training import SGCNTrainOptions, train_sgcn
 
     state = get_state()
+    output = output_file(output, "sgcn.pt", also=[root])
     opts = SGCNTrainOptions(points=points, k=k, hidden=hidden, depth=depth, sigma=sigma, sigma_start=sigma_start,
                             crop_z=_crop(crop_z),
                             epochs=epochs, batch_size=batch_size, lr=lr, val_fraction=val_fraction, limit=limit)

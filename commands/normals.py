@@ -223,6 +223,7 @@ def train(
     from facecli.normalmaps.training import CAPTrainOptions, train_cap
 
     state = get_state()
+    output = output_file(output, "cap.pt", also=[root, gt])
     opts = CAPTrainOptions(width=width, atrous=atrous, epochs=epochs, batch_size=batch_size, lr=lr, crop=crop,
                            val_fraction=val_fraction, subjects=subjects.value, size=size, limit=limit)
     meta = train_cap(root, output, opts, gt=gt, seed=state.seed, device=state.device, resume=resume, argv=state.argv,

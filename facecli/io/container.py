@@ -13,8 +13,11 @@ Layout of a file (schema ``facecli/1``):
   variable length, with their shapes in ``<key>__shape``);
 * ``failures``: JSON lines ``{"id": ..., "error": ...}`` of samples a batch skipped.
 
-A run killed part-way leaves a file whose incomplete trailing rows are ignored by
-:class:`ContainerReader` and dropped by :class:`ContainerWriter` with ``resume=True``.
+A file is written as ``<path>.part`` under a lock and renamed onto ``<path>`` when the
+run finishes (:class:`ContainerWriter`); a run killed part-way leaves the ``.part``,
+whose incomplete rows :class:`ContainerReader` ignores and which
+:class:`ContainerWriter` with ``resume=True`` continues (its complete samples copied
+into a fresh work file).
 
 Example:
     >>> import numpy as np, tempfile, os

@@ -94,8 +94,13 @@ def fit(
     if ctx.device.startswith("cuda"):
         deterministic_cuda()
     elif cfg.thread_invariant:
-        with torch.backends.mkldnn.flags(enabled=False):
+        # set the one switch by hand: torch.backends.mkldnn.flags() also sets a TF32 flag and warns about it
+        was = torch.backends.mkldnn.enabled
+        torch.backends.mkldnn.enabled = False
+        try:
             return _fit(model, dataset, step, cfg, ctx, evaluate, log, progress)
+        finally:
+            torch.backends.mkldnn.enabled = was
     return _fit(model, dataset, step, cfg, ctx, evaluate, log, progress)
 
 

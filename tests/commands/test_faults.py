@@ -122,10 +122,12 @@ def test_kill_then_resume_equals_an_uninterrupted_run(meshes, reference, tmp_pat
     _info_ok(facecli_bin, out)
 
 
-@pytest.mark.parametrize("sig,code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
-def test_signals_end_the_run_cleanly_and_take_the_workers_along(meshes, reference, tmp_path, facecli_bin, sig, code):
+@pytest.mark.parametrize("sig,code,workers", [(signal.SIGINT, 130, "1"), (signal.SIGINT, 130, "2"),
+                                              (signal.SIGTERM, 143, "2")])
+def test_signals_end_the_run_cleanly_and_take_the_workers_along(meshes, reference, tmp_path, facecli_bin, sig, code,
+                                                                workers):
     out = tmp_path / "s.h5"
-    proc = subprocess.Popen(_normals_cmd(facecli_bin, meshes, out, "--workers", "2"),
+    proc = subprocess.Popen(_normals_cmd(facecli_bin, meshes, out, "--workers", workers),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     _wait_for_samples(partial_path(out), 1, proc)
     proc.send_signal(sig)
@@ -137,7 +139,7 @@ def test_signals_end_the_run_cleanly_and_take_the_workers_along(meshes, referenc
     _info_ok(facecli_bin, partial_path(out))
     time.sleep(0.5)
     assert _children_of(proc.pid) == []
-    r = subprocess.run(_normals_cmd(facecli_bin, meshes, out, "--workers", "2", "--resume"),
+    r = subprocess.run(_normals_cmd(facecli_bin, meshes, out, "--workers", workers, "--resume"),
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     with ContainerReader(out) as rd:
