@@ -11,9 +11,6 @@ from typing import Annotated, Any, Optional
 import typer
 
 from facecli.commands._common import JsonOpt, boundary, emit, get_state, log
-from facecli.errors import FormatError
-from facecli.io.atomic import atomic_write, check_distinct
-from facecli.io.text import read_json
 
 app = typer.Typer(help="The fields' metrics on predictions vs ground truth.", no_args_is_help=True)
 
@@ -35,6 +32,7 @@ def evaluate_landmarks3d(
     Prediction ids are matched to the models under --gt (equal ids, or one ending
     with the other); predictions not found there are listed and left out.
     """
+    from facecli.io.atomic import atomic_write, check_distinct
     import csv as csv_mod
     import os
 
@@ -100,6 +98,7 @@ def evaluate_apex(
     Clips are matched by subject/clip (SMIC's s1/s01 spellings agree). SMIC sheets
     carry no apex: give --truth (synthetic data) or leave SMIC out.
     """
+    from facecli.io.text import read_json
     import json
     import os
 
@@ -190,6 +189,7 @@ def evaluate_align(
 
       facecli align predict WFLW/ --dataset -o wflw.h5 && facecli evaluate align wflw.h5 --gt WFLW/ --plot ced.png
     """
+    from facecli.io.atomic import check_distinct
     import os
 
     import numpy as np
@@ -272,6 +272,9 @@ def evaluate_mer(
 
       facecli evaluate mer runs/megc/result_log.csv --plot confusion.png
     """
+    from facecli.io.atomic import check_distinct
+    from facecli.io.text import read_json
+    from facecli.errors import FormatError
     import json
     import os
 
@@ -370,6 +373,7 @@ def evaluate_register(
     truth with no prediction (failed, skipped, or missing) counts as a miss.
     Prints a summary table (stdout: the CSV path, or JSON with --json).
     """
+    from facecli.io.atomic import atomic_write, check_distinct
     import csv as csv_mod
     import math
 
@@ -430,6 +434,7 @@ def evaluate_normals(
     over all pixels of all samples, per scale; coverage is the share of ground-truth
     pixels the prediction's mask also covers (a pixel with no prediction counts as 90 deg).
     """
+    from facecli.io.atomic import atomic_write, check_distinct
     import csv as csv_mod
 
     import numpy as np
@@ -512,6 +517,7 @@ def evaluate_verify(
     folds; mean and sample std over folds), EER (FAR = FRR, interpolated on the ROC),
     TAR at FAR 1e-2 and 1e-3 (blank when there are too few impostor pairs to measure it).
     """
+    from facecli.io.atomic import check_distinct
     import numpy as np
 
     from facecli.metrics.verification import roc as roc_fn
