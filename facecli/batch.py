@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 import time
@@ -122,11 +123,20 @@ def _shutdown(pool: ProcessPoolExecutor, futures: list, *, kill: bool) -> None:
         pool.shutdown(wait=True)
 
 
-def _call(fn: Callable[[InputItem], Mapping[str, Any]], item: InputItem) -> tuple[str, Any, str | None]:
+def _call(fn: Callable[[InputItem], Mapping[str, Any]],
+          item: InputItem) -> tuple[str, Any, str | None, BaseException | None]:
+    """``(id, arrays, error message, unexpected exception)`` of one item."""
     try:
-        return item.id, fn(item), None
+        return item.id, fn(item), None, None
     except FaceCLIError as exc:
-        return item.id, None, str(exc)
+        return item.id, None, str(exc), None
+    except Exception as exc:  # a bug met on one input: --on-error skip records it and goes on
+        message = f"{item.path}: internal error: {exc.__class__.__name__}: {exc}"
+        try:  # it may travel back from a worker process
+            pickle.loads(pickle.dumps(exc))
+        except Exception:  # noqa: BLE001 - an exception type that does not survive pickling
+            exc = RuntimeError(message)
+        return item.id, None, message, exc
 
 
 def run_batch(
@@ -168,9 +178,11 @@ def run_batch(
         summary.failures[sample_id] = error
         writer.add_failure(sample_id, error)
 
-    def handle(result: tuple[str, Any, str | None]) -> None:
-        sample_id, arrays, error = result
+    def handle(result: tuple[str, Any, str | None, BaseException | None]) -> None:
+        sample_id, arrays, error, unexpected = result
         if error is not None:
+            if unexpected is not None and on_error == "stop":
+                raise unexpected  # the command line reports it as an internal error (traceback with -v)
             fail(sample_id, error)
             return
         try:

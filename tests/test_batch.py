@@ -41,3 +41,56 @@ def test_stop_raises_and_resume_skips_done(tmp_path):
         s = run_batch(_items(5), _work, w)
     assert s.skipped_existing == 3 and s.processed == 2
     assert ContainerReader(p).ids == [f"s{i}" for i in range(5)]
+
+
+def _buggy(item: InputItem) -> dict:
+    if item.id == "s1":
+        raise KeyError("a bug met on one input")
+    return {"v": np.full(3, float(item.id[1:]))}
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_unexpected_errors_are_skipped_with_skip_and_raised_with_stop(tmp_path, workers):
+    with ContainerWriter(tmp_path / f"s{workers}.h5", "features") as w:
+        s = run_batch(_items(3), _buggy, w, on_error="skip", workers=workers)
+    assert s.processed == 2 and "internal error: KeyError" in s.failures["s1"]
+    with pytest.raises(KeyError):
+        with ContainerWriter(tmp_path / f"t{workers}.h5", "features") as w:
+            run_batch(_items(3), _buggy, w, on_error="stop", workers=workers)
+
+
+def test_missing_items_are_failures_with_skip(tmp_path):
+    from pathlib import Path
+
+    items = [*_items(2), InputItem("gone", Path("/nowhere/gone"), error="no such file or directory: /nowhere/gone")]
+    with ContainerWriter(tmp_path / "m.h5", "features") as w:
+        s = run_batch(items, _work, w, on_error="skip")
+    assert s.processed == 2 and list(s.failures) == ["gone"]
+    with pytest.raises(FaceCLIError, match="no such file"):
+        with ContainerWriter(tmp_path / "n.h5", "features") as w:
+            run_batch(items, _work, w, on_error="stop")
+
+
+def test_a_stop_request_ends_the_batch_after_the_sample_in_hand(tmp_path):
+    from facecli.batch import clear_stop, request_stop
+    from facecli.errors import Interrupted
+
+    calls = []
+
+    def work(item: InputItem) -> dict:
+        calls.append(item.id)
+        if item.id == "s1":
+            request_stop(15)  # as the SIGTERM handler does, even if the exception itself were swallowed
+        return {"v": np.zeros(1)}
+
+    p = tmp_path / "i.h5"
+    try:
+        with pytest.raises(Interrupted) as info:
+            with ContainerWriter(p, "features") as w:
+                run_batch(_items(4), work, w)
+    finally:
+        clear_stop()
+    assert info.value.signum == 15 and calls == ["s0", "s1"]
+    from facecli.io.atomic import partial_path
+
+    assert ContainerReader(partial_path(p)).ids == ["s0", "s1"] and not p.exists()

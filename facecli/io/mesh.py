@@ -119,8 +119,12 @@ def read_mesh(path: PathLike, *, allow_points: bool = True) -> Mesh:
         # point clouds: normals / colours from PLY vertex properties when present
         meta = getattr(loaded, "metadata", {}) or {}
         props = meta.get("_ply_raw", {}).get("vertex", {}).get("data") if isinstance(meta, dict) else None
-        if props is not None and all(n in props.dtype.names for n in ("nx", "ny", "nz")):
-            normals = np.stack([props["nx"], props["ny"], props["nz"]], axis=1).astype(np.float64)
+        # binary PLY: a structured array; ASCII PLY: a dict of columns
+        names = set(props.dtype.names or ()) if hasattr(props, "dtype") else set(props) if isinstance(props, dict) else set()
+        if {"nx", "ny", "nz"} <= names:
+            normals = np.stack([np.asarray(props[k], dtype=np.float64).reshape(-1) for k in ("nx", "ny", "nz")], axis=1)
+            if normals.shape != verts.shape:
+                normals = None
         vc = getattr(loaded, "colors", None)
         if vc is not None and len(vc) == len(verts):
             colors = np.asarray(vc)[:, :3].astype(np.uint8)

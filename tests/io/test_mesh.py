@@ -37,3 +37,42 @@ def test_bad_meshes_give_clear_errors(tmp_path):
         read_mesh(bad)
     with pytest.raises(ValidationError, match=r"expected \(N, 3\) points, got \(N, 2\)"):
         write_points(tmp_path / "x.ply", np.zeros((4, 2)))
+
+
+def test_ascii_ply_point_clouds_with_and_without_normals(tmp_path):
+    from facecli.io.mesh import read_points
+
+    pts = np.random.default_rng(0).normal(size=(20, 3)) * 50
+    header = ["ply", "format ascii 1.0", "element vertex 20", "property float x", "property float y", "property float z"]
+    (tmp_path / "a.ply").write_text("\n".join([*header, "end_header", *(" ".join(f"{v:.4f}" for v in p) for p in pts)])
+                                    + "\n")
+    m = read_points(tmp_path / "a.ply")
+    assert m.vertices.shape == (20, 3) and m.normals is None and m.is_point_cloud
+    np.testing.assert_allclose(m.vertices, pts, atol=1e-4)
+    header += ["property float nx", "property float ny", "property float nz"]
+    (tmp_path / "n.ply").write_text("\n".join([*header, "end_header", *(" ".join(f"{v:.4f}" for v in p) + " 0 0 1"
+                                                                        for p in pts)]) + "\n")
+    m = read_points(tmp_path / "n.ply")
+    np.testing.assert_array_equal(m.normals, np.tile([0.0, 0.0, 1.0], (20, 1)))
+
+
+def test_truncated_meshes_and_absurd_coordinates_are_refused(tmp_path):
+    import trimesh
+
+    from facecli.errors import FormatError
+
+    box = trimesh.creation.box(extents=(100, 120, 80))
+    ok = tmp_path / "ok.obj"
+    write_mesh(ok, box.vertices, box.faces)
+    data = ok.read_bytes()
+    (tmp_path / "cut.obj").write_bytes(data[:-4])  # inside the last face line
+    with pytest.raises(FormatError, match="cut.obj.*truncated"):
+        read_mesh(tmp_path / "cut.obj")
+    text = trimesh.exchange.ply.export_ply(box, encoding="ascii")
+    (tmp_path / "cut.ply").write_bytes(text[: len(text) - 30])
+    with pytest.raises(FormatError, match="cut.ply.*truncated"):
+        read_mesh(tmp_path / "cut.ply")
+    write_mesh(tmp_path / "huge.obj", box.vertices * 1e20, box.faces)
+    with pytest.raises(FormatError, match="huge.obj.*corrupt"):
+        read_mesh(tmp_path / "huge.obj")
+    assert read_mesh(ok).faces.shape == (12, 3)
