@@ -271,8 +271,9 @@ def boundary(fn: F) -> F:
 def _install_signal_handlers() -> Callable[[], None]:
     """SIGINT and SIGTERM stop the run: the batch in progress is told to stop (so it ends
     even where a library swallows the ``KeyboardInterrupt``) and an
-    :class:`~facecli.errors.Interrupted` is raised. Returns a function restoring the
-    previous handlers. Outside the main thread (some test runners) nothing is installed."""
+    :class:`~facecli.errors.Interrupted` is raised; a second signal ends the process at
+    once. Returns a function restoring the previous handlers. Outside the main thread
+    (some test runners) nothing is installed."""
     import threading
 
     from facecli.batch import request_stop, stop_requested
@@ -282,10 +283,11 @@ def _install_signal_handlers() -> Callable[[], None]:
         return lambda: None
 
     def handler(signum: int, frame: Any) -> None:
-        first = stop_requested() is None
+        if stop_requested() is not None:  # a second Ctrl-C while stopping: stop at once (as kill -9 would)
+            os.write(2, b"facecli: stopped at once (a second signal); finished samples stay in the .part file\n")
+            os._exit(128 + signum)
         request_stop(signum)
-        if first:  # a second Ctrl-C while stopping is not raised again in the clean-up
-            raise Interrupted(signum)
+        raise Interrupted(signum)
 
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     for sig in previous:

@@ -176,6 +176,8 @@ def atomic_write(target: PathLike, mode: str = "w", *, newline: str | None = Non
         lock: take the output's lock while writing.
     """
     p = Path(target)
+    if p.is_dir():
+        raise OutputError(f"cannot write {p}: it is a directory; expected a file name")
     p.parent.mkdir(parents=True, exist_ok=True)
     guard = OutputLock(p) if lock else None
     tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
@@ -224,10 +226,13 @@ def check_distinct(outputs: Iterable[PathLike | None], inputs: Iterable[PathLike
 
     Raises:
         InputError: ``-o n.h5 is also an input of this command; ...``.
+        OutputError: an output names an existing directory.
     """
     outs = [Path(o) for o in outputs if o is not None]
     ins = [Path(i) for i in inputs if i is not None]
     for o in outs:
+        if o.is_dir():
+            raise OutputError(f"{what} {o} is a directory; expected a file name")
         o_abs = Path(os.path.abspath(o))
         for i in ins:
             if i.is_dir():
