@@ -666,6 +666,12 @@ class ContainerReader:
         try:
             self._f = h5py.File(self.path, "r")
         except OSError as exc:
+            if "unable to lock" in str(exc).lower():
+                raise InputError(f"{self.path} is being written by another process (its HDF5 lock is held); wait for "
+                                 f"that run to finish") from exc
+            if "truncated file" in str(exc):
+                raise FormatError(f"{self.path} is damaged: the HDF5 file is truncated (a write that failed or was "
+                                  f"cut short)") from exc
             raise FormatError(f"{self.path} is not an HDF5 file ({exc.__class__.__name__})") from exc
         if "facecli_schema" not in self._f.attrs:
             self._f.close()

@@ -214,3 +214,14 @@ w.close()
     assert len(r) == n
     v = r.read("v")
     np.testing.assert_array_equal(v[:, 0], np.arange(1, n + 1))  # every sample marked complete holds its data
+
+
+def test_a_truncated_file_is_called_damaged(tmp_path):
+    p = tmp_path / "t.h5"
+    with ContainerWriter(p, "features", compression=0) as w:
+        for i in range(4):
+            w.write(f"s{i}", {"v": np.full(5000, float(i))})
+    data = p.read_bytes()
+    p.write_bytes(data[: len(data) // 2])
+    with pytest.raises(FormatError, match="damaged: the HDF5 file is truncated"):
+        ContainerReader(p)
