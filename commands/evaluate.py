@@ -238,7 +238,9 @@ def evaluate_align(
         ax.legend(fontsize=7)
         fig.tight_layout()
         plot.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(plot)
+        from facecli.io.atomic import save_figure
+
+        save_figure(fig, plot)
         plt.close(fig)
     if not as_json and not get_state().quiet:
         from rich.console import Console
@@ -352,7 +354,9 @@ def _plot_confusion(path: Path, cm: Any, names: list[str], *, title: str = "") -
     ax.set_title(title, fontsize=9)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    from facecli.io.atomic import save_figure
+
+    save_figure(fig, path)
     plt.close(fig)
     return path
 

@@ -44,6 +44,8 @@ __all__ = [
     "fsync_path",
     "describe_os_error",
     "write_text",
+    "write_bytes",
+    "save_figure",
 ]
 
 
@@ -161,7 +163,7 @@ def fsync_path(path: PathLike) -> None:
 
 @contextlib.contextmanager
 def atomic_write(target: PathLike, mode: str = "w", *, newline: str | None = None,
-                 encoding: str | None = "utf-8", lock: bool = True) -> Iterator[IO[Any]]:
+                 encoding: str | None = "utf-8", lock: bool = True, durable: bool = True) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``target``; on success it replaces ``target``.
 
     On an exception (or Ctrl-C) the temporary file is removed and ``target`` is left
@@ -174,13 +176,16 @@ def atomic_write(target: PathLike, mode: str = "w", *, newline: str | None = Non
         newline: as :func:`open` (``""`` for the csv module).
         encoding: text encoding (ignored for bytes).
         lock: take the output's lock while writing.
+        durable: flush the file to disk (``fsync``) before the rename. A killed process
+            never leaves half a file either way; ``fsync`` also covers a power cut, and
+            costs milliseconds per file (side files such as previews skip it).
     """
     p = Path(target)
     if p.is_dir():
         raise OutputError(f"cannot write {p}: it is a directory; expected a file name")
     p.parent.mkdir(parents=True, exist_ok=True)
     guard = OutputLock(p) if lock else None
-    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
+    tmp = p.with_name(f".{p.stem}.{os.getpid()}.tmp{p.suffix}")  # the suffix kept: writers pick formats by it
     try:
         kwargs: dict[str, Any] = {} if "b" in mode else {"newline": newline, "encoding": encoding}
         try:
@@ -192,7 +197,8 @@ def atomic_write(target: PathLike, mode: str = "w", *, newline: str | None = Non
                 yield fh
         except OSError as exc:
             raise OutputError(f"cannot write {p}: {describe_os_error(exc)}") from exc
-        fsync_path(tmp)
+        if durable:
+            fsync_path(tmp)
         os.replace(tmp, p)
     finally:
         with contextlib.suppress(OSError):
@@ -201,11 +207,27 @@ def atomic_write(target: PathLike, mode: str = "w", *, newline: str | None = Non
             guard.release()
 
 
-def write_text(target: PathLike, text: str) -> Path:
+def write_text(target: PathLike, text: str, *, lock: bool = True, durable: bool = True) -> Path:
     """Write ``text`` to ``target`` atomically (see :func:`atomic_write`)."""
-    with atomic_write(target) as fh:
+    with atomic_write(target, lock=lock, durable=durable) as fh:
         fh.write(text)
     return Path(target)
+
+
+def write_bytes(target: PathLike, data: bytes, *, lock: bool = True, durable: bool = True) -> Path:
+    """Write ``data`` to ``target`` atomically (see :func:`atomic_write`)."""
+    with atomic_write(target, "wb", lock=lock, durable=durable) as fh:
+        fh.write(data)
+    return Path(target)
+
+
+def save_figure(fig: Any, target: PathLike, **kwargs: Any) -> Path:
+    """``fig.savefig`` into a temporary file renamed onto ``target`` (format from its suffix)."""
+    p = Path(target)
+    fmt = p.suffix.lstrip(".").lower() or "png"
+    with atomic_write(p, "wb", lock=False, durable=False) as fh:
+        fig.savefig(fh, format=fmt, **kwargs)
+    return p
 
 
 def _same_file(a: Path, b: Path) -> bool:

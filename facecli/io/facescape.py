@@ -60,7 +60,12 @@ def write_landmark_indices(path: PathLike, indices: np.ndarray, key: str = "v10"
     """Write landmark vertex indices the way FaceScape stores them."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(p, **{key: np.asarray(indices, dtype=np.int64)})
+    from facecli.io.atomic import atomic_write
+
+    if p.suffix != ".npz":
+        p = p.with_name(p.name + ".npz")  # as np.savez names it
+    with atomic_write(p, "wb") as fh:
+        np.savez(fh, **{key: np.asarray(indices, dtype=np.int64)})
     return p
 
 

@@ -88,6 +88,9 @@ def write_image(path: PathLike, image: np.ndarray, *, quality: int = 95) -> Path
     p.parent.mkdir(parents=True, exist_ok=True)
     out = img if img.ndim == 2 else np.ascontiguousarray(img[:, :, ::-1])
     params = [cv2.IMWRITE_JPEG_QUALITY, int(quality)] if p.suffix.lower() in (".jpg", ".jpeg") else []
-    if not cv2.imwrite(str(p), out, params):
+    ok, encoded = cv2.imencode(p.suffix.lower(), out, params)
+    if not ok:
         raise FormatError(f"{p}: OpenCV could not write the image")
-    return p
+    from facecli.io.atomic import write_bytes
+
+    return write_bytes(p, encoded.tobytes(), lock=False, durable=False)

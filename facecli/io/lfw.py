@@ -76,5 +76,7 @@ def write_pairs(path: PathLike, folds: Sequence[tuple[Sequence[tuple[str, int, i
         lines += [f"{a}\t{i}\t{b}\t{j}" for a, i, b, j in mismatched]
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text("\n".join(lines) + "\n")
+    from facecli.io.atomic import write_text
+
+    write_text(p, "\n".join(lines) + "\n")
     return p

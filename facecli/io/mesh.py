@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from facecli.errors import FormatError, InputError
+from facecli.io.atomic import atomic_write, write_bytes, write_text
 from facecli.typing import PathLike
 from facecli.validation import check_array
 
@@ -264,9 +265,9 @@ def write_mesh(path: PathLike, vertices: np.ndarray, faces: np.ndarray, *, color
         text = trimesh.exchange.obj.export_obj(
             mesh, include_normals=False, include_color=colors is not None, include_texture=False, digits=5
         )
-        p.write_text(text)
+        write_text(p, text, lock=False)
     else:
-        p.write_bytes(trimesh.exchange.ply.export_ply(mesh, encoding="binary", vertex_normal=False))
+        write_bytes(p, trimesh.exchange.ply.export_ply(mesh, encoding="binary", vertex_normal=False), lock=False)
     return p
 
 
@@ -300,7 +301,7 @@ def write_points(path: PathLike, points: np.ndarray, *, normals: np.ndarray | No
     header += [f"property float {name}" for name, _ in fields]
     header += ["end_header", ""]
     p.parent.mkdir(parents=True, exist_ok=True)
-    with open(p, "wb") as fh:
+    with atomic_write(p, "wb", lock=False) as fh:
         fh.write("\n".join(header).encode("ascii"))
         fh.write(rec.tobytes())
     return p

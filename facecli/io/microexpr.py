@@ -223,8 +223,10 @@ def write_coding_sheet(path: PathLike, clips: Sequence[MEClip], dataset: str) ->
     else:
         raise InputError(f"expected dataset casme2|samm|smic, got {dataset!r}")
     pre = [["SAMM micro-movement coding (synthetic)"]] + [[""]] * (SAMM_HEADER_ROW - 2) if dataset == "samm" else []
+    from facecli.io.atomic import atomic_write
+
     if p.suffix.lower() == ".csv":
-        with open(p, "w", newline="") as fh:
+        with atomic_write(p, newline="") as fh:
             w = csv.writer(fh)
             w.writerows(pre + [header] + rows)
     else:
@@ -235,7 +237,8 @@ def write_coding_sheet(path: PathLike, clips: Sequence[MEClip], dataset: str) ->
         ws.title = SAMM_SHEET if dataset == "samm" else "Sheet1"
         for r in pre + [header] + rows:
             ws.append(r)
-        wb.save(p)
+        with atomic_write(p, "wb") as fh:
+            wb.save(fh)
     return p
 
 

@@ -78,7 +78,9 @@ def save_sample_npz(
     out.parent.mkdir(parents=True, exist_ok=True)
     payload = {k: np.asarray(v) for k, v in arrays.items()}
     payload[META_KEY] = np.asarray(json.dumps(meta, default=str))
-    with open(out, "wb") as fh:
+    from facecli.io.atomic import atomic_write
+
+    with atomic_write(out, "wb") as fh:
         np.savez_compressed(fh, **payload)
     return out
 

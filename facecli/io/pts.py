@@ -60,7 +60,9 @@ def write_pts(path: PathLike, points: np.ndarray) -> Path:
     pts = check_array(points, "(K, 2)", name="landmarks", source=str(p)) + 1.0
     body = "\n".join(f"{x:.3f} {y:.3f}" for x, y in pts)
     p.parent.mkdir(parents=True, exist_ok=True)
-    p.write_text(f"version: 1\nn_points:  {len(pts)}\n{{\n{body}\n}}\n")
+    from facecli.io.atomic import write_text
+
+    write_text(p, f"version: 1\nn_points:  {len(pts)}\n{{\n{body}\n}}\n", lock=False, durable=False)
     return p
 
 

@@ -86,6 +86,8 @@ def plot_landmark_errors(path: Path, mean: np.ndarray, std: np.ndarray, *, title
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    from facecli.io.atomic import save_figure
+
+    save_figure(fig, path)
     plt.close(fig)
     return path

@@ -29,7 +29,10 @@ def write_landmarks_text(path: Path, landmarks: np.ndarray, vertex: np.ndarray) 
     lines = [f"{x:.4f} {y:.4f} {z:.4f} {int(v)}" for (x, y, z), v in zip(np.asarray(landmarks), np.asarray(vertex))]
     path.parent.mkdir(parents=True, exist_ok=True)
     body = "\n".join(lines)
-    path.write_text(f"version: 1\nn_points:  {len(lines)}\n# x y z (mm) vertex (0-based)\n{{\n{body}\n}}\n")
+    from facecli.io.atomic import write_text
+
+    write_text(path, f"version: 1\nn_points:  {len(lines)}\n# x y z (mm) vertex (0-based)\n{{\n{body}\n}}\n", lock=False,
+               durable=False)
     return path
 
 

@@ -138,6 +138,8 @@ def plot_apex_curve(path: Path, frames: np.ndarray, score: np.ndarray, apex: int
     ax.legend(fontsize=7, loc="upper right")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    from facecli.io.atomic import save_figure
+
+    save_figure(fig, path)
     plt.close(fig)
     return path

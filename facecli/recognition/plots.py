@@ -37,6 +37,8 @@ def plot_roc(path: Path, curves: Mapping[str, tuple[np.ndarray, np.ndarray, floa
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    from facecli.io.atomic import save_figure
+
+    save_figure(fig, path)
     plt.close(fig)
     return Path(path)

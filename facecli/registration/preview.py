@@ -55,6 +55,8 @@ def save_preview(path: Path, source: np.ndarray, target: np.ndarray, transform: 
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
+    from facecli.io.atomic import save_figure
+
+    save_figure(fig, path)
     plt.close(fig)
     return path

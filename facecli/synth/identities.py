@@ -10,6 +10,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from facecli.errors import InputError
+from facecli.io.atomic import write_text
 from facecli.io.container import ContainerWriter
 from facecli.io.image import write_image
 from facecli.io.lfw import lfw_image_path, write_pairs
@@ -105,7 +106,7 @@ def write_identities(
         gt.abort()  # keep the work file (.part) for --resume; the target is left as it was
         raise
     gt.close()
-    (out / "poses.csv").write_text("\n".join(pose_rows) + "\n")
+    write_text(out / "poses.csv", "\n".join(pose_rows) + "\n")
     rng = rng_for(seed, "pairs")
     folds = []
     fold_people = [list(range(f, identities, 10)) for f in range(10)]

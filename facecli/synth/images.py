@@ -9,6 +9,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from facecli.errors import InputError
+from facecli.io.atomic import write_text
 from facecli.io.container import ContainerWriter
 from facecli.io.image import write_image
 from facecli.io.pts import write_pts
@@ -150,7 +151,7 @@ def write_images(
         for split, lines in wflw_lines.items():
             p = out / WFLW_LIST_DIR / f"list_98pt_rect_attr_{split}.txt"
             p.parent.mkdir(parents=True, exist_ok=True)
-            p.write_text("\n".join(lines) + ("\n" if lines else ""))
+            write_text(p, "\n".join(lines) + ("\n" if lines else ""))
             written.append(p)
     else:
         written.extend(sorted(out.rglob("*.pts")))

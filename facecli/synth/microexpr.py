@@ -15,6 +15,7 @@ from typing import Callable, Iterable
 import numpy as np
 
 from facecli.errors import InputError
+from facecli.io.atomic import write_text
 from facecli.io.image import write_image
 from facecli.io.microexpr import MEClip, normalise_subject, write_coding_sheet
 from facecli.seeding import rng_for
@@ -145,6 +146,6 @@ def write_microexpr(
     for suffix in (".xlsx", ".csv"):
         sheets.append(write_coding_sheet(out / f"{_SHEETS[layout]}{suffix}", coded, layout))
     meta = out / "synth_microexpr.json"
-    meta.write_text(json.dumps({"layout": layout, "seed": seed, "size": size, "head_jitter": head_jitter, "noise": noise,
+    write_text(meta, json.dumps({"layout": layout, "seed": seed, "size": size, "head_jitter": head_jitter, "noise": noise,
                                 "clips": truth}, indent=1))
     return sheets + [meta]

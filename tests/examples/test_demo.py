@@ -77,7 +77,8 @@ def test_demo_help_and_bad_option():
 
 @pytest.mark.slow
 def test_demo_end_to_end(tmp_path, facecli_bin):
-    """The whole main job (about 2.5 min on 2 cores): every stage scored, the JSON summary on stdout."""
+    """The whole main job (about 1.5 min on 2 cores), twice on one folder: every stage scored, the JSON
+    summary on stdout, the same results the second time."""
     env = {**os.environ, "FACECLI": facecli_bin, "PATH": f"{Path(facecli_bin).parent}:{os.environ['PATH']}"}
     r = subprocess.run(["bash", str(DEMO), "--json", str(tmp_path / "demo")], capture_output=True, text=True, env=env)
     assert r.returncode == 0, r.stderr[-3000:]
@@ -86,3 +87,9 @@ def test_demo_end_to_end(tmp_path, facecli_bin):
     assert not any("no metrics" in s["summary"] for s in summ["stages"])
     by = {s["key"]: s["metrics"] for s in summ["stages"]}
     assert by["register"]["recall"] >= 0.8 and by["landmarks3d"]["mean_mm"] < 4 and by["align"]["nme_pct"] < 6
+    # the README's first command works again on the same folder, with the same results
+    again = subprocess.run(["bash", str(DEMO), "--json", str(tmp_path / "demo")], capture_output=True, text=True,
+                           env=env)
+    assert again.returncode == 0, again.stderr[-3000:]
+    by_again = {s["key"]: s["metrics"] for s in json.loads(again.stdout)["stages"]}
+    assert by_again == by
