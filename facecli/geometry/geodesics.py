@@ -25,14 +25,18 @@ class HeatGeodesics:
         robust: use the intrinsic-Delaunay (robust) Laplacian, which tolerates
             poorly shaped and non-manifold triangles.
 
+    The heat method approximates: on a plane the distance along an edge of 4 comes out
+    as 3.4 on a 5 x 5 grid of unit steps and 3.9 on a 41 x 41 grid of 0.1 steps (it
+    converges as the mesh is refined; FaceScape meshes are ~1 mm, fine for a face).
+
     Example:
         >>> import numpy as np
         >>> from facecli.geometry.mesh_ops import grid_faces
-        >>> xs, ys = np.meshgrid(np.arange(5.0), np.arange(5.0))
-        >>> v = np.stack([xs.ravel(), ys.ravel(), np.zeros(25)], 1)
-        >>> d = HeatGeodesics(v, grid_faces(5, 5)).distances([0])
-        >>> d.shape, round(float(d[0, 4]), 1)
-        ((1, 25), 4.0)
+        >>> xs, ys = np.meshgrid(np.linspace(0, 4, 41), np.linspace(0, 4, 41))
+        >>> v = np.stack([xs.ravel(), ys.ravel(), np.zeros(41 * 41)], 1)
+        >>> d = HeatGeodesics(v, grid_faces(41, 41)).distances([0])
+        >>> d.shape, round(float(d[0, 40]), 1)
+        ((1, 1681), 3.9)
     """
 
     def __init__(self, vertices: np.ndarray, faces: np.ndarray, *, robust: bool = True) -> None:

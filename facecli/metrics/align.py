@@ -95,7 +95,7 @@ def auc_at(errors: np.ndarray, threshold: float = 0.1) -> float:
     max(0, threshold − NME) / threshold.
 
     Example:
-        >>> auc_at(np.array([0.0, 0.05, 0.2]))
+        >>> round(auc_at(np.array([0.0, 0.05, 0.2])), 6)
         0.5
     """
     e = np.asarray(errors, dtype=np.float64)
