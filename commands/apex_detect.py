@@ -25,6 +25,7 @@ from facecli.commands._common import (
     output_file,
     progress,
 )
+from facecli.io.microexpr import ME_DATASETS
 
 app = typer.Typer()
 
@@ -38,11 +39,8 @@ class Method(str, Enum):
     both = "both"
 
 
-class Dataset(str, Enum):
-    auto = "auto"
-    casme2 = "casme2"
-    samm = "samm"
-    smic = "smic"
+#: Layouts of --coding sheets: auto, or one of facecli.io.microexpr.ME_DATASETS.
+Dataset = Enum("Dataset", {"auto": "auto", **{name: name for name in ME_DATASETS}}, type=str)  # type: ignore[misc]
 
 
 @app.command("apex-detect")

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from facecli.commands._common import JsonOpt, boundary, emit, get_state, log
+from facecli.io.microexpr import ME_DATASETS
 
 app = typer.Typer(help="The fields' metrics on predictions vs ground truth.", no_args_is_help=True)
 
@@ -87,7 +88,7 @@ def evaluate_landmarks3d(
 def evaluate_apex(
     predictions: Annotated[Path, typer.Argument(help="Output of 'apex-detect' (kind apex).")],
     coding: Annotated[list[Path], typer.Option("--coding", help="Coding sheet(s) with the true apex (.xlsx/.csv); repeat for a composite.")],
-    dataset: Annotated[str, typer.Option("--dataset", help="Layout of the sheets: auto, casme2, samm or smic.")] = "auto",
+    dataset: Annotated[str, typer.Option("--dataset", help=f"Layout of the sheets: auto or {', '.join(ME_DATASETS)}.")] = "auto",
     truth: Annotated[Optional[Path], typer.Option("--truth", help="synth_microexpr.json: true apexes for sheets without them (SMIC).")] = None,
     within: Annotated[int, typer.Option("--within", min=0, help="Report the share of clips within this many frames.")] = 5,
     as_json: JsonOpt = False,
@@ -128,7 +129,7 @@ def evaluate_apex(
         parts = sid.split("/")
         hit = None
         if len(parts) >= 2:
-            for ds in ("casme2", "samm", "smic"):
+            for ds in ME_DATASETS:
                 try:
                     key = (ds, normalise_subject(ds, parts[-2]), parts[-1])
                 except Exception:

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from facecli.commands._common import JsonOpt, OutputOpt, boundary, emit, get_state, log, progress
+from facecli.io.microexpr import ME_DATASETS
 
 app = typer.Typer(
     help="Synthetic faces and datasets in the real layouts (FaceScape, 300W, WFLW, LFW, CASME II/SAMM/SMIC, scan pairs).",
@@ -22,10 +23,8 @@ class Scheme(str, Enum):
     wflw98 = "wflw98"
 
 
-class MELayout(str, Enum):
-    casme2 = "casme2"
-    samm = "samm"
-    smic = "smic"
+#: Micro-expression layouts: the datasets of facecli.io.microexpr.ME_DATASETS.
+MELayout = Enum("MELayout", {name: name for name in ME_DATASETS}, type=str)  # type: ignore[misc]
 
 
 SizeOpt = Annotated[int, typer.Option("--size", min=32, max=2048, help="Image width and height in pixels.")]

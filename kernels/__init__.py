@@ -22,7 +22,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-__all__ = ["KernelFallbackWarning", "attention_kernel", "fpfh_kernel", "kernels_disabled", "status"]
+__all__ = ["KernelFallbackWarning", "attention_fits", "attention_kernel", "fpfh_kernel", "kernels_disabled", "status"]
 
 #: ``fn(points (N, 3), normals (N, 3), radius, max_nn) -> (N, 33) float32``, all numpy.
 FPFHKernel = Callable[[np.ndarray, np.ndarray, float, int], np.ndarray]
@@ -84,6 +84,13 @@ def attention_kernel(device: str) -> Optional[Callable[..., tuple]]:
     from facecli.kernels.attention import fused_dual_path_attention
 
     return fused_dual_path_attention
+
+
+def attention_fits(x: object, w1: object) -> bool:
+    """Whether one sample's scratch of the fused attention fits a GPU block (else the reference runs)."""
+    from facecli.kernels.attention import fits
+
+    return bool(fits(x, w1))
 
 
 def status() -> dict[str, str]:

@@ -1,4 +1,7 @@
-"""Point and image features: FPFH (issue #4), LBP/GLCM texture (issue #7), optical flow (issue #9)."""
+"""Point and image features: FPFH (`fpfh`, with its CUDA kernel behind `facecli.kernels`) and LBP/GLCM texture (`texture`).
+
+Optical flow is OpenCV's DIS, called where it is used (`facecli.microexpr.motion`, `facecli.microexpr.inputs`).
+"""
 
 from facecli.features.texture import (
     GLCM_PROPS,

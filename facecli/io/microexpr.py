@@ -14,12 +14,17 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from facecli.errors import FormatError, InputError
-from facecli.typing import PathLike
+
+if TYPE_CHECKING:  # numpy stays out of the command line's start-up (its --dataset choices come from here)
+    from facecli.typing import PathLike
 
 __all__ = [
+    "MEDataset",
+    "ME_DATASETS",
+    "get_dataset",
     "MEClip",
     "megc_class",
     "MEGC_CLASSES",
@@ -44,6 +49,71 @@ SAMM_HEADER_ROW = 14
 SAMM_SHEET = "MICRO_ONLY"
 
 
+@dataclass(frozen=True)
+class MEDataset:
+    """What facecli knows of one micro-expression dataset's coding sheet.
+
+    A new dataset is one more entry of :data:`ME_DATASETS` (the commands' ``--dataset``
+    and ``--layout`` choices and the readers follow), plus, for ``synth``, its folder
+    and frame naming in :mod:`facecli.synth.microexpr`.
+
+    Attributes:
+        name: the name on the command line (``casme2``).
+        columns: the sheet's header, in order (what :func:`write_coding_sheet` writes).
+        onset, apex, offset: the frame columns (``apex`` ``None``: the sheet has none).
+        emotion: the label column(s), first found wins.
+        subject_format: canonical subject folder name from its number (``sub{:02d}``).
+        name_keys: words in a sheet's file name that identify the dataset.
+        sheet: the workbook sheet holding the coding (``None``: the first).
+        header_row: the header's 1-based row in the sheets facecli writes.
+    """
+
+    name: str
+    columns: tuple[str, ...]
+    onset: str
+    apex: str | None
+    offset: str
+    emotion: tuple[str, ...]
+    subject_format: str
+    name_keys: tuple[str, ...]
+    sheet: str | None = None
+    header_row: int = 1
+
+    def row(self, c: "MEClip") -> list[Any]:
+        """A clip as a row of this sheet's :attr:`columns`."""
+        values = {"Subject": c.subject, "Filename": c.clip, self.onset: c.onset, self.offset: c.offset,
+                  "Action Units": c.action_units, self.emotion[0]: c.emotion,
+                  "Inducement Code": c.extra.get("inducement", 1), "Duration": c.offset - c.onset + 1,
+                  "Type": "Micro - 1/2", "Notes": ""}
+        if self.apex is not None:
+            values[self.apex] = c.apex if c.apex is not None else "/"
+        if self.name == "casme2":  # CASME II's sheet numbers its subjects without the "sub"
+            values["Subject"] = c.subject.removeprefix("sub")
+        return [values.get(col, "") for col in self.columns]
+
+
+#: The micro-expression datasets, by command-line name.
+ME_DATASETS: dict[str, MEDataset] = {
+    "casme2": MEDataset("casme2", CASME2_COLUMNS, "OnsetFrame", "ApexFrame", "OffsetFrame", ("Estimated Emotion",),
+                        "sub{:02d}", ("casme",)),
+    "samm": MEDataset("samm", SAMM_COLUMNS, "Onset Frame", "Apex Frame", "Offset Frame", ("Estimated Emotion",),
+                      "{:03d}", ("samm",), sheet=SAMM_SHEET, header_row=SAMM_HEADER_ROW),
+    "smic": MEDataset("smic", SMIC_COLUMNS, "OnsetFrame", None, "OffsetFrame", ("Emotion",), "s{:02d}", ("smic",)),
+}
+
+
+def get_dataset(name: str) -> MEDataset:
+    """The entry of :data:`ME_DATASETS` for ``name``.
+
+    Raises:
+        InputError: an unknown dataset (the known ones are listed).
+    """
+    try:
+        return ME_DATASETS[name]
+    except KeyError:
+        raise InputError(f"expected dataset {'|'.join(ME_DATASETS)}, got {name!r}") from None
+
+
 def megc_class(emotion: str) -> str | None:
     """MEGC 2019 composite class of an emotion label, or ``None`` (e.g. ``others``)."""
     e = emotion.strip().lower()
@@ -62,8 +132,7 @@ def normalise_subject(dataset: str, subject: str) -> str:
     digits = re.sub(r"\D", "", s)
     if not digits:
         raise FormatError(f"cannot read a subject number from {subject!r}")
-    n = int(digits)
-    return {"casme2": f"sub{n:02d}", "samm": f"{n:03d}", "smic": f"s{n:02d}"}[dataset]
+    return get_dataset(dataset).subject_format.format(int(digits))
 
 
 @dataclass(frozen=True)
@@ -106,7 +175,8 @@ def _rows_xlsx(p: Path, dataset: str) -> list[list[Any]]:
         wb = openpyxl.load_workbook(p, read_only=True, data_only=True)
     except Exception as exc:
         raise FormatError(f"{p}: not a readable .xlsx workbook ({exc.__class__.__name__})") from exc
-    ws = wb[SAMM_SHEET] if dataset == "samm" and SAMM_SHEET in wb.sheetnames else wb.worksheets[0]
+    sheet = ME_DATASETS[dataset].sheet if dataset in ME_DATASETS else None
+    ws = wb[sheet] if sheet is not None and sheet in wb.sheetnames else wb.worksheets[0]
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     wb.close()
     return rows
@@ -153,8 +223,7 @@ def read_coding_sheet(path: PathLike, dataset: str) -> list[MEClip]:
             row number).
     """
     p = Path(path)
-    if dataset not in ("casme2", "samm", "smic"):
-        raise InputError(f"expected dataset casme2|samm|smic, got {dataset!r}")
+    spec = get_dataset(dataset)
     if not p.exists():
         raise InputError(f"no such file: {p}")
     if p.suffix.lower() == ".csv":
@@ -168,7 +237,7 @@ def read_coding_sheet(path: PathLike, dataset: str) -> list[MEClip]:
         rows = _rows_xlsx(p, dataset)
     else:
         raise InputError(f"{p}: expected a .xlsx or .csv coding sheet, got {p.suffix!r}")
-    needed = ("Subject", "Filename") + (("OnsetFrame", "OffsetFrame") if dataset != "samm" else ("Onset Frame", "Offset Frame"))
+    needed = ("Subject", "Filename", spec.onset, spec.offset)
     h = _find_header(rows, needed, p)
     cols = {_key(c): i for i, c in enumerate(rows[h]) if c is not None}
 
@@ -184,8 +253,8 @@ def read_coding_sheet(path: PathLike, dataset: str) -> list[MEClip]:
         if not r or all(v in (None, "") for v in r):
             continue
         subj, fname = get(r, "Subject"), get(r, "Filename")
-        raw = {"onset": get(r, "OnsetFrame", "Onset Frame"), "offset": get(r, "OffsetFrame", "Offset Frame"),
-               "apex": None if dataset == "smic" else get(r, "ApexFrame", "Apex Frame")}
+        raw = {"onset": get(r, spec.onset), "offset": get(r, spec.offset),
+               "apex": None if spec.apex is None else get(r, spec.apex)}
         frames: dict[str, int | None] = {}
         for name, value in raw.items():
             try:
@@ -196,7 +265,7 @@ def read_coding_sheet(path: PathLike, dataset: str) -> list[MEClip]:
         onset, offset, apex = frames["onset"], frames["offset"], frames["apex"]
         if subj is None or fname is None or onset is None or offset is None:
             raise FormatError(f"{p}: row {n}: expected Subject, Filename, onset and offset frames")
-        emotion = str(get(r, "Estimated Emotion", "Emotion") or "").strip()
+        emotion = str(get(r, *spec.emotion) or "").strip()
         aus = str(get(r, "Action Units") or "").strip()
         if offset == 0:  # CASME II/SAMM code a missing offset as 0
             offset = apex if apex is not None else onset
@@ -210,19 +279,12 @@ def write_coding_sheet(path: PathLike, clips: Sequence[MEClip], dataset: str) ->
     SAMM sheets get 13 preamble rows so the header sits on row 14 of ``MICRO_ONLY``.
     """
     p = Path(path)
+    spec = get_dataset(dataset)
     p.parent.mkdir(parents=True, exist_ok=True)
-    if dataset == "casme2":
-        header = list(CASME2_COLUMNS)
-        rows = [[c.subject.removeprefix("sub"), c.clip, c.onset, c.apex if c.apex is not None else "/", c.offset, c.action_units, c.emotion] for c in clips]
-    elif dataset == "samm":
-        header = list(SAMM_COLUMNS)
-        rows = [[c.subject, c.clip, c.extra.get("inducement", 1), c.onset, c.apex, c.offset, c.offset - c.onset + 1, "Micro - 1/2", c.action_units, "", c.emotion] for c in clips]
-    elif dataset == "smic":
-        header = list(SMIC_COLUMNS)
-        rows = [[c.subject, c.clip, c.onset, c.offset, c.emotion] for c in clips]
-    else:
-        raise InputError(f"expected dataset casme2|samm|smic, got {dataset!r}")
-    pre = [["SAMM micro-movement coding (synthetic)"]] + [[""]] * (SAMM_HEADER_ROW - 2) if dataset == "samm" else []
+    header = list(spec.columns)
+    rows = [spec.row(c) for c in clips]
+    pre = [[f"{dataset.upper()} micro-movement coding (synthetic)"]] + [[""]] * (spec.header_row - 2) \
+        if spec.header_row > 1 else []
     from facecli.io.atomic import atomic_write
 
     if p.suffix.lower() == ".csv":
@@ -234,7 +296,7 @@ def write_coding_sheet(path: PathLike, clips: Sequence[MEClip], dataset: str) ->
 
         wb = openpyxl.Workbook()
         ws = wb.active
-        ws.title = SAMM_SHEET if dataset == "samm" else "Sheet1"
+        ws.title = spec.sheet or "Sheet1"
         for r in pre + [header] + rows:
             ws.append(r)
         with atomic_write(p, "wb") as fh:
@@ -248,21 +310,24 @@ def guess_dataset(path: PathLike) -> str:
     no apex column)."""
     p = Path(path)
     name = p.name.lower()
-    for key, ds in (("casme", "casme2"), ("samm", "samm"), ("smic", "smic")):
-        if key in name:
-            return ds
+    for ds in ME_DATASETS.values():
+        if any(key in name for key in ds.name_keys):
+            return ds.name
     if not p.exists():
         raise InputError(f"no such file: {p}")
     if p.suffix.lower() == ".csv":
-        with open(p, newline="") as fh:
+        import io
+
+        from facecli.io.text import read_text
+
+        with io.StringIO(read_text(p, "a coding sheet (CSV)"), newline="") as fh:
             rows = [list(r) for _, r in zip(range(40), csv.reader(fh))]
     else:
-        rows = _rows_xlsx(p, "samm")[:40]
+        rows = _rows_xlsx(p, "samm")[:40]  # a workbook with SAMM's coding sheet is read from that sheet
     keys = {str(c).strip().lower() for r in rows for c in r if c is not None}
-    if "onset frame" in keys:
-        return "samm"
-    if "apexframe" in keys:
-        return "casme2"
-    if "onsetframe" in keys:
-        return "smic"
+    # the dataset whose frame columns the sheet has, the one with the most of its columns first
+    fits = [ds for ds in ME_DATASETS.values()
+            if ds.onset.lower() in keys and ds.offset.lower() in keys and (ds.apex is None or ds.apex.lower() in keys)]
+    if fits:
+        return max(fits, key=lambda ds: (sum(c.lower() in keys for c in ds.columns), ds.apex is not None)).name
     raise FormatError(f"{p}: cannot tell which dataset this coding sheet is (no onset column); pass --dataset")

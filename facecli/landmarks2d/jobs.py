@@ -111,7 +111,7 @@ class AlignJob:
             h, w = img.shape[:2]
             box, source = np.array([0.0, 0.0, w - 1.0, h - 1.0]), "image"
         res = self._get().predict([img], [box], sources=[str(item.path)])[0]
-        from facecli.registration.jobs import safe_name
+        from facecli.io.naming import safe_name
 
         if self.pts_dir is not None:
             from facecli.io.pts import write_pts

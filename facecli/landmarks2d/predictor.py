@@ -34,13 +34,9 @@ class AlignResult:
 
 def load_musica(path: Path | None = None, *, device: str = "cpu") -> tuple[Any, dict[str, Any]]:
     """(model in eval mode, model-file dict) of a ``musica`` model file (default: shipped)."""
-    from facecli.models.musica import MuSiCa, MuSiCaConfig
-    from facecli.train.checkpoint import load_model_file
+    from facecli.models.registry import load
 
-    obj = load_model_file(path or DEFAULT_MUSICA, model="musica")
-    net = MuSiCa(MuSiCaConfig.from_dict(obj["config"]))
-    net.load_state_dict(obj["state_dict"])
-    return net.to(device).eval(), obj
+    return load(path or DEFAULT_MUSICA, expect="musica", device=device)
 
 
 class Aligner:

@@ -23,13 +23,12 @@ __all__ = ["AlignTrainOptions", "FaceCropDataset", "mirror_map", "train_musica"]
 
 
 def mirror_map(n_landmarks: int) -> np.ndarray:
-    """(L,) index of each landmark's left/right counterpart (WFLW 98 or iBUG 68)."""
-    from facecli.synth.template import IBUG68_MIRROR, WFLW98_MIRROR
+    """(L,) index of each landmark's left/right counterpart (WFLW 98 or iBUG 68; :mod:`facecli.schemes`)."""
+    from facecli.schemes import IBUG68, WFLW98
 
-    if n_landmarks == 98:
-        return np.asarray(WFLW98_MIRROR, dtype=np.int64)
-    if n_landmarks == 68:
-        return np.asarray(IBUG68_MIRROR, dtype=np.int64)
+    for scheme in (WFLW98, IBUG68):
+        if n_landmarks == scheme.points:
+            return np.asarray(scheme.mirror, dtype=np.int64)
     raise InputError(f"expected 98 or 68 landmarks, got {n_landmarks}")
 
 

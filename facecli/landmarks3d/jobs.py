@@ -37,7 +37,7 @@ def write_landmarks_text(path: Path, landmarks: np.ndarray, vertex: np.ndarray) 
 
 
 def _stem(sample_id: str) -> str:
-    from facecli.registration.jobs import safe_name
+    from facecli.io.naming import safe_name
 
     name = safe_name(sample_id)
     return name.rsplit(".", 1)[0] if "." in name.rsplit("__", 1)[-1] else name

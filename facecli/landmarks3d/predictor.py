@@ -45,13 +45,9 @@ def load_sgcn(path: Path | None = None, *, device: str = "cpu") -> tuple[Any, di
     Returns:
         ``(network in eval mode, file dict with config and meta)``.
     """
-    from facecli.models.sgcn import SGCN, SGCNConfig
-    from facecli.train.checkpoint import load_model_file
+    from facecli.models.registry import load
 
-    obj = load_model_file(path or DEFAULT_SGCN, model="sgcn")
-    net = SGCN(SGCNConfig.from_dict(obj["config"]))
-    net.load_state_dict(obj["state_dict"])
-    return net.to(device).eval(), obj
+    return load(path or DEFAULT_SGCN, expect="sgcn", device=device)
 
 
 class Landmarker:

@@ -14,14 +14,15 @@ from __future__ import annotations
 import numpy as np
 
 from facecli.errors import InputError, ValidationError
+from facecli.schemes import IBUG68, WFLW98
 from facecli.validation import check_array
 
 __all__ = ["NORMALISERS", "auc_at", "ced_curve", "failure_rate", "nme", "normalising_distance", "summarize_nme"]
 
-#: scheme → normalisation → the two landmark groups whose centres are measured.
+#: scheme → normalisation → the two landmark groups whose centres are measured (from :mod:`facecli.schemes`).
 NORMALISERS: dict[str, dict[str, tuple[tuple[int, ...], tuple[int, ...]]]] = {
-    "wflw98": {"inter-ocular": ((60,), (72,)), "inter-pupil": ((96,), (97,))},
-    "ibug68": {"inter-ocular": ((36,), (45,)), "inter-pupil": (tuple(range(36, 42)), tuple(range(42, 48)))},
+    s.name: {"inter-ocular": ((s.eye_corners[0],), (s.eye_corners[1],)), "inter-pupil": s.eyes}
+    for s in (WFLW98, IBUG68)
 }
 
 

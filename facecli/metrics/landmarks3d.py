@@ -7,14 +7,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from facecli.schemes import IBUG68_REGIONS
 from facecli.validation import check_array
 
 __all__ = ["IBUG68_REGIONS", "LandmarkErrorReport", "landmark_error_report", "landmark_errors"]
 
-#: iBUG-68 regions (0-based index ranges), as used in the 3D-landmark literature.
-IBUG68_REGIONS: dict[str, tuple[int, int]] = {
-    "jaw": (0, 17), "brows": (17, 27), "nose": (27, 36), "eyes": (36, 48), "mouth": (48, 68),
-}
 
 
 def landmark_errors(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:

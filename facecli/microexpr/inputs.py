@@ -5,7 +5,7 @@ Computed once per clip by ``mer-train prepare`` and cached in a container of kin
 
 * ``flow``: (S, S, 3) float32, HWC: horizontal and vertical flow from the onset to
   the apex frame (OpenCV DIS, medium preset, on the face box) with the head's motion
-  removed (the quadratic field of :func:`facecli.microexpr.spotting.fit_head_motion`,
+  removed (the quadratic field of :func:`facecli.microexpr.motion.fit_head_motion`,
   fitted on 8 × 8 cells), resized to S × S and expressed in pixels of the S × S
   crop; the third channel is the optical strain
   √(u_x² + v_y² + ½ (u_y + v_x)²) of that flow.
@@ -69,16 +69,15 @@ def recognition_inputs(onset: np.ndarray, apex: np.ndarray, box: FaceBox, size: 
     """
     import cv2
 
+    from facecli.microexpr.motion import cell_centres, cell_means, dis_flow, fit_head_motion
     from facecli.microexpr.rois import grid_rois
-    from facecli.microexpr.spotting import _centres, cell_means, fit_head_motion
 
     a = np.ascontiguousarray(onset[box.y:box.y + box.h, box.x:box.x + box.w])
     b = np.ascontiguousarray(apex[box.y:box.y + box.h, box.x:box.x + box.w])
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-    flow = dis.calc(a, b, None)
+    flow = dis_flow("medium").calc(a, b, None)  # type: ignore[attr-defined]
     cells = max(1, min(8, min(box.w, box.h) // 4))
     rois = grid_rois(FaceBox(0, 0, box.w, box.h), cells)
-    head = fit_head_motion(cell_means(flow, rois), _centres(rois))
+    head = fit_head_motion(cell_means(flow, rois), cell_centres(rois))
     flow = flow - head.field(box.h, box.w)
     small = cv2.resize(flow, (size, size), interpolation=cv2.INTER_AREA)
     small[..., 0] *= size / box.w

@@ -56,7 +56,7 @@ class ApexJob:
         frames = read_clip_frames(clip)
         res = spot_apex(frames, onset=onset, offset=offset, box=self.box, settings=self.settings, source=str(item.path))
         if self.plot_dir is not None:
-            from facecli.registration.jobs import safe_name
+            from facecli.io.naming import safe_name
 
             plot_apex_curve(self.plot_dir / f"{safe_name(item.id)}.png", clip.numbers, res.score,
                             int(clip.numbers[res.apex_index]), on_num, off_num, title=item.id)

@@ -54,6 +54,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from facecli.microexpr.motion import cell_centres, cell_means, dis_flow, poly_basis, robust_poly_fit
 from facecli.microexpr.rois import FaceBox, grid_rois
 
 __all__ = ["MAX_FRAMES", "ResidualFit", "envelope", "envelope_cost", "fit_envelope", "stabilised_residuals"]
@@ -76,11 +77,10 @@ def envelope(n: int, onset: float, apex: float, offset: float) -> np.ndarray:
 
 
 def _field_basis(height: int, width: int, centres: np.ndarray) -> np.ndarray:
-    from facecli.microexpr.spotting import _poly_basis
 
     yy, xx = np.mgrid[0:height, 0:width]
     pts = np.stack([xx.ravel() + 0.5, yy.ravel() + 0.5], axis=1).astype(np.float64)
-    return _poly_basis(pts, centres.min(axis=0), centres.max(axis=0), 2)
+    return poly_basis(pts, centres.min(axis=0), centres.max(axis=0), 2)
 
 
 def stabilised_residuals(frames: np.ndarray, box: FaceBox, ref: int, cells: int = 8, blur: float = 1.0,
@@ -110,13 +110,12 @@ def stabilised_residuals(frames: np.ndarray, box: FaceBox, ref: int, cells: int 
     """
     import cv2
 
-    from facecli.microexpr.spotting import _centres, _poly_basis, cell_means, robust_poly_fit
 
     t_n = len(frames)
     bx, by, bw, bh = box.x, box.y, box.w, box.h
     m = max(2, min(bw, bh) // 25) if margin is None else margin
     rois = grid_rois(FaceBox(0, 0, bw, bh), cells)
-    cen = _centres(rois)
+    cen = cell_centres(rois)
     basis = _field_basis(bh, bw, cen).astype(np.float32)  # (bh*bw, 6)
     ref8 = np.ascontiguousarray(frames[ref, by:by + bh, bx:bx + bw])
     # Blurring commutes with the near-identity warp, so each frame is blurred once around the
@@ -137,7 +136,7 @@ def stabilised_residuals(frames: np.ndarray, box: FaceBox, ref: int, cells: int 
     b_in = basis.reshape(bh, bw, 6)[inner].reshape(-1, 6)
     jac, _ = np.linalg.qr(np.concatenate([b_in * gx, b_in * gy], axis=1).astype(np.float64))
     jac = jac.astype(np.float32)
-    a_cells = _poly_basis(cen, cen.min(axis=0), cen.max(axis=0), 2)
+    a_cells = poly_basis(cen, cen.min(axis=0), cen.max(axis=0), 2)
     gy_, gx_ = np.mgrid[0:bh, 0:bw].astype(np.float32)
     grid = np.ascontiguousarray(np.stack([gx_[inner] + (bx - rx0), gy_[inner] + (by - ry0)], axis=-1))
     ph, pw = grid.shape[:2]
@@ -145,7 +144,7 @@ def stabilised_residuals(frames: np.ndarray, box: FaceBox, ref: int, cells: int 
     x = np.zeros((t_n, ref_in.size), dtype=np.float32)
 
     def work(positions: np.ndarray) -> None:
-        dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)  # one per thread
+        dis = dis_flow("ultrafast")  # one per thread
         for t in positions:
             flow = dis.calc(ref8, np.ascontiguousarray(frames[t, by:by + bh, bx:bx + bw]), None)
             coef = robust_poly_fit(a_cells, cell_means(flow, rois)).astype(np.float32)

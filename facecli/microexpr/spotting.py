@@ -41,10 +41,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from facecli.errors import InputError
+from facecli.microexpr.motion import dis_flow, flow_cell_motion
 from facecli.microexpr.rois import FaceBox, grid_rois
 
-__all__ = ["SpotResult", "SpotSettings", "HeadMotion", "cell_means", "chi2", "expression_component", "fit_head_motion", "flow_cell_motion",
-           "lbp_histograms", "remove_head_motion", "robust_poly_fit", "spot_apex"]
+__all__ = ["SpotResult", "SpotSettings", "chi2", "expression_component", "lbp_histograms", "spot_apex"]
 
 METHODS = ("lbp", "flow", "both", "residual")
 
@@ -129,148 +129,6 @@ def lbp_histograms(frames: np.ndarray, box: FaceBox, cells: int, size: int) -> n
     return out
 
 
-def _poly_basis(points: np.ndarray, lo: np.ndarray, hi: np.ndarray, order: int) -> np.ndarray:
-    u = (points - (lo + hi) / 2.0) / np.maximum((hi - lo) / 2.0, 1e-9)
-    cols = [np.ones(len(u)), u[:, 0], u[:, 1]]
-    if order >= 2:
-        cols += [u[:, 0] ** 2, u[:, 0] * u[:, 1], u[:, 1] ** 2]
-    return np.stack(cols, axis=1)
-
-
-@dataclass
-class HeadMotion:
-    """A fitted head-motion field: a polynomial in the image coordinates.
-
-    Attributes:
-        coef: (P, 2) coefficients (P = 3 affine, 6 quadratic).
-        lo, hi: (2,) the coordinate range the basis is normalised by, px.
-        order: 1 or 2.
-    """
-
-    coef: np.ndarray
-    lo: np.ndarray
-    hi: np.ndarray
-    order: int
-
-    def at(self, points: np.ndarray) -> np.ndarray:
-        """(M, 2) motion at (M, 2) points ``x, y`` (px)."""
-        return _poly_basis(points, self.lo, self.hi, self.order) @ self.coef
-
-    def field(self, height: int, width: int) -> np.ndarray:
-        """(H, W, 2) float32 motion at every pixel centre."""
-        yy, xx = np.mgrid[0:height, 0:width]
-        pts = np.stack([xx.ravel() + 0.5, yy.ravel() + 0.5], axis=1).astype(np.float64)
-        return self.at(pts).reshape(height, width, 2).astype(np.float32)
-
-
-def fit_head_motion(means: np.ndarray, centres: np.ndarray, iterations: int = 4, order: int = 2) -> HeadMotion:
-    """Fit the head's motion field to cell flows, robustly (Cauchy-reweighted least
-    squares) so the few cells an expression moves do not pull the fit.
-
-    Args:
-        means: (C, 2) mean flow per cell, px.
-        centres: (C, 2) cell centres, px.
-        iterations: reweighted least-squares passes.
-        order: 1 (affine) or 2 (quadratic, the default; it also absorbs most of the
-            parallax a small head rotation causes between the nose and the cheeks).
-
-    Returns:
-        The field. With too few cells for the model (C <= P) it is the median flow.
-    """
-    lo, hi = centres.min(axis=0), centres.max(axis=0)
-    return HeadMotion(robust_poly_fit(_poly_basis(centres, lo, hi, order), means, iterations), lo, hi, order)
-
-
-def robust_poly_fit(a: np.ndarray, means: np.ndarray, iterations: int = 4) -> np.ndarray:
-    """The Cauchy-reweighted least-squares fit of :func:`fit_head_motion` on a
-    precomputed basis (for callers fitting many frames on the same cells).
-
-    Args:
-        a: (C, P) basis at the cell centres (``_poly_basis``).
-        means: (C, 2) mean flow per cell, px.
-        iterations: reweighted least-squares passes.
-
-    Returns:
-        (P, 2) coefficients; with C <= P the median flow only.
-    """
-    coef = np.zeros((a.shape[1], 2))
-    coef[0] = np.median(means, axis=0)
-    if len(a) <= a.shape[1]:  # too few cells to tell head from expression: the mean motion only
-        return coef
-    w = np.ones(len(a))
-    for _ in range(iterations):
-        aw = a.T * w  # weighted normal equations: the basis is normalised to [-1, 1], well conditioned
-        try:
-            coef = np.linalg.solve(aw @ a, aw @ means)
-        except np.linalg.LinAlgError:  # cells on a line: fall back to the minimum-norm solution
-            sw = np.sqrt(w)[:, None]
-            coef = np.linalg.lstsq(a * sw, means * sw, rcond=None)[0]
-        r = np.sqrt(((means - a @ coef) ** 2).sum(axis=1))
-        scale = 1.4826 * np.median(r) + 1e-6
-        w = 1.0 / (1.0 + (r / (2.0 * scale)) ** 2)
-    return coef
-
-
-def remove_head_motion(means: np.ndarray, centres: np.ndarray, iterations: int = 4, order: int = 2) -> np.ndarray:
-    """Cell flows minus the head's motion field (:func:`fit_head_motion`).
-
-    Args:
-        means: (C, 2) mean flow per cell, px.
-        centres: (C, 2) cell centres, px.
-        iterations: reweighted least-squares passes (Cauchy weights).
-        order: 1 (affine) or 2 (quadratic).
-
-    Returns:
-        (C, 2) residual flow, px.
-    """
-    return means - fit_head_motion(means, centres, iterations, order).at(centres)
-
-
-def cell_means(field: np.ndarray, rois: np.ndarray) -> np.ndarray:
-    """Mean of a per-pixel field over each cell of a contiguous grid.
-
-    Args:
-        field: (H, W, K) per-pixel values.
-        rois: (C, 4) cells ``x0, y0, x1, y1`` of a row-major grid covering ``field``
-            from (0, 0) (as :func:`grid_rois` makes).
-
-    Returns:
-        (C, K) float64 cell means.
-    """
-    x0, y0, x1, y1 = (rois[:, i] for i in range(4))
-    area = ((x1 - x0) * (y1 - y0)).astype(np.float64)[:, None]
-    if field.shape[-1] <= 4:  # OpenCV's summed-area table (float64 sums), one pass in C
-        import cv2
-
-        sat = cv2.integral(np.ascontiguousarray(field, dtype=np.float64), sdepth=cv2.CV_64F)
-        sat = sat.reshape(sat.shape[0], sat.shape[1], -1)
-    else:
-        sat = np.zeros((field.shape[0] + 1, field.shape[1] + 1, field.shape[2]))
-        sat[1:, 1:] = field.astype(np.float64).cumsum(axis=0).cumsum(axis=1)
-    sums = sat[y1, x1] - sat[y0, x1] - sat[y1, x0] + sat[y0, x0]
-    return sums / area
-
-
-def _centres(rois: np.ndarray) -> np.ndarray:
-    return np.stack([(rois[:, 0] + rois[:, 2]) / 2.0, (rois[:, 1] + rois[:, 3]) / 2.0], axis=1)
-
-
-def flow_cell_motion(a: np.ndarray, b: np.ndarray, rois: np.ndarray, dis: object) -> np.ndarray:
-    """Per-cell mean flow from ``a`` to ``b`` with the head's motion removed
-    (:func:`remove_head_motion`).
-
-    Args:
-        a, b: (H, W) uint8 grey crops of the face box.
-        rois: (C, 4) cells ``x0, y0, x1, y1`` in crop pixels (a grid from (0, 0)).
-        dis: an OpenCV DIS optical-flow object.
-
-    Returns:
-        (C, 2) float32 residual flow vectors, pixels.
-    """
-    flow = dis.calc(a, b, None)  # type: ignore[attr-defined]
-    return remove_head_motion(cell_means(flow, rois), _centres(rois)).astype(np.float32)
-
-
 def expression_component(motion: np.ndarray, lo: int, hi: int) -> np.ndarray:
     """The intensity curve shared by all cells' motions: the first principal
     component of the noise-weighted cell flows over frames ``lo..hi``.
@@ -340,11 +198,9 @@ def lbp_curve(frames: np.ndarray, box: FaceBox, ref: int, end: int, st: SpotSett
 
 def flow_curve(frames: np.ndarray, box: FaceBox, ref: int, end: int, st: SpotSettings) -> np.ndarray:
     """(T,) raw optical-flow spotting curve (before smoothing); ``ref``/``end``: onset/offset positions."""
-    import cv2
-
     crops = np.ascontiguousarray(frames[:, box.y:box.y + box.h, box.x:box.x + box.w])
     rois = grid_rois(FaceBox(0, 0, box.w, box.h), st.cells)
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST)
+    dis = dis_flow("ultrafast")
     m_on = np.zeros((len(crops), len(rois), 2), dtype=np.float64)
     for t in range(len(crops)):
         if t != ref:

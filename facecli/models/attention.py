@@ -73,12 +73,11 @@ def dual_path_attention(
         return _IMPL(x, w1, b1, w2, b2, ws, bs)
     wants_grad = torch.is_grad_enabled() and any(t.requires_grad for t in (x, w1, b1, w2, b2, ws, bs))
     if x.is_cuda and x.dtype == torch.float32 and not wants_grad:
-        from facecli.kernels import attention_kernel
-        from facecli.kernels.attention import fits
+        from facecli.kernels import attention_fits, attention_kernel
 
         fused = attention_kernel(str(x.device))
-        if fused is not None and fits(x, w1):
-            return fused(x, w1, b1, w2, b2, ws, bs)
+        if fused is not None and attention_fits(x, w1):
+            return fused(x, w1, b1, w2, b2, ws, bs, reference=dual_path_attention_reference)
     return dual_path_attention_reference(x, w1, b1, w2, b2, ws, bs)
 
 

@@ -46,10 +46,12 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from facecli.schemes import IBUG68, WFLW98
+
 __all__ = ["MuSiCa", "MuSiCaConfig", "MuSiCaOutput", "gaussian_pyramid", "musica_loss", "normalised_nme"]
 
-#: Outer eye corners per landmark count (0-based): the NME normaliser.
-EYE_CORNERS = {98: (60, 72), 68: (36, 45)}
+#: Outer eye corners per landmark count (0-based): the NME normaliser (from :mod:`facecli.schemes`).
+EYE_CORNERS = {s.points: s.eye_corners for s in (WFLW98, IBUG68)}
 
 
 @dataclass

@@ -148,7 +148,7 @@ class NormalsJob:
             out["view"] = arrays["view"]
         if self.preview_dir is not None:
             from facecli.normalmaps.preview import save_normals_preview
-            from facecli.registration.jobs import safe_name
+            from facecli.io.naming import safe_name
 
             save_normals_preview(self.preview_dir / f"{safe_name(item.id)}.png",
                                  [(arrays[f"normals_{s}"], arrays[f"mask_{s}"]) for s in self.scales])

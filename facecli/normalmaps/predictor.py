@@ -96,17 +96,12 @@ class CAPPredictor:
 
 def load_cap(path: PathLike | None = None, *, device: str = "cpu") -> CAPPredictor:
     """Load a CAP model file (the shipped synthetic-data default when ``path`` is None)."""
-    from facecli.models.cap import CAPNet
-    from facecli.train.checkpoint import load_model_file
+    from facecli.models.registry import load
 
     p = Path(path) if path is not None else DEFAULT_CAP
     if path is None and not p.exists():
         raise InputError(f"the default CAP model is missing from the package ({p}); train one with "
                          f"'facecli normals train ROOT -o cap.pt' and pass --model cap.pt")
-    obj = load_model_file(p, model="cap")
-    cfg = obj["config"]
-    net = CAPNet(width=int(cfg["width"]), dilations=tuple(cfg["dilations"]), in_channels=int(cfg.get("in_channels", 3)))
-    net.load_state_dict(obj["state_dict"])
-    net.eval().to(device)
+    net, obj = load(p, expect="cap", device=device)
     meta = dict(obj.get("meta", {}))
     return CAPPredictor(net=net, input_size=int(meta.get("input_size", 128)), meta=meta, path=str(p), device=device)

@@ -27,18 +27,14 @@ def load_dgpa(path: Path | None = None, device: str = "cpu") -> LoadedDGPA:
     Raises:
         InputError / FormatError: missing or wrong file.
     """
-    from facecli.models.dgpa import DGPAConfig, DGPANet
-    from facecli.train.checkpoint import load_model_file
+    from facecli.models.dgpa import DGPAConfig
+    from facecli.models.registry import load
 
     p = Path(path) if path is not None else DEFAULT_DGPA
     if path is None and not p.exists():
         raise InputError(f"the default grid-attn model is missing from the package ({p}); pass --model FILE")
-    obj = load_model_file(p, model="dgpa")
-    cfg = DGPAConfig.from_dict(obj["config"])
-    net = DGPANet(cfg)
-    net.load_state_dict(obj["state_dict"])
-    net.to(device).eval()
-    return LoadedDGPA(net, cfg, dict(obj.get("meta", {})), p)
+    net, obj = load(p, expect="dgpa", device=device)
+    return LoadedDGPA(net, DGPAConfig.from_dict(obj["config"]), dict(obj.get("meta", {})), p)
 
 
 def embed_file(

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from facecli.errors import InputError
+from facecli.io.naming import safe_name
 from facecli.io.inputs import InputItem
 from facecli.io.mesh import read_mesh, read_points, write_mesh, write_points
 from facecli.registration.pipeline import (
@@ -29,15 +30,10 @@ from facecli.registration.pipeline import (
 )
 from facecli.registration.preprocess import PreparedCloud, check_cloud, prepare_cloud
 
-__all__ = ["RegisterJob", "STAGES", "COUNTS", "aligned_name", "pair_items", "result_arrays", "safe_name", "write_moved"]
+__all__ = ["RegisterJob", "STAGES", "COUNTS", "aligned_name", "pair_items", "result_arrays", "write_moved"]
 
 STAGES = ("prepare", "match", "coarse", "fine")
 COUNTS = ("matches", "tuples", "coarse_inliers", "fine_correspondences")
-
-
-def safe_name(sample_id: str) -> str:
-    """A file name for a sample id (path separators become ``__``)."""
-    return sample_id.replace("/", "__").replace("\\", "__")
 
 
 def pair_items(root: Path) -> list[InputItem]:
@@ -72,7 +68,7 @@ def aligned_name(item: InputItem, source: Path) -> str:
 
     Inputs found under a directory keep their relative path (so a FaceScape root gives a
     FaceScape root); pairs and inputs named by absolute or parent-relative paths are
-    flattened with :func:`safe_name`.
+    flattened with :func:`facecli.io.naming.safe_name`.
     """
     rel = Path(item.id)
     if item.path.is_dir():  # a synth-pairs folder: its source.ply

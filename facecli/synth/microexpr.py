@@ -35,12 +35,20 @@ _SHEETS = {"casme2": "CASME2-coding-synth", "samm": "SAMM_Micro_FACS_Codes_synth
 
 
 def clip_envelope(n_frames: int, onset: int, apex: int, offset: int) -> np.ndarray:
-    """(n_frames,) intensity in [0, 1]: 0 before onset, a raised-cosine rise to 1 at
-    ``apex`` and fall to 0 at ``offset`` (0-based frame positions); the envelope
-    :func:`facecli.microexpr.residual.envelope` fits."""
-    from facecli.microexpr.residual import envelope
+    """(n_frames,) intensity in [0, 1] of the generated expression: 0 up to ``onset``,
+    a raised-cosine rise to 1 at ``apex`` and fall to 0 at ``offset`` (0-based frame
+    positions, onset < apex < offset).
 
-    return envelope(n_frames, onset, apex, offset)
+    The generator owns this curve (the clips' ground truth); the apex spotter has its own
+    model of it (:func:`facecli.microexpr.residual.envelope`), and a test checks that the
+    two agree, so the spotter is tested against the data rather than against itself.
+    """
+    out = np.zeros(n_frames)
+    up = np.arange(max(onset, 0), min(apex, n_frames - 1) + 1)
+    down = np.arange(apex + 1, min(offset, n_frames - 1) + 1)
+    out[up] = 0.5 - 0.5 * np.cos(np.pi * (up - onset) / (apex - onset))
+    out[down] = 0.5 + 0.5 * np.cos(np.pi * (down - apex) / (offset - apex))
+    return out
 
 
 def _names(layout: str, subj: int, clip: int, emotion: str, start: int) -> tuple[str, str, Callable[[int], str]]:
@@ -89,7 +97,7 @@ def write_microexpr(
         for SMIC, which its sheet does not carry).
     """
     if layout not in LAYOUT_EMOTIONS:
-        raise InputError(f"expected --layout casme2|samm|smic, got {layout!r}")
+        raise InputError(f"expected --layout {'|'.join(LAYOUT_EMOTIONS)} (the layouts synth can write), got {layout!r}")
     if head_jitter < 0 or noise < 0:
         raise InputError(f"expected --head-jitter >= 0 and --noise >= 0, got {head_jitter} and {noise}")
     if subjects < 1 or clips < 1:

@@ -30,8 +30,6 @@ __all__ = [
     "EYE_HALF_WIDTH",
     "STOMION_Y",
     "MOUTH_HALF_WIDTH",
-    "IBUG68_MIRROR",
-    "WFLW98_MIRROR",
 ]
 
 # --- layout (template coordinates, mm) ------------------------------------------
@@ -196,17 +194,6 @@ def wflw98_positions() -> np.ndarray:
     pts[96] = [-EYE_X, PUPIL_Y]
     pts[97] = [EYE_X, PUPIL_Y]
     return pts
-
-
-def _mirror_map(points: np.ndarray) -> np.ndarray:
-    """Index of each landmark's left/right counterpart (by mirrored position)."""
-    mirrored = points * np.array([-1.0, 1.0])
-    d = np.linalg.norm(points[None, :, :] - mirrored[:, None, :], axis=2)
-    return np.argmin(d, axis=1)
-
-
-IBUG68_MIRROR = _mirror_map(ibug68_positions())
-WFLW98_MIRROR = _mirror_map(wflw98_positions())
 
 
 def _rows() -> np.ndarray:

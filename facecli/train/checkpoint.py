@@ -9,7 +9,6 @@ command, metrics, ...).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -25,11 +24,11 @@ def save_atomic(obj: Mapping[str, Any], path: PathLike) -> Path:
     """``torch.save`` to a temporary file, then rename: a kill never leaves half a file."""
     import torch
 
+    from facecli.io.atomic import atomic_write
+
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    tmp = p.with_name(p.name + ".tmp")
-    torch.save(dict(obj), tmp)
-    os.replace(tmp, p)
+    with atomic_write(p, "wb", lock=False) as fh:
+        torch.save(dict(obj), fh)
     return p
 
 
@@ -64,8 +63,8 @@ def save_model_file(path: PathLike, *, model: str, config: Mapping[str, Any], st
                         "state_dict": {k: _store(v) for k, v in state_dict.items()}, "meta": meta}, path)
 
 
-def load_model_file(path: PathLike, *, model: str) -> dict[str, Any]:
-    """Read a model file and check that it holds a ``model`` network.
+def load_model_file(path: PathLike, *, model: str | None) -> dict[str, Any]:
+    """Read a model file and check that it holds a ``model`` network (any, if ``None``).
 
     Raises:
         InputError: missing file. FormatError: not a facecli model file, or another model.
@@ -81,6 +80,6 @@ def load_model_file(path: PathLike, *, model: str) -> dict[str, Any]:
         raise FormatError(f"{p}: not a readable facecli model file ({exc.__class__.__name__})") from exc
     if not isinstance(obj, dict) or obj.get("format") != MODEL_FORMAT:
         raise FormatError(f"{p}: expected a {MODEL_FORMAT} file, got {obj.get('format') if isinstance(obj, dict) else type(obj).__name__}")
-    if obj.get("model") != model:
+    if model is not None and obj.get("model") != model:
         raise FormatError(f"{p}: expected a {model!r} model, got {obj.get('model')!r}")
     return obj

@@ -3,7 +3,8 @@
 :func:`fused_dual_path_attention` has the signature of
 :func:`facecli.models.attention.dual_path_attention_reference`; its forward is one kernel
 launch (one block per sample, intermediates in shared memory) and its backward recomputes the
-reference under autograd, so training works on the GPU with the kernel in the forward pass.
+reference (passed in by the caller as ``reference=``: the kernels never import the library)
+under autograd, so training works on the GPU with the kernel in the forward pass.
 With the host backend the same per-phase code runs on CPU tensors (the tests).
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 import ctypes
 import functools
 from pathlib import Path
+from typing import Callable
 
 import torch
 from torch import Tensor
@@ -63,24 +65,33 @@ def forward(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, ws: Tenso
 
 class _Fused(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x, w1, b1, w2, b2, ws, bs, backend):  # type: ignore[override]
+    def forward(ctx, x, w1, b1, w2, b2, ws, bs, backend, reference):  # type: ignore[override]
         ctx.save_for_backward(x, w1, b1, w2, b2, ws, bs)
+        ctx.reference = reference
         return forward(x, w1, b1, w2, b2, ws, bs, backend)
 
     @staticmethod
     def backward(ctx, gy, gch, gsp):  # type: ignore[override]
-        from facecli.models.attention import dual_path_attention_reference
-
-        inputs = [t.detach().requires_grad_(need) for t, need in zip(ctx.saved_tensors, ctx.needs_input_grad)]
+        if ctx.reference is None:
+            raise RuntimeError("the fused attention forward has no backward of its own: pass reference= (the "
+                               "PyTorch reference, facecli.models.attention.dual_path_attention_reference)")
+        inputs = [t.detach().requires_grad_(need) for t, need in zip(ctx.saved_tensors, ctx.needs_input_grad[:7])]
         with torch.enable_grad():
-            outs = dual_path_attention_reference(*inputs)
+            outs = ctx.reference(*inputs)
         grads_out = [g if g is not None else torch.zeros_like(o) for g, o in zip((gy, gch, gsp), outs)]
         wanted = [t for t in inputs if t.requires_grad]
         got = iter(torch.autograd.grad(outs, wanted, grads_out, allow_unused=True)) if wanted else iter(())
-        return (*(next(got) if t.requires_grad else None for t in inputs), None)
+        return (*(next(got) if t.requires_grad else None for t in inputs), None, None)
 
 
 def fused_dual_path_attention(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, ws: Tensor, bs: Tensor,
-                              *, backend: Backend | None = None) -> tuple[Tensor, Tensor, Tensor]:
-    """Dual-path attention with the fused forward (CUDA build unless ``backend`` is given)."""
-    return _Fused.apply(x, w1, b1, w2, b2, ws, bs, backend or cuda_backend())
+                              *, backend: Backend | None = None,
+                              reference: Callable[..., tuple[Tensor, Tensor, Tensor]] | None = None,
+                              ) -> tuple[Tensor, Tensor, Tensor]:
+    """Dual-path attention with the fused forward (CUDA build unless ``backend`` is given).
+
+    Gradients go through ``reference`` (the PyTorch implementation with the same
+    signature, which the caller passes: the kernels never import the library's models);
+    without it the result can be used for inference only.
+    """
+    return _Fused.apply(x, w1, b1, w2, b2, ws, bs, backend or cuda_backend(), reference)

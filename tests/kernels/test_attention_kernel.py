@@ -37,7 +37,8 @@ def test_gradients_go_through_the_reference():
     m, params = _params(16)
     x = torch.randn(6, 16, 5, 5, requires_grad=True)
     gy = torch.randn(6, 16, 5, 5)
-    y, ch, sp = ka.fused_dual_path_attention(x, *params, backend=ka.host_backend())
+    y, ch, sp = ka.fused_dual_path_attention(x, *params, backend=ka.host_backend(),
+                                             reference=dual_path_attention_reference)
     loss = (y * gy).sum() + ch.square().sum() + sp.sum()
     yr, chr_, spr = dual_path_attention_reference(x, *params)
     loss_r = (yr * gy).sum() + chr_.square().sum() + spr.sum()
@@ -56,7 +57,8 @@ def test_training_steps_equal_the_reference(monkeypatch):
     for use_kernel in (True, False):
         m, _ = _params(16, seed=5)
         if use_kernel:
-            monkeypatch.setattr(att, "_IMPL", lambda *a: ka.fused_dual_path_attention(*a, backend=ka.host_backend()))
+            monkeypatch.setattr(att, "_IMPL", lambda *a: ka.fused_dual_path_attention(
+                *a, backend=ka.host_backend(), reference=dual_path_attention_reference))
         opt = torch.optim.SGD(m.parameters(), lr=0.5)
         for _ in range(3):
             opt.zero_grad()
@@ -87,7 +89,7 @@ def test_cuda_kernel_matches_reference_with_gradients(shape):
     _, params = _params(shape[1])
     params = tuple(p.detach().cuda().requires_grad_(True) for p in params)
     x = torch.randn(*shape, device="cuda", requires_grad=True)
-    got = ka.fused_dual_path_attention(x, *params)
+    got = ka.fused_dual_path_attention(x, *params, reference=dual_path_attention_reference)
     want = dual_path_attention_reference(x, *params)
     for g, w in zip(got, want):
         torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-5)
