@@ -137,7 +137,9 @@ ShardOpt = Annotated[
     Optional[str], typer.Option("--shard", help="Process a deterministic 1/N of the inputs: K/N with 1 <= K <= N.")
 ]
 WorkersOpt = Annotated[int, typer.Option("--workers", min=1, help="Local worker processes.")]
-ResumeOpt = Annotated[bool, typer.Option("--resume", help="Continue an interrupted output file; finished samples are kept.")]
+ResumeOpt = Annotated[
+    bool, typer.Option("--resume", help="Continue an interrupted output file; finished samples are kept.")
+]
 OnErrorOpt = Annotated[
     OnError, typer.Option("--on-error", help="stop at the first bad input, or skip it and list it in the output.")
 ]
@@ -338,8 +340,6 @@ def _command_name() -> str:
     return " ".join(names) or "facecli"
 
 
-
-
 def output_file(output: Path, default_name: str, *, inputs: Iterable[Any] = (), also: Iterable[Any] = ()) -> Path:
     """The output file a command writes: ``-o`` as given, or ``DIR/default_name`` when
     ``-o`` is a directory; refused (before anything is touched) when it is also one of
@@ -376,14 +376,26 @@ def finishing(writer: Any) -> Any:
                 with ContainerReader(writer.part) as r:
                     done = len(r)
         if done:
-            exc.facecli_kept = (f"{done} finished sample{'s' if done != 1 else ''} kept in {writer.part}; "  # type: ignore[attr-defined]
-                                f"rerun with --resume to continue")
+            exc.facecli_kept = (
+                f"{done} finished sample{'s' if done != 1 else ''} kept in {writer.part}; "  # type: ignore[attr-defined]
+                f"rerun with --resume to continue"
+            )
         raise
     writer.close()
 
 
-def run_into_container(items: list[Any], job: Callable[[Any], Any], writer: Any, *, on_error: "OnError",
-                       workers: int, desc: str, what: str, unit: str, output: Path) -> Any:
+def run_into_container(
+    items: list[Any],
+    job: Callable[[Any], Any],
+    writer: Any,
+    *,
+    on_error: "OnError",
+    workers: int,
+    desc: str,
+    what: str,
+    unit: str,
+    output: Path,
+) -> Any:
     """Run a batch job into an open container writer, finish it, and report.
 
     Shows progress; on success renames the writer's work file into place, on an error
@@ -397,11 +409,19 @@ def run_into_container(items: list[Any], job: Callable[[Any], Any], writer: Any,
     from facecli.batch import run_batch
 
     with finishing(writer):
-        summary = run_batch(items, job, writer, on_error=on_error.value, workers=workers,
-                            progress=lambda it: progress(it, total=len(items), desc=desc))
+        summary = run_batch(
+            items,
+            job,
+            writer,
+            on_error=on_error.value,
+            workers=workers,
+            progress=lambda it: progress(it, total=len(items), desc=desc),
+        )
     rate = summary.processed / summary.seconds if summary.seconds > 0 else 0.0
-    log(f"{what} of {summary.processed} of {len(items)} {unit} in {summary.seconds:.1f} s ({rate:.1f}/s; "
-        f"{summary.skipped_existing} already done, {len(summary.failures)} failed) -> {output}")
+    log(
+        f"{what} of {summary.processed} of {len(items)} {unit} in {summary.seconds:.1f} s ({rate:.1f}/s; "
+        f"{summary.skipped_existing} already done, {len(summary.failures)} failed) -> {output}"
+    )
     for sid, err in summary.failures.items():
         log(f"{sid}: {err}", level="warning")
     return summary

@@ -28,9 +28,12 @@ from facecli.commands._common import (
     run_into_container,
 )
 
-app = typer.Typer(no_args_is_help=True,
-                  help="2D facial landmarks on images (MuSiCa: a 3-level coarse-to-fine cascade, in the shipped model followed by 3 more full-resolution iterations, over 14x14 patches at "
-                       "every second landmark, with patch attention and early exit on its own predicted error).")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="2D facial landmarks on images (MuSiCa: a 3-level coarse-to-fine cascade, in the shipped model followed by "
+    "3 more full-resolution iterations, over 14x14 patches at "
+    "every second landmark, with patch attention and early exit on its own predicted error).",
+)
 
 __all__ = ["app"]
 
@@ -44,23 +47,63 @@ class Format(str, Enum):
 @app.command("train")
 @boundary
 def train(
-    root: Annotated[Path, typer.Argument(help="A WFLW root (WFLW_images/ + WFLW_annotations/) or a 300W root (afw, helen, lfpw, ibug with .pts).")],
+    root: Annotated[
+        Path,
+        typer.Argument(
+            help="A WFLW root (WFLW_images/ + WFLW_annotations/) or a 300W root (afw, helen, lfpw, ibug with .pts)."
+        ),
+    ],
     output: OutputOpt = Path("musica.pt"),
-    fmt: Annotated[Format, typer.Option("--format", help="Dataset layout (auto: WFLW if its annotation folder is there).")] = Format.auto,
+    fmt: Annotated[
+        Format, typer.Option("--format", help="Dataset layout (auto: WFLW if its annotation folder is there).")
+    ] = Format.auto,
     split: Annotated[str, typer.Option("--split", help="Faces to train on: train, test or all.")] = "train",
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fixed budget; the last epoch's model is kept.")] = 30,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Faces per step (per process under torchrun).")] = 32,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Faces per step (per process under torchrun).")
+    ] = 32,
     lr: Annotated[float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")] = 1e-3,
     crop: Annotated[int, typer.Option("--crop", min=32, help="Face crop side, px (142 in the source).")] = 142,
-    margin: Annotated[float, typer.Option("--margin", min=0.0, help="The crop covers (1 + margin) x the box's larger side.")] = 0.3,
-    bottleneck: Annotated[int, typer.Option("--bottleneck", min=1, help="Per-patch projection before the FC-512 (the model-size knob).")] = 12,
-    extra_fine: Annotated[int, typer.Option("--extra-fine", min=0, help="Iterations added at the finest pyramid level after the coarse-to-fine sweep (0: the source's 3-iteration cascade); gives early exit a full-resolution exit point.")] = 0,
+    margin: Annotated[
+        float, typer.Option("--margin", min=0.0, help="The crop covers (1 + margin) x the box's larger side.")
+    ] = 0.3,
+    bottleneck: Annotated[
+        int, typer.Option("--bottleneck", min=1, help="Per-patch projection before the FC-512 (the model-size knob).")
+    ] = 12,
+    extra_fine: Annotated[
+        int,
+        typer.Option(
+            "--extra-fine",
+            min=0,
+            help="Iterations added at the finest pyramid level after the coarse-to-fine sweep (0: the source's "
+            "3-iteration cascade); gives early exit a full-resolution exit point.",
+        ),
+    ] = 0,
     rotate: Annotated[float, typer.Option("--rotate", min=0.0, help="Rotation augmentation, +- degrees.")] = 15.0,
-    flip: Annotated[bool, typer.Option("--flip/--no-flip", help="Mirror augmentation (the landmark order is mirrored too).")] = True,
-    val_fraction: Annotated[float, typer.Option("--val-fraction", min=0.0, max=0.9, help="Faces held out and reported each epoch (NME; never used to pick the model).")] = 0.1,
+    flip: Annotated[
+        bool, typer.Option("--flip/--no-flip", help="Mirror augmentation (the landmark order is mirrored too).")
+    ] = True,
+    val_fraction: Annotated[
+        float,
+        typer.Option(
+            "--val-fraction",
+            min=0.0,
+            max=0.9,
+            help="Faces held out and reported each epoch (NME; never used to pick the model).",
+        ),
+    ] = 0.1,
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Use at most this many faces.")] = None,
-    half: Annotated[bool, typer.Option("--half/--no-half", help="Store the weights as float16: half the file; loading casts them back to float32 (on the synthetic test set the NME moved by < 0.001 points).")] = False,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue from OUTPUT.ckpt (finished epochs are kept).")] = False,
+    half: Annotated[
+        bool,
+        typer.Option(
+            "--half/--no-half",
+            help="Store the weights as float16: half the file; loading casts them back to float32 (on the synthetic "
+            "test set the NME moved by < 0.001 points).",
+        ),
+    ] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue from OUTPUT.ckpt (finished epochs are kept).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Train MuSiCa on annotated faces.
@@ -79,31 +122,93 @@ def train(
 
     state = get_state()
     output = output_file(output, "musica.pt", also=[root])
-    opts = AlignTrainOptions(epochs=epochs, batch_size=batch_size, lr=lr, crop=crop, margin=margin, bottleneck=bottleneck,
-                             extra_fine=extra_fine, rotate_aug=rotate, flip=flip, val_fraction=val_fraction, limit=limit,
-                             half_weights=half)
-    meta = train_musica(root, output, opts, fmt=fmt.value, split=split, seed=state.seed, device=state.device,
-                        resume=resume, argv=state.argv, log=log, progress=progress)
+    opts = AlignTrainOptions(
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        crop=crop,
+        margin=margin,
+        bottleneck=bottleneck,
+        extra_fine=extra_fine,
+        rotate_aug=rotate,
+        flip=flip,
+        val_fraction=val_fraction,
+        limit=limit,
+        half_weights=half,
+    )
+    meta = train_musica(
+        root,
+        output,
+        opts,
+        fmt=fmt.value,
+        split=split,
+        seed=state.seed,
+        device=state.device,
+        resume=resume,
+        argv=state.argv,
+        log=log,
+        progress=progress,
+    )
     if int(os.environ.get("RANK", "0")) != 0:
         return
     log(f"wrote {output} (held-out NME: {meta.get('val_nme_pct')} %)")
-    emit([output], as_json=as_json, summary={"val_nme_pct": meta.get("val_nme_pct"), "epochs": epochs,
-                                             "trained_on": meta.get("trained_on")})
+    emit(
+        [output],
+        as_json=as_json,
+        summary={"val_nme_pct": meta.get("val_nme_pct"), "epochs": epochs, "trained_on": meta.get("trained_on")},
+    )
 
 
 @app.command("predict")
 @boundary
 def predict(
-    inputs: Annotated[list[str], typer.Argument(help="Images, folders of images, globs, or - (paths on stdin); with --dataset, one WFLW/300W root.", show_default=False)],
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Images, folders of images, globs, or - (paths on stdin); with --dataset, one WFLW/300W root.",
+            show_default=False,
+        ),
+    ],
     output: OutputOpt = Path("landmarks2d.h5"),
-    model: Annotated[Optional[Path], typer.Option("--model", help="A model from 'align train' (default: the shipped model, trained on synthetic WFLW-layout images).")] = None,
-    boxes: Annotated[Optional[Path], typer.Option("--boxes", help="Face boxes CSV: image,x0,y0,x1,y1 (image: its id or file name).")] = None,
-    dataset: Annotated[bool, typer.Option("--dataset", help="INPUTS is a WFLW/300W root: predict every annotated face, boxed by its annotation.")] = False,
+    model: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--model",
+            help="A model from 'align train' (default: the shipped model, trained on synthetic WFLW-layout images).",
+        ),
+    ] = None,
+    boxes: Annotated[
+        Optional[Path], typer.Option("--boxes", help="Face boxes CSV: image,x0,y0,x1,y1 (image: its id or file name).")
+    ] = None,
+    dataset: Annotated[
+        bool,
+        typer.Option(
+            "--dataset", help="INPUTS is a WFLW/300W root: predict every annotated face, boxed by its annotation."
+        ),
+    ] = False,
     fmt: Annotated[Format, typer.Option("--format", help="Dataset layout with --dataset.")] = Format.auto,
-    split: Annotated[str, typer.Option("--split", help="Faces of the dataset with --dataset: train, test or all (300W also common, challenging, full).")] = "test",
-    exit_threshold: Annotated[float, typer.Option("--exit-threshold", min=0.0, help="Early exit: a face leaves the cascade once its predicted NME is below this (0: full cascade; 0.018 lets 30 % of unseen synthetic faces leave early at +0.08 NME points with the shipped model).")] = 0.0,
-    pts_dir: Annotated[Optional[Path], typer.Option("--pts-dir", help="Also write <id>.pts here (1-based, as 300W).")] = None,
-    preview: Annotated[Optional[Path], typer.Option("--preview", help="Write <id>.png here: the image with its landmarks and box.")] = None,
+    split: Annotated[
+        str,
+        typer.Option(
+            "--split",
+            help="Faces of the dataset with --dataset: train, test or all (300W also common, challenging, full).",
+        ),
+    ] = "test",
+    exit_threshold: Annotated[
+        float,
+        typer.Option(
+            "--exit-threshold",
+            min=0.0,
+            help="Early exit: a face leaves the cascade once its predicted NME is below this (0: full cascade; "
+            "0.018 lets 30 % of unseen synthetic faces leave early at +0.08 NME points with the shipped model).",
+        ),
+    ] = 0.0,
+    pts_dir: Annotated[
+        Optional[Path], typer.Option("--pts-dir", help="Also write <id>.pts here (1-based, as 300W).")
+    ] = None,
+    preview: Annotated[
+        Optional[Path], typer.Option("--preview", help="Write <id>.png here: the image with its landmarks and box.")
+    ] = None,
     pattern: PatternOpt = "*.jpg,*.jpeg,*.png,*.bmp",
     shard: ShardOpt = None,
     workers: WorkersOpt = 1,
@@ -150,26 +255,57 @@ def predict(
             log("images with several faces: one sample per face (ids end in #k)")
         items = apply_shard(sorted(items, key=lambda i: i.id), parse_shard(shard))
     else:
-        items = resolve_inputs(inputs, pattern=pattern, shard=parse_shard(shard),
-                               missing="keep" if on_error == OnError.skip else "error")
+        items = resolve_inputs(
+            inputs, pattern=pattern, shard=parse_shard(shard), missing="keep" if on_error == OnError.skip else "error"
+        )
     output = output_file(output, "landmarks2d.h5", inputs=items, also=[model, boxes])
     if boxes is not None:
         box_map.update(read_boxes(boxes))
     missing = [i.id for i in items if i.error is None and i.id not in box_map and i.path.name not in box_map]
     if missing:
-        log(f"{len(missing)} of {len(items)} images have no face box: the whole image is used (e.g. {missing[0]})",
-            level="warning")
+        log(
+            f"{len(missing)} of {len(items)} images have no face box: the whole image is used (e.g. {missing[0]})",
+            level="warning",
+        )
     for d in (pts_dir, preview):
         if d is not None:
             d.mkdir(parents=True, exist_ok=True)
-    job = AlignJob(model=str(model) if model else None, device=resolve_device(state.device), exit_threshold=exit_threshold,
-                   boxes=box_map, box_source=source, pts_dir=pts_dir, preview_dir=preview)
+    job = AlignJob(
+        model=str(model) if model else None,
+        device=resolve_device(state.device),
+        exit_threshold=exit_threshold,
+        boxes=box_map,
+        box_source=source,
+        pts_dir=pts_dir,
+        preview_dir=preview,
+    )
     if model is None:
         log(f"model: {DEFAULT_MUSICA.name} (shipped; trained on synthetic images only)")
-    params = {"model": str(model) if model else "default (synthetic)", "exit_threshold": exit_threshold,
-              "boxes": str(boxes) if boxes else None, "dataset": dataset, "split": split if dataset else None}
-    writer = ContainerWriter(output, "landmarks2d", producer="facecli align predict", argv=state.argv, params=params,
-                             resume=resume, array_attrs=ALIGN_ATTRS)
-    summary = run_into_container(items, job, writer, on_error=on_error, workers=workers, desc="align",
-                                 what="landmarks", unit="faces", output=output)
+    params = {
+        "model": str(model) if model else "default (synthetic)",
+        "exit_threshold": exit_threshold,
+        "boxes": str(boxes) if boxes else None,
+        "dataset": dataset,
+        "split": split if dataset else None,
+    }
+    writer = ContainerWriter(
+        output,
+        "landmarks2d",
+        producer="facecli align predict",
+        argv=state.argv,
+        params=params,
+        resume=resume,
+        array_attrs=ALIGN_ATTRS,
+    )
+    summary = run_into_container(
+        items,
+        job,
+        writer,
+        on_error=on_error,
+        workers=workers,
+        desc="align",
+        what="landmarks",
+        unit="faces",
+        output=output,
+    )
     emit([output], as_json=as_json, summary={"inputs": len(items), **summary.as_dict()})

@@ -46,19 +46,67 @@ Dataset = Enum("Dataset", {"auto": "auto", **{name: name for name in ME_DATASETS
 @app.command("apex-detect")
 @boundary
 def apex_detect(
-    inputs: Annotated[list[str], typer.Argument(
-        help="Clip folders (numbered frames), videos, a folder of clip folders, or - for paths on stdin; with --coding, the dataset root.", show_default=False)],
+    inputs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Clip folders (numbered frames), videos, a folder of clip folders, or - for paths on stdin; with "
+            "--coding, the dataset root.",
+            show_default=False,
+        ),
+    ],
     output: OutputOpt = Path("apex.h5"),
-    coding: Annotated[Optional[list[Path]], typer.Option("--coding", help="Coding sheet(s) (.xlsx/.csv) of the dataset root: clips, onset and offset. Repeat for a composite.")] = None,
-    dataset: Annotated[Dataset, typer.Option("--dataset", help="Layout of the coding sheet (auto: from its name or columns).")] = Dataset.auto,
-    method: Annotated[Method, typer.Option("--method", help="residual (default, the most accurate): head-stabilised residual images and an onset-apex-offset envelope fit; flow: per-cell optical flow; lbp: uniform-LBP histograms; both: flow and lbp averaged.")] = Method.residual,
-    face_box: Annotated[Optional[str], typer.Option("--face-box", help="Face box x,y,w,h in pixels (default: the whole frame, as in the datasets' cropped releases).")] = None,
+    coding: Annotated[
+        Optional[list[Path]],
+        typer.Option(
+            "--coding",
+            help="Coding sheet(s) (.xlsx/.csv) of the dataset root: clips, onset and offset. Repeat for a composite.",
+        ),
+    ] = None,
+    dataset: Annotated[
+        Dataset, typer.Option("--dataset", help="Layout of the coding sheet (auto: from its name or columns).")
+    ] = Dataset.auto,
+    method: Annotated[
+        Method,
+        typer.Option(
+            "--method",
+            help="residual (default, the most accurate): head-stabilised residual images and an onset-apex-offset "
+            "envelope fit; flow: per-cell optical flow; lbp: uniform-LBP histograms; both: flow and lbp averaged.",
+        ),
+    ] = Method.residual,
+    face_box: Annotated[
+        Optional[str],
+        typer.Option(
+            "--face-box",
+            help="Face box x,y,w,h in pixels (default: the whole frame, as in the datasets' cropped releases).",
+        ),
+    ] = None,
     cells: Annotated[int, typer.Option("--cells", min=1, help="ROI grid cells per side of the face box.")] = 8,
-    smooth: Annotated[float, typer.Option("--smooth", min=0.0, help="Gaussian smoothing of the score, frames (flow, lbp, both).")] = 3.0,
-    components: Annotated[int, typer.Option("--components", min=0, help="residual: free components for what the head's motion leaves after stabilising; the fit sums the costs of K-8, K-4, K, K+4 and K+8.")] = 16,
-    top_share: Annotated[float, typer.Option("--top-share", min=0.01, max=1.0, help="Share of the most-changing cells pooled into the LBP score.")] = 0.25,
-    csv: Annotated[Optional[Path], typer.Option("--csv", help="Spreadsheet copy (id, dataset, onset, apex, offset, method) [OUTPUT with .csv].")] = None,
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write one PNG per clip here: the score curve with the apex marked.")] = None,
+    smooth: Annotated[
+        float, typer.Option("--smooth", min=0.0, help="Gaussian smoothing of the score, frames (flow, lbp, both).")
+    ] = 3.0,
+    components: Annotated[
+        int,
+        typer.Option(
+            "--components",
+            min=0,
+            help="residual: free components for what the head's motion leaves after stabilising; the fit sums the "
+            "costs of K-8, K-4, K, K+4 and K+8.",
+        ),
+    ] = 16,
+    top_share: Annotated[
+        float,
+        typer.Option(
+            "--top-share", min=0.01, max=1.0, help="Share of the most-changing cells pooled into the LBP score."
+        ),
+    ] = 0.25,
+    csv: Annotated[
+        Optional[Path],
+        typer.Option("--csv", help="Spreadsheet copy (id, dataset, onset, apex, offset, method) [OUTPUT with .csv]."),
+    ] = None,
+    plot: Annotated[
+        Optional[Path],
+        typer.Option("--plot", help="Write one PNG per clip here: the score curve with the apex marked."),
+    ] = None,
     shard: ShardOpt = None,
     workers: WorkersOpt = 1,
     resume: ResumeOpt = False,
@@ -96,9 +144,9 @@ def apex_detect(
     """
     from facecli.batch import run_batch
     from facecli.errors import UsageError
-    from facecli.io.container import ContainerReader, ContainerWriter
-    from facecli.io.clips import resolve_clips
     from facecli.io.atomic import check_distinct
+    from facecli.io.clips import resolve_clips
+    from facecli.io.container import ContainerReader, ContainerWriter
     from facecli.io.inputs import apply_shard, parse_shard
     from facecli.io.microexpr import guess_dataset
     from facecli.microexpr.jobs import APEX_ATTRS, ApexJob, coded_items, write_apex_csv
@@ -124,21 +172,43 @@ def apex_detect(
     if plot is not None:
         plot.mkdir(parents=True, exist_ok=True)
     job = ApexJob(settings=settings, box=parse_face_box(face_box), coding=coding_map, plot_dir=plot)
-    params = {"method": method.value, "cells": cells, "smooth": smooth, "top_share": top_share, "components": components,
-              "face_box": face_box,
-              "coding": [str(c) for c in coding or []]}
-    writer = ContainerWriter(output, "apex", producer="facecli apex-detect", argv=state.argv, params=params,
-                             resume=resume, array_attrs=APEX_ATTRS, ragged=("frames", "score"))
+    params = {
+        "method": method.value,
+        "cells": cells,
+        "smooth": smooth,
+        "top_share": top_share,
+        "components": components,
+        "face_box": face_box,
+        "coding": [str(c) for c in coding or []],
+    }
+    writer = ContainerWriter(
+        output,
+        "apex",
+        producer="facecli apex-detect",
+        argv=state.argv,
+        params=params,
+        resume=resume,
+        array_attrs=APEX_ATTRS,
+        ragged=("frames", "score"),
+    )
     with finishing(writer):
-        summary = run_batch(items, job, writer, on_error=on_error.value, workers=workers,
-                            progress=lambda it: progress(it, total=len(items), desc="apex"))
+        summary = run_batch(
+            items,
+            job,
+            writer,
+            on_error=on_error.value,
+            workers=workers,
+            progress=lambda it: progress(it, total=len(items), desc="apex"),
+        )
     with ContainerReader(output, kind="apex") as r:
         ids = r.ids
         arrays = {k: r.read(k) for k in ("onset", "apex", "offset")}
     write_apex_csv(csv_path, ids, arrays, method.value, datasets)
     rate = summary.processed / summary.seconds if summary.seconds > 0 else 0.0
-    log(f"apex of {summary.processed} of {len(items)} clips in {summary.seconds:.1f} s ({rate:.1f} clips/s; "
-        f"{summary.skipped_existing} already done, {len(summary.failures)} failed) -> {output}, {csv_path}")
+    log(
+        f"apex of {summary.processed} of {len(items)} clips in {summary.seconds:.1f} s ({rate:.1f} clips/s; "
+        f"{summary.skipped_existing} already done, {len(summary.failures)} failed) -> {output}, {csv_path}"
+    )
     for sid, err in summary.failures.items():
         log(f"{sid}: {err}", level="warning")
     emit([output, csv_path], as_json=as_json, summary={"inputs": len(items), **summary.as_dict()})

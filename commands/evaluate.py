@@ -16,15 +16,25 @@ from facecli.io.microexpr import ME_DATASETS
 app = typer.Typer(help="The fields' metrics on predictions vs ground truth.", no_args_is_help=True)
 
 
-
 @app.command("landmarks3d")
 @boundary
 def evaluate_landmarks3d(
     predictions: Annotated[Path, typer.Argument(help="Output of 'landmarks3d predict' (kind landmarks3d).")],
-    gt: Annotated[Path, typer.Option("--gt", help="The FaceScape-layout root the meshes came from (landmark_indices.npz + <id>/<k>_<expr>.obj).")],
-    key: Annotated[str, typer.Option("--key", help="Which landmarks to score: landmarks (final) or stage_one.")] = "landmarks",
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write a bar chart PNG of the per-landmark error here.")] = None,
-    csv: Annotated[Optional[Path], typer.Option("--csv", help="Write per-mesh rows (id, subject, mean_mm, max_mm) here.")] = None,
+    gt: Annotated[
+        Path,
+        typer.Option(
+            "--gt", help="The FaceScape-layout root the meshes came from (landmark_indices.npz + <id>/<k>_<expr>.obj)."
+        ),
+    ],
+    key: Annotated[
+        str, typer.Option("--key", help="Which landmarks to score: landmarks (final) or stage_one.")
+    ] = "landmarks",
+    plot: Annotated[
+        Optional[Path], typer.Option("--plot", help="Write a bar chart PNG of the per-landmark error here.")
+    ] = None,
+    csv: Annotated[
+        Optional[Path], typer.Option("--csv", help="Write per-mesh rows (id, subject, mean_mm, max_mm) here.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Landmark error in mm: mean ± std, median and max over all landmarks of all
@@ -33,13 +43,13 @@ def evaluate_landmarks3d(
     Prediction ids are matched to the models under --gt (equal ids, or one ending
     with the other); predictions not found there are listed and left out.
     """
-    from facecli.io.atomic import atomic_write, check_distinct
     import csv as csv_mod
     import os
 
     import numpy as np
 
     from facecli.errors import InputError
+    from facecli.io.atomic import atomic_write, check_distinct
     from facecli.io.container import ContainerReader
     from facecli.landmarks3d.evaluation import match_ground_truth, plot_landmark_errors
     from facecli.metrics.landmarks3d import landmark_error_report, landmark_errors
@@ -64,13 +74,20 @@ def evaluate_landmarks3d(
             for k, i in enumerate(rows):
                 w.writerow([ids[i], subjects[k], f"{err[k].mean():.4f}", f"{err[k].max():.4f}"])
     if plot is not None:
-        plot_landmark_errors(plot, rep.per_landmark_mean, rep.per_landmark_std,
-                             title=f"{predictions.name} ({key}) vs {gt}: mean {rep.mean:.2f} ± {rep.std:.2f} mm over {rep.meshes} meshes")
+        plot_landmark_errors(
+            plot,
+            rep.per_landmark_mean,
+            rep.per_landmark_std,
+            title=f"{predictions.name} ({key}) vs {gt}: mean {rep.mean:.2f} ± {rep.std:.2f} mm over {rep.meshes} "
+            "meshes",
+        )
     if not as_json and not get_state().quiet:
         from rich.console import Console
         from rich.table import Table
 
-        table = Table(title=f"landmarks3d: {predictions} ({key}) vs {gt} ({rep.meshes} meshes, {len(set(subjects))} subjects)")
+        table = Table(
+            title=f"landmarks3d: {predictions} ({key}) vs {gt} ({rep.meshes} meshes, {len(set(subjects))} subjects)"
+        )
         for col in ["", "mean mm", "std", "median", "max"]:
             table.add_column(col, justify="right")
         table.add_row("all", f"{rep.mean:.3f}", f"{rep.std:.3f}", f"{rep.median:.3f}", f"{rep.max:.3f}")
@@ -79,18 +96,31 @@ def evaluate_landmarks3d(
         Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
         worst = sorted(rep.subjects.items(), key=lambda kv: -kv[1])[:3]
         log("worst subjects: " + ", ".join(f"{s} {v:.2f} mm" for s, v in worst))
-    emit([p for p in (plot, csv) if p is not None], as_json=as_json,
-         summary={**rep.as_dict(), "key": key, "unmatched": unmatched})
+    emit(
+        [p for p in (plot, csv) if p is not None],
+        as_json=as_json,
+        summary={**rep.as_dict(), "key": key, "unmatched": unmatched},
+    )
 
 
 @app.command("apex")
 @boundary
 def evaluate_apex(
     predictions: Annotated[Path, typer.Argument(help="Output of 'apex-detect' (kind apex).")],
-    coding: Annotated[list[Path], typer.Option("--coding", help="Coding sheet(s) with the true apex (.xlsx/.csv); repeat for a composite.")],
-    dataset: Annotated[str, typer.Option("--dataset", help=f"Layout of the sheets: auto or {', '.join(ME_DATASETS)}.")] = "auto",
-    truth: Annotated[Optional[Path], typer.Option("--truth", help="synth_microexpr.json: true apexes for sheets without them (SMIC).")] = None,
-    within: Annotated[int, typer.Option("--within", min=0, help="Report the share of clips within this many frames.")] = 5,
+    coding: Annotated[
+        list[Path],
+        typer.Option("--coding", help="Coding sheet(s) with the true apex (.xlsx/.csv); repeat for a composite."),
+    ],
+    dataset: Annotated[
+        str, typer.Option("--dataset", help=f"Layout of the sheets: auto or {', '.join(ME_DATASETS)}.")
+    ] = "auto",
+    truth: Annotated[
+        Optional[Path],
+        typer.Option("--truth", help="synth_microexpr.json: true apexes for sheets without them (SMIC)."),
+    ] = None,
+    within: Annotated[
+        int, typer.Option("--within", min=0, help="Report the share of clips within this many frames.")
+    ] = 5,
     as_json: JsonOpt = False,
 ) -> None:
     """Apex error in frames: MAE, median, RMSE and the share within ±5 frames, per
@@ -99,8 +129,6 @@ def evaluate_apex(
     Clips are matched by subject/clip (SMIC's s1/s01 spellings agree). SMIC sheets
     carry no apex: give --truth (synthetic data) or leave SMIC out.
     """
-    from facecli.io.text import read_json
-    import json
     import os
 
     import numpy as np
@@ -108,6 +136,7 @@ def evaluate_apex(
     from facecli.errors import InputError
     from facecli.io.container import ContainerReader
     from facecli.io.microexpr import guess_dataset, normalise_subject, read_coding_sheet
+    from facecli.io.text import read_json
     from facecli.metrics.apex import apex_errors, midpoint_apex, summarize_apex
 
     with ContainerReader(predictions, kind="apex") as r:
@@ -117,7 +146,9 @@ def evaluate_apex(
     true_by_key: dict[tuple[str, str, str], tuple[int, int, int]] = {}
     for sheet in coding:
         ds = guess_dataset(sheet) if dataset == "auto" else dataset
-        synth_apex = {(normalise_subject(ds, k.split("/")[0]), k.split("/")[-1]): int(v["apex"]) for k, v in extra.items()}
+        synth_apex = {
+            (normalise_subject(ds, k.split("/")[0]), k.split("/")[-1]): int(v["apex"]) for k, v in extra.items()
+        }
         for c in read_coding_sheet(sheet, ds):
             apex = c.apex if c.apex is not None else synth_apex.get((c.subject, c.clip))
             if apex is None:
@@ -145,13 +176,18 @@ def evaluate_apex(
     if not rows:
         raise InputError(f"no clip of {predictions} is in the coding sheet(s) (e.g. {ids[:1]})")
     if unmatched:
-        log(f"{len(unmatched)} clips are not in the coding sheet(s) and are left out (e.g. {unmatched[0]})", level="warning")
+        log(
+            f"{len(unmatched)} clips are not in the coding sheet(s) and are left out (e.g. {unmatched[0]})",
+            level="warning",
+        )
     report: dict[str, dict] = {}
     groups = {**rows, **({"all": [x for v in rows.values() for x in v]} if len(rows) > 1 else {})}
     for ds, rr in groups.items():
         a = np.array(rr, dtype=np.int64)
-        report[ds] = {"method": summarize_apex(apex_errors(a[:, 0], a[:, 2]), within=within),
-                      "midpoint": summarize_apex(apex_errors(midpoint_apex(a[:, 1], a[:, 3]), a[:, 2]), within=within)}
+        report[ds] = {
+            "method": summarize_apex(apex_errors(a[:, 0], a[:, 2]), within=within),
+            "midpoint": summarize_apex(apex_errors(midpoint_apex(a[:, 1], a[:, 3]), a[:, 2]), within=within),
+        }
     if not as_json and not get_state().quiet:
         from rich.console import Console
         from rich.table import Table
@@ -162,9 +198,15 @@ def evaluate_apex(
         for ds, rep in report.items():
             for name in ("method", "midpoint"):
                 m = rep[name]
-                table.add_row(ds if name == "method" else "", str(m["clips"]) if name == "method" else "",
-                              "facecli" if name == "method" else "midpoint baseline", f"{m['mae']:.2f}",
-                              f"{m['median']:.1f}", f"{m['rmse']:.2f}", f"{100 * m[f'within_{within}']:.1f}%")
+                table.add_row(
+                    ds if name == "method" else "",
+                    str(m["clips"]) if name == "method" else "",
+                    "facecli" if name == "method" else "midpoint baseline",
+                    f"{m['mae']:.2f}",
+                    f"{m['median']:.1f}",
+                    f"{m['rmse']:.2f}",
+                    f"{100 * m[f'within_{within}']:.1f}%",
+                )
         Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
     emit([], as_json=as_json, summary={"datasets": report, "unmatched": unmatched})
 
@@ -175,9 +217,13 @@ def evaluate_align(
     predictions: Annotated[Path, typer.Argument(help="Output of 'align predict' (kind landmarks2d).")],
     gt: Annotated[Path, typer.Option("--gt", help="The WFLW or 300W root the faces came from.")],
     fmt: Annotated[str, typer.Option("--format", help="Layout of --gt: auto, wflw or 300w.")] = "auto",
-    norm: Annotated[str, typer.Option("--norm", help="NME normaliser: inter-ocular (outer eye corners) or inter-pupil.")] = "inter-ocular",
+    norm: Annotated[
+        str, typer.Option("--norm", help="NME normaliser: inter-ocular (outer eye corners) or inter-pupil.")
+    ] = "inter-ocular",
     threshold: Annotated[float, typer.Option("--threshold", min=1e-6, help="FR and AUC threshold on the NME.")] = 0.1,
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write the CED curve (per subset) as a PNG here.")] = None,
+    plot: Annotated[
+        Optional[Path], typer.Option("--plot", help="Write the CED curve (per subset) as a PNG here.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """NME (%), FR@0.1 (%) and AUC@0.1 overall and per subset (WFLW: test and its
@@ -190,12 +236,12 @@ def evaluate_align(
 
       facecli align predict WFLW/ --dataset -o wflw.h5 && facecli evaluate align wflw.h5 --gt WFLW/ --plot ced.png
     """
-    from facecli.io.atomic import check_distinct
     import os
 
     import numpy as np
 
     from facecli.errors import InputError
+    from facecli.io.atomic import check_distinct
     from facecli.io.container import ContainerReader
     from facecli.landmarks2d.data import load_alignment_set
     from facecli.metrics.align import ced_curve, nme, summarize_nme
@@ -209,17 +255,24 @@ def evaluate_align(
     if not matched:
         raise InputError(f"no face of {predictions} is in {gt} (e.g. {next(iter(pred), 'none')})")
     if matched[0].landmarks.shape != pred[matched[0].id].shape:
-        raise InputError(f"expected {matched[0].landmarks.shape[0]} landmarks per face as in {gt}, got "
-                         f"{pred[matched[0].id].shape[0]} in {predictions}")
+        raise InputError(
+            f"expected {matched[0].landmarks.shape[0]} landmarks per face as in {gt}, got "
+            f"{pred[matched[0].id].shape[0]} in {predictions}"
+        )
     errs = nme(np.stack([pred[f.id] for f in matched]), np.stack([f.landmarks for f in matched]), norm)
     groups: dict[str, np.ndarray] = {"all": np.ones(len(matched), dtype=bool)}
     for name in sorted({s for f in matched for s in f.subsets}):
         groups[name] = np.array([name in f.subsets for f in matched])
     report = {name: summarize_nme(errs[m], threshold) for name, m in groups.items() if m.any()}
     its = np.array([int(exit_it.get(f.id, 0)) for f in matched])
-    summary = {"norm": norm, "threshold": threshold, "subsets": report, "matched": len(matched),
-               "unmatched_predictions": len(pred) - len(matched),
-               "exit_iterations": {str(k): int((its == k).sum()) for k in sorted(set(its.tolist())) if k > 0}}
+    summary = {
+        "norm": norm,
+        "threshold": threshold,
+        "subsets": report,
+        "matched": len(matched),
+        "unmatched_predictions": len(pred) - len(matched),
+        "exit_iterations": {str(k): int((its == k).sum()) for k in sorted(set(its.tolist())) if k > 0},
+    }
     if plot is not None:
         import matplotlib
 
@@ -230,7 +283,12 @@ def evaluate_align(
         for name, m in groups.items():
             if m.any() and (name == "all" or len(groups) <= 9):
                 x, y = ced_curve(errs[m], threshold)
-                ax.plot(100 * x, y, lw=2.0 if name == "all" else 1.0, label=f"{name} (AUC {report[name][f'auc@{threshold:g}']:.3f})")
+                ax.plot(
+                    100 * x,
+                    y,
+                    lw=2.0 if name == "all" else 1.0,
+                    label=f"{name} (AUC {report[name][f'auc@{threshold:g}']:.3f})",
+                )
         ax.set_xlabel(f"NME ({norm}), %")
         ax.set_ylabel("share of faces")
         ax.set_xlim(0, 100 * threshold)
@@ -251,8 +309,13 @@ def evaluate_align(
         for col in ["subset", "faces", "NME %", f"FR@{threshold:g} %", f"AUC@{threshold:g}"]:
             table.add_column(col, justify="right")
         for name, m in report.items():
-            table.add_row(name, str(m["faces"]), f"{m['nme_pct']:.2f}", f"{m[f'fr@{threshold:g}_pct']:.2f}",
-                          f"{m[f'auc@{threshold:g}']:.4f}")
+            table.add_row(
+                name,
+                str(m["faces"]),
+                f"{m['nme_pct']:.2f}",
+                f"{m[f'fr@{threshold:g}_pct']:.2f}",
+                f"{m[f'auc@{threshold:g}']:.4f}",
+            )
         Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
     emit([plot] if plot is not None else [], as_json=as_json, summary=summary)
 
@@ -260,9 +323,20 @@ def evaluate_align(
 @app.command("mer")
 @boundary
 def evaluate_mer(
-    log_file: Annotated[Path, typer.Argument(help="A MEGC result_log.csv ('db subject' lines, then 'clip gt pred' lines).")],
-    classes: Annotated[Optional[str], typer.Option("--classes", help="Class names by index, comma-separated (default: from run.json next to the log, else MEGC's negative,positive,surprise when 3 classes fit).")] = None,
-    plot: Annotated[Optional[Path], typer.Option("--plot", help="Write the confusion matrix (row-normalised) as a PNG here.")] = None,
+    log_file: Annotated[
+        Path, typer.Argument(help="A MEGC result_log.csv ('db subject' lines, then 'clip gt pred' lines).")
+    ],
+    classes: Annotated[
+        Optional[str],
+        typer.Option(
+            "--classes",
+            help="Class names by index, comma-separated (default: from run.json next to the log, else MEGC's "
+            "negative,positive,surprise when 3 classes fit).",
+        ),
+    ] = None,
+    plot: Annotated[
+        Optional[Path], typer.Option("--plot", help="Write the confusion matrix (row-normalised) as a PNG here.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """UF1 and UAR on the predictions pooled over all folds, overall and per dataset,
@@ -275,17 +349,15 @@ def evaluate_mer(
 
       facecli evaluate mer runs/megc/result_log.csv --plot confusion.png
     """
-    from facecli.io.atomic import check_distinct
-    from facecli.io.text import read_json
-    from facecli.errors import FormatError
-    import json
     import os
 
     import numpy as np
 
-    from facecli.errors import InputError
+    from facecli.errors import FormatError, InputError
+    from facecli.io.atomic import check_distinct
     from facecli.io.megc import read_result_log
     from facecli.io.microexpr import MEGC_CLASSES
+    from facecli.io.text import read_json
     from facecli.metrics.mer import mer_report
 
     check_distinct([plot], [log_file], what="--plot")
@@ -307,12 +379,19 @@ def evaluate_mer(
     else:
         names = [str(i) for i in range(k)]
     if k > len(names) or yt.min() < 0 or yp.min() < 0:
-        raise InputError(f"{log_file}: class indices {int(min(yt.min(), yp.min()))}..{k - 1} do not fit the "
-                         f"{len(names)} classes {','.join(names)}")
+        raise InputError(
+            f"{log_file}: class indices {int(min(yt.min(), yp.min()))}..{k - 1} do not fit the "
+            f"{len(names)} classes {','.join(names)}"
+        )
     rep = mer_report(yt, yp, names, datasets=[r.db for r in rows], folds=[r.fold for r in rows])
     rep["folds"] = len({r.fold for r in rows})
     if plot is not None:
-        _plot_confusion(plot, np.array(rep["confusion"]), names, title=f"{log_file.name}: UF1 {rep['uf1']:.3f}, UAR {rep['uar']:.3f}")
+        _plot_confusion(
+            plot,
+            np.array(rep["confusion"]),
+            names,
+            title=f"{log_file.name}: UF1 {rep['uf1']:.3f}, UAR {rep['uar']:.3f}",
+        )
     if not as_json and not get_state().quiet:
         from rich.console import Console
         from rich.table import Table
@@ -346,8 +425,15 @@ def _plot_confusion(path: Path, cm: Any, names: list[str], *, title: str = "") -
     ax.imshow(frac, cmap="Blues", vmin=0, vmax=1)
     for i in range(len(names)):
         for j in range(len(names)):
-            ax.text(j, i, f"{cm[i, j]}\n{100 * frac[i, j]:.0f}%", ha="center", va="center", fontsize=8,
-                    color="white" if frac[i, j] > 0.6 else "black")
+            ax.text(
+                j,
+                i,
+                f"{cm[i, j]}\n{100 * frac[i, j]:.0f}%",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color="white" if frac[i, j] > 0.6 else "black",
+            )
     ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
     ax.set_yticks(range(len(names)), names)
     ax.set_xlabel("predicted")
@@ -378,10 +464,10 @@ def evaluate_register(
     truth with no prediction (failed, skipped, or missing) counts as a miss.
     Prints a summary table (stdout: the CSV path, or JSON with --json).
     """
-    from facecli.io.atomic import atomic_write, check_distinct
     import csv as csv_mod
     import math
 
+    from facecli.io.atomic import atomic_write, check_distinct
     from facecli.io.container import ContainerReader
     from facecli.metrics.registration import score_registrations, summarize_registrations
 
@@ -429,8 +515,12 @@ def evaluate_register(
 def evaluate_normals(
     predictions: Annotated[Path, typer.Argument(help="Output of facecli normals (kind normals).")],
     gt: Annotated[Path, typer.Option("--gt", help="Ground truth (kind normals, e.g. synth images' synth_gt.h5).")],
-    scale: Annotated[Optional[int], typer.Option("--scale", help="Only this scale [every scale both files have].")] = None,
-    csv: Annotated[Optional[Path], typer.Option("--csv", help="Write per-sample rows (id, scale, mean, median) here.")] = None,
+    scale: Annotated[
+        Optional[int], typer.Option("--scale", help="Only this scale [every scale both files have].")
+    ] = None,
+    csv: Annotated[
+        Optional[Path], typer.Option("--csv", help="Write per-sample rows (id, scale, mean, median) here.")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Angular error (deg) of normal maps inside the ground-truth mask.
@@ -439,12 +529,12 @@ def evaluate_normals(
     over all pixels of all samples, per scale; coverage is the share of ground-truth
     pixels the prediction's mask also covers (a pixel with no prediction counts as 90 deg).
     """
-    from facecli.io.atomic import atomic_write, check_distinct
     import csv as csv_mod
 
     import numpy as np
 
     from facecli.errors import InputError
+    from facecli.io.atomic import atomic_write, check_distinct
     from facecli.io.container import ContainerReader
     from facecli.metrics.normals import ANGLE_THRESHOLDS, angular_errors, summarize_angles
 
@@ -482,8 +572,14 @@ def evaluate_normals(
             errs.append(e)
             covered += int((pm[i].astype(bool) & m).sum())
             total += int(m.sum())
-            rows.append({"id": sid, "scale": s, "mean_deg": float(e.mean()) if e.size else float("nan"),
-                         "median_deg": float(np.median(e)) if e.size else float("nan")})
+            rows.append(
+                {
+                    "id": sid,
+                    "scale": s,
+                    "mean_deg": float(e.mean()) if e.size else float("nan"),
+                    "median_deg": float(np.median(e)) if e.size else float("nan"),
+                }
+            )
         summ = summarize_angles(np.concatenate(errs))
         summ["coverage"] = covered / total if total else float("nan")
         per_scale[str(s)] = summ
@@ -500,21 +596,41 @@ def evaluate_normals(
     for col in ["scale", "pixels", "mean", "median", "RMSE", *[f"<{t:g}" for t in ANGLE_THRESHOLDS], "coverage"]:
         table.add_column(col, justify="right")
     for s, m in per_scale.items():
-        table.add_row(s, str(m["pixels"]), f"{m['mean_deg']:.2f}", f"{m['median_deg']:.2f}", f"{m['rmse_deg']:.2f}",
-                      *[f"{m[f'pct_under_{t:g}']:.1f}%" for t in ANGLE_THRESHOLDS], f"{100 * m['coverage']:.1f}%")
+        table.add_row(
+            s,
+            str(m["pixels"]),
+            f"{m['mean_deg']:.2f}",
+            f"{m['median_deg']:.2f}",
+            f"{m['rmse_deg']:.2f}",
+            *[f"{m[f'pct_under_{t:g}']:.1f}%" for t in ANGLE_THRESHOLDS],
+            f"{100 * m['coverage']:.1f}%",
+        )
     if not as_json and not get_state().quiet:
         import os
 
         Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
-    emit([csv] if csv else [], as_json=as_json, summary={"samples": len(shared), "missing": missing, "scales": per_scale})
+    emit(
+        [csv] if csv else [], as_json=as_json, summary={"samples": len(shared), "missing": missing, "scales": per_scale}
+    )
 
 
 @app.command("verify")
 @boundary
 def evaluate_verify(
     scores: Annotated[Path, typer.Argument(help="Output of 'facecli grid-attn verify' (kind verification).")],
-    poses: Annotated[Optional[Path], typer.Option("--poses", help="poses.csv (id,yaw,...) to report large-pose pairs separately (synth identities writes one).")] = None,
-    large_yaw: Annotated[float, typer.Option("--large-yaw", min=0.0, help="A pair is large-pose when either face's |yaw| exceeds this (degrees).")] = 45.0,
+    poses: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--poses",
+            help="poses.csv (id,yaw,...) to report large-pose pairs separately (synth identities writes one).",
+        ),
+    ] = None,
+    large_yaw: Annotated[
+        float,
+        typer.Option(
+            "--large-yaw", min=0.0, help="A pair is large-pose when either face's |yaw| exceeds this (degrees)."
+        ),
+    ] = 45.0,
     roc: Annotated[Optional[Path], typer.Option("--roc", help="Write a ROC plot (PNG) here.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -522,9 +638,9 @@ def evaluate_verify(
     folds; mean and sample std over folds), EER (FAR = FRR, interpolated on the ROC),
     TAR at FAR 1e-2 and 1e-3 (blank when there are too few impostor pairs to measure it).
     """
-    from facecli.io.atomic import check_distinct
     import numpy as np
 
+    from facecli.io.atomic import check_distinct
     from facecli.metrics.verification import roc as roc_fn
     from facecli.metrics.verification import verification_report
     from facecli.recognition.verify import read_poses, read_scores
@@ -571,10 +687,21 @@ def evaluate_verify(
             return "-" if v != v else f"{100 * v:.2f}%"
 
         for name, m in reports.items():
-            acc = "-" if m["accuracy_mean"] != m["accuracy_mean"] else \
-                f"{100 * m['accuracy_mean']:.2f} ± {100 * m['accuracy_std']:.2f}%"
-            table.add_row(str(m["pairs"]), str(m["genuine"]), str(m["impostor"]), acc, pct(m["eer"]),
-                          pct(m["tar_at_far"]["0.01"]), pct(m["tar_at_far"]["0.001"]), name)
+            acc = (
+                "-"
+                if m["accuracy_mean"] != m["accuracy_mean"]
+                else f"{100 * m['accuracy_mean']:.2f} ± {100 * m['accuracy_std']:.2f}%"
+            )
+            table.add_row(
+                str(m["pairs"]),
+                str(m["genuine"]),
+                str(m["impostor"]),
+                acc,
+                pct(m["eer"]),
+                pct(m["tar_at_far"]["0.01"]),
+                pct(m["tar_at_far"]["0.001"]),
+                name,
+            )
         Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
     emit([roc] if roc else [], as_json=as_json, summary={"sets": reports})
 

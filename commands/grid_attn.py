@@ -22,9 +22,11 @@ from facecli.commands._common import (
     progress,
 )
 
-app = typer.Typer(no_args_is_help=True,
-                  help="Face recognition on normal maps (DGPA-Net: gradient-driven dynamic grid, channel + 7x7 spatial "
-                       "attention per cell, ArcFace): train a model, embed faces, score LFW-style pairs.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Face recognition on normal maps (DGPA-Net: gradient-driven dynamic grid, channel + 7x7 spatial "
+    "attention per cell, ArcFace): train a model, embed faces, score LFW-style pairs.",
+)
 
 __all__ = ["app"]
 
@@ -34,10 +36,19 @@ class Grid(str, Enum):
     uniform = "uniform"
 
 
-NormalsArg = Annotated[Path, typer.Argument(help="A 'normals' HDF5 file (from 'facecli normals' or 'synth identities' normals_gt.h5); "
-                                                 "ids are image paths such as Name/Name_0001.jpg.")]
-ImagesOpt = Annotated[Optional[Path], typer.Option("--images", help="Root the ids are relative to (needed for --inputs rgb).")]
-ScaleOpt = Annotated[Optional[int], typer.Option("--scale", help="Which normals_<scale> to read [the largest in the file].")]
+NormalsArg = Annotated[
+    Path,
+    typer.Argument(
+        help="A 'normals' HDF5 file (from 'facecli normals' or 'synth identities' normals_gt.h5); "
+        "ids are image paths such as Name/Name_0001.jpg."
+    ),
+]
+ImagesOpt = Annotated[
+    Optional[Path], typer.Option("--images", help="Root the ids are relative to (needed for --inputs rgb).")
+]
+ScaleOpt = Annotated[
+    Optional[int], typer.Option("--scale", help="Which normals_<scale> to read [the largest in the file].")
+]
 
 
 @app.command("train")
@@ -45,25 +56,57 @@ ScaleOpt = Annotated[Optional[int], typer.Option("--scale", help="Which normals_
 def train(
     normals: NormalsArg,
     output: OutputOpt = Path("dgpa.pt"),
-    labels: Annotated[Optional[Path], typer.Option("--labels", help="CSV 'id,label' of identities [from the LFW folder names].")] = None,
+    labels: Annotated[
+        Optional[Path], typer.Option("--labels", help="CSV 'id,label' of identities [from the LFW folder names].")
+    ] = None,
     images: ImagesOpt = None,
-    inputs: Annotated[str, typer.Option("--inputs", help="Channel groups, comma-separated: normals, rgb, texture.")] = "normals",
+    inputs: Annotated[
+        str, typer.Option("--inputs", help="Channel groups, comma-separated: normals, rgb, texture.")
+    ] = "normals",
     scale: ScaleOpt = None,
-    input_size: Annotated[int, typer.Option("--input-size", min=16, help="Network input side in px (divisible by 4).")] = 96,
-    grid: Annotated[Grid, typer.Option("--grid", help="Cell boundaries: gradient-driven (dynamic) or the fixed uniform ablation.")] = Grid.dynamic,
+    input_size: Annotated[
+        int, typer.Option("--input-size", min=16, help="Network input side in px (divisible by 4).")
+    ] = 96,
+    grid: Annotated[
+        Grid, typer.Option("--grid", help="Cell boundaries: gradient-driven (dynamic) or the fixed uniform ablation.")
+    ] = Grid.dynamic,
     cells: Annotated[int, typer.Option("--cells", min=1, help="Grid cells per side.")] = 4,
-    uniform_share: Annotated[float, typer.Option("--uniform-share", min=0.0, max=1.0, help="Share of the gradient-energy profile spread evenly (bounds the thinnest cell).")] = 0.3,
-    attention: Annotated[bool, typer.Option("--attention/--no-attention", help="Dual-path attention per cell (or the ablation without).")] = True,
+    uniform_share: Annotated[
+        float,
+        typer.Option(
+            "--uniform-share",
+            min=0.0,
+            max=1.0,
+            help="Share of the gradient-energy profile spread evenly (bounds the thinnest cell).",
+        ),
+    ] = 0.3,
+    attention: Annotated[
+        bool, typer.Option("--attention/--no-attention", help="Dual-path attention per cell (or the ablation without).")
+    ] = True,
     width: Annotated[int, typer.Option("--width", min=4, help="Backbone channels after the stem.")] = 32,
     dim: Annotated[int, typer.Option("--dim", min=8, help="Embedding size.")] = 512,
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fixed budget; the last epoch's model is kept.")] = 20,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=2, help="Faces per step (per process under torchrun).")] = 32,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=2, help="Faces per step (per process under torchrun).")
+    ] = 32,
     lr: Annotated[float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")] = 2e-3,
-    margin: Annotated[float, typer.Option("--margin", min=0.0, max=1.5, help="ArcFace additive angular margin (radians).")] = 0.5,
+    margin: Annotated[
+        float, typer.Option("--margin", min=0.0, max=1.5, help="ArcFace additive angular margin (radians).")
+    ] = 0.5,
     arc_scale: Annotated[float, typer.Option("--arc-scale", min=1.0, help="ArcFace logit scale s.")] = 32.0,
-    val_fraction: Annotated[float, typer.Option("--val-fraction", min=0.0, max=0.9, help="Identities held out and reported (all-pairs EER; never used to pick the model).")] = 0.1,
+    val_fraction: Annotated[
+        float,
+        typer.Option(
+            "--val-fraction",
+            min=0.0,
+            max=0.9,
+            help="Identities held out and reported (all-pairs EER; never used to pick the model).",
+        ),
+    ] = 0.1,
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Use at most this many faces.")] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue from OUTPUT.ckpt (finished epochs are kept).")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue from OUTPUT.ckpt (finished epochs are kept).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Train DGPA-Net with an ArcFace loss on identity-labelled normal maps.
@@ -84,17 +127,45 @@ def train(
 
     state = get_state()
     output = output_file(output, "dgpa.pt", also=[normals, images, labels])
-    opts = GridAttnTrainOptions(inputs=parse_inputs(inputs), scale=scale, input_size=input_size, width=width, cells=cells,
-                                grid=grid.value, uniform_share=uniform_share, attention=attention, dim=dim, epochs=epochs,
-                                batch_size=batch_size, lr=lr, arc_scale=arc_scale, arc_margin=margin,
-                                val_fraction=val_fraction, limit=limit)
-    meta = train_dgpa(normals, output, opts, images=images, labels_file=labels, seed=state.seed, device=state.device,
-                      resume=resume, argv=state.argv, log=log, progress=progress)
+    opts = GridAttnTrainOptions(
+        inputs=parse_inputs(inputs),
+        scale=scale,
+        input_size=input_size,
+        width=width,
+        cells=cells,
+        grid=grid.value,
+        uniform_share=uniform_share,
+        attention=attention,
+        dim=dim,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        arc_scale=arc_scale,
+        arc_margin=margin,
+        val_fraction=val_fraction,
+        limit=limit,
+    )
+    meta = train_dgpa(
+        normals,
+        output,
+        opts,
+        images=images,
+        labels_file=labels,
+        seed=state.seed,
+        device=state.device,
+        resume=resume,
+        argv=state.argv,
+        log=log,
+        progress=progress,
+    )
     if int(os.environ.get("RANK", "0")) != 0:
         return  # under torchrun only the first process reports
     log(f"wrote {output} (held-out all-pairs EER: {meta.get('val_eer')})")
-    emit([output], as_json=as_json, summary={"val_eer": meta.get("val_eer"), "epochs": epochs,
-                                             "trained_on": meta.get("trained_on")})
+    emit(
+        [output],
+        as_json=as_json,
+        summary={"val_eer": meta.get("val_eer"), "epochs": epochs, "trained_on": meta.get("trained_on")},
+    )
 
 
 @app.command("embed")
@@ -102,10 +173,15 @@ def train(
 def embed(
     normals: NormalsArg,
     output: OutputOpt = Path("embeddings.h5"),
-    model: Annotated[Optional[Path], typer.Option("--model", help="A model from 'grid-attn train' [the shipped synthetic-data model].")] = None,
+    model: Annotated[
+        Optional[Path],
+        typer.Option("--model", help="A model from 'grid-attn train' [the shipped synthetic-data model]."),
+    ] = None,
     images: ImagesOpt = None,
     scale: ScaleOpt = None,
-    flip: Annotated[bool, typer.Option("--flip/--no-flip", help="Add the mirrored face's embedding (test-time augmentation).")] = False,
+    flip: Annotated[
+        bool, typer.Option("--flip/--no-flip", help="Add the mirrored face's embedding (test-time augmentation).")
+    ] = False,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Faces per forward pass.")] = 64,
     resume: ResumeOpt = False,
     as_json: JsonOpt = False,
@@ -124,8 +200,19 @@ def embed(
     m = load_dgpa(model, device=device)
     if model is None or Path(model).resolve() == DEFAULT_DGPA:
         log(f"model: {DEFAULT_DGPA.name} (shipped; trained on synthetic identities only)")
-    summary = embed_file(m, normals, output, images=images, scale=scale, batch=batch_size, flip=flip, device=device,
-                         resume=resume, argv=state.argv, progress=progress)
+    summary = embed_file(
+        m,
+        normals,
+        output,
+        images=images,
+        scale=scale,
+        batch=batch_size,
+        flip=flip,
+        device=device,
+        resume=resume,
+        argv=state.argv,
+        progress=progress,
+    )
     log(f"embedded {summary['embedded']} faces in {summary['seconds']} s ({summary['per_second']}/s)")
     emit([output], as_json=as_json, summary=summary)
 

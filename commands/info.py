@@ -18,10 +18,15 @@ app = typer.Typer()
 @boundary
 def info(
     files: Annotated[list[str], typer.Argument(help="facecli HDF5/NPZ files, or - to read paths from stdin.")],
-    merge: Annotated[Optional[Path], typer.Option(
-        "--merge", metavar="OUT.h5",
-        help="Concatenate the files (the --shard K/N outputs of one run: same kind and parameters, no shared ids) "
-             "into OUT.h5, print its path, and describe it on stderr.")] = None,
+    merge: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--merge",
+            metavar="OUT.h5",
+            help="Concatenate the files (the --shard K/N outputs of one run: same kind and parameters, no shared ids) "
+            "into OUT.h5, print its path, and describe it on stderr.",
+        ),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Describe facecli files: kind, arrays (shape, dtype, units), complete samples, provenance.
@@ -40,8 +45,10 @@ def info(
         from facecli.io.merge import merge_containers
 
         summ = merge_containers(paths, merge)
-        log(f"merged {summ.total} samples of kind {summ.kind} from {len(paths)} files "
-            f"({summ.failures} recorded failures) -> {merge}")
+        log(
+            f"merged {summ.total} samples of kind {summ.kind} from {len(paths)} files "
+            f"({summ.failures} recorded failures) -> {merge}"
+        )
         rep = describe_file(str(merge))
         if not as_json:
             sys.stderr.write(_render(rep))

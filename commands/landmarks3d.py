@@ -29,9 +29,11 @@ from facecli.commands._common import (
     run_into_container,
 )
 
-app = typer.Typer(no_args_is_help=True,
-                  help="68 facial landmarks on 3D meshes (2S-SGCN: stratified graph convolution over 32,768 sampled "
-                       "points, heatmaps decoded from the top-7 points, then moved onto the mesh by geodesic distances).")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="68 facial landmarks on 3D meshes (2S-SGCN: stratified graph convolution over 32,768 sampled "
+    "points, heatmaps decoded from the top-7 points, then moved onto the mesh by geodesic distances).",
+)
 
 __all__ = ["app"]
 
@@ -50,27 +52,60 @@ def _crop(value: str) -> float | None:
         raise typer.BadParameter(f"expected a number of mm or 'none', got {value!r}") from None
 
 
-CropOpt = Annotated[str, typer.Option("--crop-z", help="Drop triangles behind this z (mm, FaceScape frame: +Z to the viewer); 'none' keeps all.")]
+CropOpt = Annotated[
+    str,
+    typer.Option(
+        "--crop-z", help="Drop triangles behind this z (mm, FaceScape frame: +Z to the viewer); 'none' keeps all."
+    ),
+]
 
 
 @app.command("train")
 @boundary
 def train(
-    root: Annotated[Path, typer.Argument(help="A FaceScape-layout root: <id>/<k>_<expr>.obj and landmark_indices.npz (key v10).")],
+    root: Annotated[
+        Path, typer.Argument(help="A FaceScape-layout root: <id>/<k>_<expr>.obj and landmark_indices.npz (key v10).")
+    ],
     output: OutputOpt = Path("sgcn.pt"),
     points: Annotated[int, typer.Option("--points", min=256, help="Points sampled per mesh.")] = 32768,
-    k: Annotated[int, typer.Option("--k", min=2, help="Neighbours per point in the local graph (itself included).")] = 32,
+    k: Annotated[
+        int, typer.Option("--k", min=2, help="Neighbours per point in the local graph (itself included).")
+    ] = 32,
     hidden: Annotated[int, typer.Option("--hidden", min=4, help="Channels per GCN layer.")] = 64,
     depth: Annotated[int, typer.Option("--depth", min=1, help="Stratified layers (local + global GCN each).")] = 4,
-    sigma: Annotated[float, typer.Option("--sigma", min=1e-4, help="Heatmap Gaussian sigma, normalised units (largest centred coordinate = 1).")] = 0.03,
-    sigma_start: Annotated[Optional[float], typer.Option("--sigma-start", help="Start from this wider sigma and shrink it to --sigma over the first 60% of epochs.")] = 0.1,
+    sigma: Annotated[
+        float,
+        typer.Option(
+            "--sigma", min=1e-4, help="Heatmap Gaussian sigma, normalised units (largest centred coordinate = 1)."
+        ),
+    ] = 0.03,
+    sigma_start: Annotated[
+        Optional[float],
+        typer.Option(
+            "--sigma-start", help="Start from this wider sigma and shrink it to --sigma over the first 60% of epochs."
+        ),
+    ] = 0.1,
     crop_z: CropOpt = "-75",
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fixed budget; the last epoch's model is kept.")] = 10,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Meshes per step (per process under torchrun).")] = 1,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Meshes per step (per process under torchrun).")
+    ] = 1,
     lr: Annotated[float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")] = 5e-3,
-    val_fraction: Annotated[float, typer.Option("--val-fraction", min=0.0, max=0.9, help="Subjects held out and reported (mean stage-one error, mm; never used to pick the model).")] = 0.1,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Use at most this many meshes (in sorted order).")] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue from OUTPUT.ckpt (finished epochs are kept).")] = False,
+    val_fraction: Annotated[
+        float,
+        typer.Option(
+            "--val-fraction",
+            min=0.0,
+            max=0.9,
+            help="Subjects held out and reported (mean stage-one error, mm; never used to pick the model).",
+        ),
+    ] = 0.1,
+    limit: Annotated[
+        Optional[int], typer.Option("--limit", min=1, help="Use at most this many meshes (in sorted order).")
+    ] = None,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue from OUTPUT.ckpt (finished epochs are kept).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Train 2S-SGCN stage one on meshes with ground-truth landmark indices.
@@ -89,16 +124,39 @@ def train(
 
     state = get_state()
     output = output_file(output, "sgcn.pt", also=[root])
-    opts = SGCNTrainOptions(points=points, k=k, hidden=hidden, depth=depth, sigma=sigma, sigma_start=sigma_start,
-                            crop_z=_crop(crop_z),
-                            epochs=epochs, batch_size=batch_size, lr=lr, val_fraction=val_fraction, limit=limit)
-    meta = train_sgcn(root, output, opts, seed=state.seed, device=state.device, resume=resume, argv=state.argv,
-                      log=log, progress=progress)
+    opts = SGCNTrainOptions(
+        points=points,
+        k=k,
+        hidden=hidden,
+        depth=depth,
+        sigma=sigma,
+        sigma_start=sigma_start,
+        crop_z=_crop(crop_z),
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        val_fraction=val_fraction,
+        limit=limit,
+    )
+    meta = train_sgcn(
+        root,
+        output,
+        opts,
+        seed=state.seed,
+        device=state.device,
+        resume=resume,
+        argv=state.argv,
+        log=log,
+        progress=progress,
+    )
     if int(os.environ.get("RANK", "0")) != 0:
         return
     log(f"wrote {output} (held-out mean stage-one error: {meta.get('val_err_mm')} mm)")
-    emit([output], as_json=as_json, summary={"val_err_mm": meta.get("val_err_mm"), "epochs": epochs,
-                                             "trained_on": meta.get("trained_on")})
+    emit(
+        [output],
+        as_json=as_json,
+        summary={"val_err_mm": meta.get("val_err_mm"), "epochs": epochs, "trained_on": meta.get("trained_on")},
+    )
 
 
 @app.command("predict")
@@ -106,13 +164,41 @@ def train(
 def predict(
     inputs: InputsArg,
     output: OutputOpt = Path("landmarks3d.h5"),
-    model: Annotated[Optional[Path], typer.Option("--model", help="A model from 'landmarks3d train' (default: the shipped model, trained on synthetic faces).")] = None,
-    refine: Annotated[bool, typer.Option("--refine/--no-refine", help="Stage two: move each landmark onto the mesh by geodesic distances.")] = True,
-    metric: Annotated[Metric, typer.Option("--metric", help="Stage-two distance: geodesic (heat method) or euclidean (the released code's).")] = Metric.geodesic,
-    radius: Annotated[float, typer.Option("--radius", min=0.1, help="Stage-two search radius around the stage-one point, in heatmap sigmas (about 3 mm each).")] = 2.0,
-    crop_z: Annotated[Optional[str], typer.Option("--crop-z", help="Override the model's crop: drop triangles behind this z (mm); 'none' keeps all.")] = None,
-    pts: Annotated[Optional[Path], typer.Option("--pts", help="Also write <id>.pts here: x y z (mm) and vertex per landmark.")] = None,
-    preview: Annotated[Optional[Path], typer.Option("--preview", help="Write <id>.png here: the shaded mesh with its landmarks, front and profile.")] = None,
+    model: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--model", help="A model from 'landmarks3d train' (default: the shipped model, trained on synthetic faces)."
+        ),
+    ] = None,
+    refine: Annotated[
+        bool,
+        typer.Option("--refine/--no-refine", help="Stage two: move each landmark onto the mesh by geodesic distances."),
+    ] = True,
+    metric: Annotated[
+        Metric,
+        typer.Option("--metric", help="Stage-two distance: geodesic (heat method) or euclidean (the released code's)."),
+    ] = Metric.geodesic,
+    radius: Annotated[
+        float,
+        typer.Option(
+            "--radius",
+            min=0.1,
+            help="Stage-two search radius around the stage-one point, in heatmap sigmas (about 3 mm each).",
+        ),
+    ] = 2.0,
+    crop_z: Annotated[
+        Optional[str],
+        typer.Option(
+            "--crop-z", help="Override the model's crop: drop triangles behind this z (mm); 'none' keeps all."
+        ),
+    ] = None,
+    pts: Annotated[
+        Optional[Path], typer.Option("--pts", help="Also write <id>.pts here: x y z (mm) and vertex per landmark.")
+    ] = None,
+    preview: Annotated[
+        Optional[Path],
+        typer.Option("--preview", help="Write <id>.png here: the shaded mesh with its landmarks, front and profile."),
+    ] = None,
     pattern: PatternOpt = "*.obj,*.ply,*.off,*.stl",
     shard: ShardOpt = None,
     workers: WorkersOpt = 1,
@@ -144,21 +230,52 @@ def predict(
     state = get_state()
     if model is not None and not model.exists():
         raise InputError(f"no such model file: {model}")
-    items = resolve_inputs(inputs, pattern=pattern, shard=parse_shard(shard),
-                           missing="keep" if on_error == OnError.skip else "error")
+    items = resolve_inputs(
+        inputs, pattern=pattern, shard=parse_shard(shard), missing="keep" if on_error == OnError.skip else "error"
+    )
     output = output_file(output, "landmarks3d.h5", inputs=items, also=[model])
     for d in (preview, pts):
         if d is not None:
             d.mkdir(parents=True, exist_ok=True)
-    job = LandmarksJob(model=str(model) if model else None, device=resolve_device(state.device), seed=state.seed,
-                       refine=refine, metric=metric.value, radius=radius, crop_z="model" if crop_z is None else _crop(crop_z),
-                       preview_dir=preview, pts_dir=pts)
+    job = LandmarksJob(
+        model=str(model) if model else None,
+        device=resolve_device(state.device),
+        seed=state.seed,
+        refine=refine,
+        metric=metric.value,
+        radius=radius,
+        crop_z="model" if crop_z is None else _crop(crop_z),
+        preview_dir=preview,
+        pts_dir=pts,
+    )
     if model is None:
         log(f"model: {DEFAULT_SGCN.name} (shipped; trained on synthetic faces only)")
-    params = {"model": str(model) if model else "default (synthetic)", "refine": refine, "metric": metric.value,
-              "radius": radius, "crop_z": crop_z, "seed": state.seed}
-    writer = ContainerWriter(output, "landmarks3d", producer="facecli landmarks3d predict", argv=state.argv,
-                             params=params, resume=resume, array_attrs=LANDMARK_ATTRS)
-    summary = run_into_container(items, job, writer, on_error=on_error, workers=workers, desc="landmarks3d",
-                                 what="landmarks", unit="meshes", output=output)
+    params = {
+        "model": str(model) if model else "default (synthetic)",
+        "refine": refine,
+        "metric": metric.value,
+        "radius": radius,
+        "crop_z": crop_z,
+        "seed": state.seed,
+    }
+    writer = ContainerWriter(
+        output,
+        "landmarks3d",
+        producer="facecli landmarks3d predict",
+        argv=state.argv,
+        params=params,
+        resume=resume,
+        array_attrs=LANDMARK_ATTRS,
+    )
+    summary = run_into_container(
+        items,
+        job,
+        writer,
+        on_error=on_error,
+        workers=workers,
+        desc="landmarks3d",
+        what="landmarks",
+        unit="meshes",
+        output=output,
+    )
     emit([output], as_json=as_json, summary={"inputs": len(items), **summary.as_dict()})

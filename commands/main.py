@@ -52,7 +52,9 @@ def _version(value: bool) -> None:
 def _global(
     ctx: typer.Context,
     device: Annotated[Device, typer.Option("--device", help="Where models and kernels run.")] = Device.auto,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of every random stream; same inputs + seed = same outputs.")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of every random stream; same inputs + seed = same outputs.")
+    ] = 0,
     threads: Annotated[
         Optional[int], typer.Option("--threads", min=1, help="CPU threads for torch/OpenCV (default: library default).")
     ] = None,

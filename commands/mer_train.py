@@ -26,10 +26,12 @@ from facecli.commands._common import (
     run_into_container,
 )
 
-app = typer.Typer(no_args_is_help=True,
-                  help="Micro-expression recognition, leave-one-subject-out: 'prepare' caches each clip's onset->apex "
-                       "optical flow and apex crop (kind flow), 'loso' trains one capsule network per test subject and "
-                       "writes the MEGC result_log.csv with pooled UF1/UAR, 'report' rebuilds them from finished folds.")
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Micro-expression recognition, leave-one-subject-out: 'prepare' caches each clip's onset->apex "
+    "optical flow and apex crop (kind flow), 'loso' trains one capsule network per test subject and "
+    "writes the MEGC result_log.csv with pooled UF1/UAR, 'report' rebuilds them from finished folds.",
+)
 
 __all__ = ["app"]
 
@@ -60,20 +62,47 @@ def _sheet_of(root: Path) -> Path:
     xlsx = [p for p in found if p.suffix.lower() == ".xlsx"]
     pick = xlsx or found
     if len(pick) != 1:
-        raise InputError(f"expected one coding sheet in {root} (or --coding SHEET for it), found "
-                         f"{len(pick)}{': ' + ', '.join(p.name for p in pick) if pick else ''}")
+        raise InputError(
+            f"expected one coding sheet in {root} (or --coding SHEET for it), found "
+            f"{len(pick)}{': ' + ', '.join(p.name for p in pick) if pick else ''}"
+        )
     return pick[0]
 
 
 @app.command("prepare")
 @boundary
 def prepare(
-    roots: Annotated[list[Path], typer.Argument(help="Dataset roots (CASME II, SAMM, SMIC layouts); one per dataset of a composite.", show_default=False)],
+    roots: Annotated[
+        list[Path],
+        typer.Argument(
+            help="Dataset roots (CASME II, SAMM, SMIC layouts); one per dataset of a composite.", show_default=False
+        ),
+    ],
     output: OutputOpt = Path("flow.h5"),
-    coding: Annotated[Optional[list[Path]], typer.Option("--coding", help="Coding sheet of each root, in the same order (default: the one .xlsx/.csv in the root).")] = None,
-    apex: Annotated[Optional[list[Path]], typer.Option("--apex", help="apex-detect output(s) giving the apex of clips whose sheet has none (SMIC); without it they are spotted here.")] = None,
-    face_box: Annotated[Optional[str], typer.Option("--face-box", help="Face box x,y,w,h in pixels (default: the whole frame, as in the datasets' cropped releases).")] = None,
-    size: Annotated[int, typer.Option("--size", min=16, help="Side of the cached flow and apex crop, pixels (a multiple of 8).")] = 64,
+    coding: Annotated[
+        Optional[list[Path]],
+        typer.Option(
+            "--coding", help="Coding sheet of each root, in the same order (default: the one .xlsx/.csv in the root)."
+        ),
+    ] = None,
+    apex: Annotated[
+        Optional[list[Path]],
+        typer.Option(
+            "--apex",
+            help="apex-detect output(s) giving the apex of clips whose sheet has none (SMIC); without it they are "
+            "spotted here.",
+        ),
+    ] = None,
+    face_box: Annotated[
+        Optional[str],
+        typer.Option(
+            "--face-box",
+            help="Face box x,y,w,h in pixels (default: the whole frame, as in the datasets' cropped releases).",
+        ),
+    ] = None,
+    size: Annotated[
+        int, typer.Option("--size", min=16, help="Side of the cached flow and apex crop, pixels (a multiple of 8).")
+    ] = 64,
     shard: ShardOpt = None,
     workers: WorkersOpt = 1,
     resume: ResumeOpt = False,
@@ -91,11 +120,13 @@ def prepare(
 
       facecli mer-train prepare casme2/ samm/ smic/ -o flow.h5 --face-box 30,10,100,135
 
-      facecli apex-detect smic/ --coding smic/SMIC.xlsx -o smic_apex.h5 && facecli mer-train prepare smic/ --apex smic_apex.h5 -o smic_flow.h5
+      facecli apex-detect smic/ --coding smic/SMIC.xlsx -o smic_apex.h5
+
+      facecli mer-train prepare smic/ --apex smic_apex.h5 -o smic_flow.h5
     """
     from facecli.errors import InputError, UsageError
-    from facecli.io.container import ContainerReader, ContainerWriter
     from facecli.io.clips import find_clip_dir
+    from facecli.io.container import ContainerReader, ContainerWriter
     from facecli.io.inputs import InputItem, apply_shard, parse_shard
     from facecli.io.microexpr import guess_dataset, read_coding_sheet
     from facecli.microexpr.inputs import FLOW_ATTRS, ClipCoding, FlowJob
@@ -138,11 +169,32 @@ def prepare(
     items = apply_shard(sorted(items), parse_shard(shard))
     output = output_file(output, "flow.h5", inputs=items, also=[*sheets, *(apex or [])])
     job = FlowJob(coding=codes, size=size, box=parse_face_box(face_box), apex_file=apex_map)
-    params = {"size": size, "face_box": face_box, "coding": [str(s) for s in sheets], "apex": [str(a) for a in apex or []]}
-    writer = ContainerWriter(output, "flow", producer="facecli mer-train prepare", argv=state.argv, params=params,
-                             resume=resume, array_attrs=FLOW_ATTRS)
-    summary = run_into_container(items, job, writer, on_error=on_error, workers=workers, desc="flow",
-                                 what="flow and apex crops", unit="clips", output=output)
+    params = {
+        "size": size,
+        "face_box": face_box,
+        "coding": [str(s) for s in sheets],
+        "apex": [str(a) for a in apex or []],
+    }
+    writer = ContainerWriter(
+        output,
+        "flow",
+        producer="facecli mer-train prepare",
+        argv=state.argv,
+        params=params,
+        resume=resume,
+        array_attrs=FLOW_ATTRS,
+    )
+    summary = run_into_container(
+        items,
+        job,
+        writer,
+        on_error=on_error,
+        workers=workers,
+        desc="flow",
+        what="flow and apex crops",
+        unit="clips",
+        output=output,
+    )
     emit([output], as_json=as_json, summary={"inputs": len(items), **summary.as_dict()})
 
 
@@ -157,35 +209,106 @@ def _streams(text: str) -> tuple[str, ...]:
 
 
 def _print_report(rep: dict, title: str) -> None:
-    log(f"{title}: UF1 {rep['uf1']:.4f}  UAR {rep['uar']:.4f} over {rep['clips']} clips "
-        f"({rep['folds_finished']}/{rep['folds_total']} folds{'' if rep['complete'] else ', INCOMPLETE'})")
+    log(
+        f"{title}: UF1 {rep['uf1']:.4f}  UAR {rep['uar']:.4f} over {rep['clips']} clips "
+        f"({rep['folds_finished']}/{rep['folds_total']} folds{'' if rep['complete'] else ', INCOMPLETE'})"
+    )
     for ds, r in rep.get("per_dataset", {}).items():
         log(f"  {ds}: UF1 {r['uf1']:.4f}  UAR {r['uar']:.4f} ({r['clips']} clips)")
     if "oracle_optimistic" in rep:
         o = rep["oracle_optimistic"]
-        log(f"OPTIMISTIC, not a valid result (best test epoch per fold, as the source repositories pick it): "
-            f"UF1 {o['uf1']:.4f}  UAR {o['uar']:.4f}")
+        log(
+            f"OPTIMISTIC, not a valid result (best test epoch per fold, as the source repositories pick it): "
+            f"UF1 {o['uf1']:.4f}  UAR {o['uar']:.4f}"
+        )
 
 
 @app.command("loso")
 @boundary
 def loso(
     flow: Annotated[Path, typer.Argument(help="A flow file from 'mer-train prepare'.")],
-    output: Annotated[Path, typer.Option("-o", "--output", help="Run directory: run.json, folds/, models/, result_log.csv, metrics.json.")] = Path("mer_run"),
-    protocol: Annotated[Protocol, typer.Option("--protocol", help="megc2019 (3 classes over CASME II + SAMM + SMIC), casme2 (5), smic (3) or samm (5).")] = Protocol.megc2019,
-    streams: Annotated[str, typer.Option("--streams", callback=lambda v: ",".join(_streams(v)), help="Input streams, comma-separated: flow, apex, normals.")] = "flow,apex",
-    normals: Annotated[Optional[Path], typer.Option("--normals", help="normals file of the apex frames (ids: the clip or its apex image), for the normals stream.")] = None,
-    folds: Annotated[Optional[str], typer.Option("--folds", help="Run only folds K..L (1-based, inclusive) or K; merge slices by copying their folds/ into one run and 'mer-train report'.")] = None,
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", help="Run directory: run.json, folds/, models/, result_log.csv, metrics.json."),
+    ] = Path("mer_run"),
+    protocol: Annotated[
+        Protocol,
+        typer.Option(
+            "--protocol", help="megc2019 (3 classes over CASME II + SAMM + SMIC), casme2 (5), smic (3) or samm (5)."
+        ),
+    ] = Protocol.megc2019,
+    streams: Annotated[
+        str,
+        typer.Option(
+            "--streams",
+            callback=lambda v: ",".join(_streams(v)),
+            help="Input streams, comma-separated: flow, apex, normals.",
+        ),
+    ] = "flow,apex",
+    normals: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--normals",
+            help="normals file of the apex frames (ids: the clip or its apex image), for the normals stream.",
+        ),
+    ] = None,
+    folds: Annotated[
+        Optional[str],
+        typer.Option(
+            "--folds",
+            help="Run only folds K..L (1-based, inclusive) or K; merge slices by copying their folds/ into one run "
+            "and 'mer-train report'.",
+        ),
+    ] = None,
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fixed epoch budget per fold.")] = 30,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Clips per step.")] = 32,
     lr: Annotated[float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")] = 2e-3,
     width: Annotated[int, typer.Option("--width", min=2, help="Channels of each stream's first conv.")] = 16,
-    val_share: Annotated[float, typer.Option("--val-share", min=0.0, max=0.5, help="Share of the training subjects held out to pick the epoch (0: keep the last epoch).")] = 0.0,
-    stream_dropout: Annotated[float, typer.Option("--stream-dropout", min=0.0, max=1.0, help="Training only: blank one random stream of a clip with this probability, so no stream is relied on alone.")] = STREAM_DROPOUT,
-    augment: Annotated[bool, typer.Option("--augment/--no-augment", help="Random flips and shifts of the training clips.")] = True,
-    class_weighting: Annotated[bool, typer.Option("--class-weighting/--no-class-weighting", help="Weight the loss by inverse class frequency of the training clips.")] = True,
-    oracle_epoch: Annotated[bool, typer.Option("--oracle-epoch", help="Also report what picking the best TEST epoch per fold would claim (printed apart, labelled optimistic; never used).")] = False,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue the run in OUTPUT: finished folds are kept, an interrupted fold continues from its last epoch.")] = False,
+    val_share: Annotated[
+        float,
+        typer.Option(
+            "--val-share",
+            min=0.0,
+            max=0.5,
+            help="Share of the training subjects held out to pick the epoch (0: keep the last epoch).",
+        ),
+    ] = 0.0,
+    stream_dropout: Annotated[
+        float,
+        typer.Option(
+            "--stream-dropout",
+            min=0.0,
+            max=1.0,
+            help="Training only: blank one random stream of a clip with this probability, so no stream is relied on "
+            "alone.",
+        ),
+    ] = STREAM_DROPOUT,
+    augment: Annotated[
+        bool, typer.Option("--augment/--no-augment", help="Random flips and shifts of the training clips.")
+    ] = True,
+    class_weighting: Annotated[
+        bool,
+        typer.Option(
+            "--class-weighting/--no-class-weighting",
+            help="Weight the loss by inverse class frequency of the training clips.",
+        ),
+    ] = True,
+    oracle_epoch: Annotated[
+        bool,
+        typer.Option(
+            "--oracle-epoch",
+            help="Also report what picking the best TEST epoch per fold would claim (printed apart, labelled "
+            "optimistic; never used).",
+        ),
+    ] = False,
+    resume: Annotated[
+        bool,
+        typer.Option(
+            "--resume",
+            help="Continue the run in OUTPUT: finished folds are kept, an interrupted fold continues from its last "
+            "epoch.",
+        ),
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Leave-one-subject-out training and testing.
@@ -214,24 +337,50 @@ def loso(
     data = load_mer_data(flow, protocol.value, normals=normals)
     n_folds = len(loso_folds(data.subject_keys))
     chosen = parse_fold_range(folds, n_folds)
-    cfg = MERConfig(streams=stream_names, width=width, epochs=epochs, batch_size=batch_size, lr=lr,
-                    val_share=val_share, class_weighting=class_weighting, augment=augment, seed=state.seed,
-                    oracle=oracle_epoch, stream_dropout=stream_dropout)
+    cfg = MERConfig(
+        streams=stream_names,
+        width=width,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        val_share=val_share,
+        class_weighting=class_weighting,
+        augment=augment,
+        seed=state.seed,
+        oracle=oracle_epoch,
+        stream_dropout=stream_dropout,
+    )
     dropped = ", ".join(f"{k} {v}" for k, v in sorted(data.dropped.items()))
-    log(f"{protocol.value}: {len(data)} clips, {n_folds} subjects, classes {', '.join(data.protocol.classes)}"
-        + (f"; left out (no class in the protocol): {dropped}" if dropped else ""))
-    rep = run_loso(data, cfg, output, flow_path=flow, folds=chosen, device=resolve_device(state.device), resume=resume,
-                   log=log, progress=progress)
+    log(
+        f"{protocol.value}: {len(data)} clips, {n_folds} subjects, classes {', '.join(data.protocol.classes)}"
+        + (f"; left out (no class in the protocol): {dropped}" if dropped else "")
+    )
+    rep = run_loso(
+        data,
+        cfg,
+        output,
+        flow_path=flow,
+        folds=chosen,
+        device=resolve_device(state.device),
+        resume=resume,
+        log=log,
+        progress=progress,
+    )
     _print_report(rep, "pooled over the finished folds")
-    emit([output / "result_log.csv", output / "metrics.json"], as_json=as_json,
-         summary={k: rep[k] for k in ("uf1", "uar", "clips", "folds_finished", "folds_total", "complete", "ran")}
-         | {"per_dataset": rep.get("per_dataset", {})})
+    emit(
+        [output / "result_log.csv", output / "metrics.json"],
+        as_json=as_json,
+        summary={k: rep[k] for k in ("uf1", "uar", "clips", "folds_finished", "folds_total", "complete", "ran")}
+        | {"per_dataset": rep.get("per_dataset", {})},
+    )
 
 
 @app.command("report")
 @boundary
 def report(
-    run: Annotated[Path, typer.Argument(help="A run directory of 'mer-train loso' (possibly merged from --folds slices).")],
+    run: Annotated[
+        Path, typer.Argument(help="A run directory of 'mer-train loso' (possibly merged from --folds slices).")
+    ],
     as_json: JsonOpt = False,
 ) -> None:
     """Rebuild result_log.csv and metrics.json from the run's finished folds.
@@ -244,5 +393,8 @@ def report(
 
     rep = assemble_run(run)
     _print_report(rep, "pooled over the finished folds")
-    emit([run / "result_log.csv", run / "metrics.json"], as_json=as_json,
-         summary={k: rep[k] for k in ("uf1", "uar", "clips", "folds_finished", "folds_total", "complete")})
+    emit(
+        [run / "result_log.csv", run / "metrics.json"],
+        as_json=as_json,
+        summary={k: rep[k] for k in ("uf1", "uar", "clips", "folds_finished", "folds_total", "complete")},
+    )

@@ -28,9 +28,12 @@ from facecli.commands._common import (
     run_into_container,
 )
 
-app = typer.Typer(cls=DefaultCommandGroup, no_args_is_help=True,
-                  help="Multi-scale normal maps of faces (meshes, point clouds, depth maps, images) with GLCM/LBP "
-                       "texture channels; 'facecli normals INPUTS' runs 'compute'.")
+app = typer.Typer(
+    cls=DefaultCommandGroup,
+    no_args_is_help=True,
+    help="Multi-scale normal maps of faces (meshes, point clouds, depth maps, images) with GLCM/LBP "
+    "texture channels; 'facecli normals INPUTS' runs 'compute'.",
+)
 
 __all__ = ["app"]
 
@@ -79,27 +82,76 @@ def compute(
     inputs: InputsArg,
     output: OutputOpt = Path("normals.h5"),
     scales: Annotated[str, typer.Option("--scales", help="Output sizes in pixels, comma-separated.")] = "256,128,64",
-    kind: Annotated[Kind, typer.Option("--kind", help="Input kind; auto: by suffix (a 16-bit PNG is a depth map).")] = Kind.auto,
-    texture: Annotated[bool, typer.Option("--texture/--no-texture", help="Add texture_<s>: uniform LBP + GLCM contrast, homogeneity, energy, correlation.")] = False,
-    lbp_points: Annotated[Optional[str], typer.Option("--lbp-points", help="LBP points, one or one per scale [16 at >=256 px, else 8].")] = None,
-    lbp_radius: Annotated[Optional[str], typer.Option("--lbp-radius", help="LBP radius in px, one or one per scale [2 at >=256 px, else 1].")] = None,
-    glcm_cell: Annotated[Optional[str], typer.Option("--glcm-cell", help="GLCM cell side in px, one or one per scale [s/16, >= 4].")] = None,
+    kind: Annotated[
+        Kind, typer.Option("--kind", help="Input kind; auto: by suffix (a 16-bit PNG is a depth map).")
+    ] = Kind.auto,
+    texture: Annotated[
+        bool,
+        typer.Option(
+            "--texture/--no-texture",
+            help="Add texture_<s>: uniform LBP + GLCM contrast, homogeneity, energy, correlation.",
+        ),
+    ] = False,
+    lbp_points: Annotated[
+        Optional[str], typer.Option("--lbp-points", help="LBP points, one or one per scale [16 at >=256 px, else 8].")
+    ] = None,
+    lbp_radius: Annotated[
+        Optional[str],
+        typer.Option("--lbp-radius", help="LBP radius in px, one or one per scale [2 at >=256 px, else 1]."),
+    ] = None,
+    glcm_cell: Annotated[
+        Optional[str], typer.Option("--glcm-cell", help="GLCM cell side in px, one or one per scale [s/16, >= 4].")
+    ] = None,
     glcm_levels: Annotated[int, typer.Option("--glcm-levels", min=2, max=256, help="GLCM grey levels.")] = 16,
-    shading: Annotated[Shading, typer.Option("--shading", help="Meshes: smooth (interpolated vertex normals) or flat (triangle normals).")] = Shading.smooth,
-    radius: Annotated[Optional[float], typer.Option("--radius", help="Point clouds: PCA normal radius in mm [3x median spacing].")] = None,
-    splat: Annotated[Optional[float], typer.Option("--splat", help="Point clouds: splat radius in mm [1.5x median spacing].")] = None,
-    width: Annotated[Optional[float], typer.Option("--width", help="Field of view in mm (same framing for all inputs) [fit each].")] = None,
-    centre: Annotated[Optional[str], typer.Option("--centre", help="Image centre X,Y in mm [bounding-box centre].")] = None,
-    margin: Annotated[float, typer.Option("--margin", min=0.0, help="Border around a fitted box, fraction of its side.")] = 0.05,
-    pose: Annotated[Optional[Path], typer.Option("--pose", help="4x4 transform (.npy/.txt) for all inputs, or a register .h5 (per id).")] = None,
-    intrinsics: Annotated[Optional[str], typer.Option("--intrinsics", help="Depth maps: fx,fy,cx,cy in px, or a 3x3 K file.")] = None,
+    shading: Annotated[
+        Shading,
+        typer.Option("--shading", help="Meshes: smooth (interpolated vertex normals) or flat (triangle normals)."),
+    ] = Shading.smooth,
+    radius: Annotated[
+        Optional[float], typer.Option("--radius", help="Point clouds: PCA normal radius in mm [3x median spacing].")
+    ] = None,
+    splat: Annotated[
+        Optional[float], typer.Option("--splat", help="Point clouds: splat radius in mm [1.5x median spacing].")
+    ] = None,
+    width: Annotated[
+        Optional[float], typer.Option("--width", help="Field of view in mm (same framing for all inputs) [fit each].")
+    ] = None,
+    centre: Annotated[
+        Optional[str], typer.Option("--centre", help="Image centre X,Y in mm [bounding-box centre].")
+    ] = None,
+    margin: Annotated[
+        float, typer.Option("--margin", min=0.0, help="Border around a fitted box, fraction of its side.")
+    ] = 0.05,
+    pose: Annotated[
+        Optional[Path],
+        typer.Option("--pose", help="4x4 transform (.npy/.txt) for all inputs, or a register .h5 (per id)."),
+    ] = None,
+    intrinsics: Annotated[
+        Optional[str], typer.Option("--intrinsics", help="Depth maps: fx,fy,cx,cy in px, or a 3x3 K file.")
+    ] = None,
     depth_scale: Annotated[float, typer.Option("--depth-scale", help="Depth maps: mm per stored unit.")] = 1.0,
-    max_jump: Annotated[float, typer.Option("--max-jump", help="Depth maps: a depth step above this (mm) cuts the surface.")] = 10.0,
-    manifold_check: Annotated[bool, typer.Option("--manifold-check/--no-manifold-check", help="Reject meshes with edges shared by > 2 triangles.")] = True,
-    image_method: Annotated[ImageMethod, typer.Option("--image-method", help="Images: cap (learned) or sobel (the source system's baseline).")] = ImageMethod.cap,
-    model: Annotated[Optional[Path], typer.Option("--model", help="Images: CAP model file [the shipped model, trained on synthetic renders].")] = None,
-    sobel_strength: Annotated[float, typer.Option("--sobel-strength", help="Images with --image-method sobel: height scale.")] = 4.0,
-    preview: Annotated[Optional[Path], typer.Option("--preview", help="Write one PNG per input here (normals as RGB, scales side by side).")] = None,
+    max_jump: Annotated[
+        float, typer.Option("--max-jump", help="Depth maps: a depth step above this (mm) cuts the surface.")
+    ] = 10.0,
+    manifold_check: Annotated[
+        bool,
+        typer.Option("--manifold-check/--no-manifold-check", help="Reject meshes with edges shared by > 2 triangles."),
+    ] = True,
+    image_method: Annotated[
+        ImageMethod,
+        typer.Option("--image-method", help="Images: cap (learned) or sobel (the source system's baseline)."),
+    ] = ImageMethod.cap,
+    model: Annotated[
+        Optional[Path],
+        typer.Option("--model", help="Images: CAP model file [the shipped model, trained on synthetic renders]."),
+    ] = None,
+    sobel_strength: Annotated[
+        float, typer.Option("--sobel-strength", help="Images with --image-method sobel: height scale.")
+    ] = 4.0,
+    preview: Annotated[
+        Optional[Path],
+        typer.Option("--preview", help="Write one PNG per input here (normals as RGB, scales side by side)."),
+    ] = None,
     pattern: PatternOpt = "*.obj,*.ply,*.off,*.stl,*.npy,*.png,*.jpg,*.jpeg",
     shard: ShardOpt = None,
     workers: WorkersOpt = 1,
@@ -129,7 +181,7 @@ def compute(
     from facecli.features.texture import TEXTURE_CHANNELS
     from facecli.geometry.depthmap import parse_intrinsics
     from facecli.io.container import ContainerWriter
-    from facecli.io.inputs import resolve_inputs, parse_shard
+    from facecli.io.inputs import parse_shard, resolve_inputs
     from facecli.normalmaps.geometry import GeometryOptions, load_poses
     from facecli.normalmaps.jobs import NormalsJob, TextureOptions, per_scale
 
@@ -141,41 +193,80 @@ def compute(
     if centre_xy is not None and len(centre_xy) != 2:
         raise UsageError(f"expected --centre X,Y, got {centre!r}")
     geo = GeometryOptions(
-        scales=sizes, shading=shading.value, radius=radius, splat=splat, width=width, centre=centre_xy, margin=margin,
-        intrinsics=parse_intrinsics(intrinsics) if intrinsics else None, depth_scale=depth_scale, max_jump=max_jump,
+        scales=sizes,
+        shading=shading.value,
+        radius=radius,
+        splat=splat,
+        width=width,
+        centre=centre_xy,
+        margin=margin,
+        intrinsics=parse_intrinsics(intrinsics) if intrinsics else None,
+        depth_scale=depth_scale,
+        max_jump=max_jump,
         manifold_check=manifold_check,
     )
     tex = None
     if texture:
         d = TextureOptions.defaults(sizes)
         tex = TextureOptions(
-            points=[int(v) for v in per_scale(_numbers(lbp_points, "--lbp-points", int) or d.points, sizes, "--lbp-points")],
+            points=[
+                int(v) for v in per_scale(_numbers(lbp_points, "--lbp-points", int) or d.points, sizes, "--lbp-points")
+            ],
             radius=per_scale(_numbers(lbp_radius, "--lbp-radius") or d.radius, sizes, "--lbp-radius"),
             cell=[int(v) for v in per_scale(_numbers(glcm_cell, "--glcm-cell", int) or d.cell, sizes, "--glcm-cell")],
             levels=glcm_levels,
         )
     if model is not None and not model.exists():
         raise InputError(f"no such model file: {model}")
-    items = resolve_inputs(inputs, pattern=pattern, shard=parse_shard(shard),
-                           missing="keep" if on_error == OnError.skip else "error")
+    items = resolve_inputs(
+        inputs, pattern=pattern, shard=parse_shard(shard), missing="keep" if on_error == OnError.skip else "error"
+    )
     output = output_file(output, "normals.h5", inputs=items, also=[model, pose])
-    families = {"image" if it.path.suffix.lower() in (".jpg", ".jpeg", ".bmp", ".tif", ".tiff") else
-                "geometry" if it.path.suffix.lower() != ".png" else "png" for it in items if it.error is None}
+    families = {
+        "image"
+        if it.path.suffix.lower() in (".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+        else "geometry"
+        if it.path.suffix.lower() != ".png"
+        else "png"
+        for it in items
+        if it.error is None
+    }
     if {"image", "geometry"} <= families and on_error == OnError.stop:
-        raise InputError("expected images or geometry, got both in one run (their outputs have different arrays); "
-                         "run them separately or narrow --pattern")
+        raise InputError(
+            "expected images or geometry, got both in one run (their outputs have different arrays); "
+            "run them separately or narrow --pattern"
+        )
     if preview is not None:
         preview.mkdir(parents=True, exist_ok=True)
     job = NormalsJob(
-        scales=sizes, kind=kind.value, geometry=geo, texture=tex, image_method=image_method.value,
-        model=str(model) if model else None, sobel_strength=sobel_strength,
-        poses=load_poses(pose) if pose is not None else None, device=state.device, preview_dir=preview,
+        scales=sizes,
+        kind=kind.value,
+        geometry=geo,
+        texture=tex,
+        image_method=image_method.value,
+        model=str(model) if model else None,
+        sobel_strength=sobel_strength,
+        poses=load_poses(pose) if pose is not None else None,
+        device=state.device,
+        preview_dir=preview,
     )
-    params = {"scales": sizes, "kind": kind.value, "geometry": geo.as_dict(), "image_method": image_method.value,
-              "model": str(model) if model else "default (synthetic)", "pose": str(pose) if pose else None,
-              "texture": None if tex is None else {"channels": list(TEXTURE_CHANNELS), "points": list(tex.points),
-                                                    "radius": list(tex.radius), "cell": list(tex.cell),
-                                                    "levels": tex.levels}}
+    params = {
+        "scales": sizes,
+        "kind": kind.value,
+        "geometry": geo.as_dict(),
+        "image_method": image_method.value,
+        "model": str(model) if model else "default (synthetic)",
+        "pose": str(pose) if pose else None,
+        "texture": None
+        if tex is None
+        else {
+            "channels": list(TEXTURE_CHANNELS),
+            "points": list(tex.points),
+            "radius": list(tex.radius),
+            "cell": list(tex.cell),
+            "levels": tex.levels,
+        },
+    }
     attrs = {}
     for s in sizes:
         attrs[f"normals_{s}"] = {"layout": "NHWC", "frame": "view: +x right, +y up, +z to camera"}
@@ -183,30 +274,77 @@ def compute(
         attrs[f"depth_{s}"] = {"units": "mm", "layout": "NHW", "description": "from the camera plane along -Z"}
         attrs[f"texture_{s}"] = {"layout": "NHWC", "channels": ",".join(TEXTURE_CHANNELS)}
     attrs["view"] = {"units": "mm", "columns": "centre_x,centre_y,width,z_camera"}
-    writer = ContainerWriter(output, "normals", producer="facecli normals", argv=state.argv, params=params,
-                             resume=resume, array_attrs=attrs, root_attrs={"scales": ",".join(map(str, sizes))})
-    summary = run_into_container(items, job, writer, on_error=on_error, workers=workers, desc="normals",
-                                 what="normal maps", unit="inputs", output=output)
+    writer = ContainerWriter(
+        output,
+        "normals",
+        producer="facecli normals",
+        argv=state.argv,
+        params=params,
+        resume=resume,
+        array_attrs=attrs,
+        root_attrs={"scales": ",".join(map(str, sizes))},
+    )
+    summary = run_into_container(
+        items,
+        job,
+        writer,
+        on_error=on_error,
+        workers=workers,
+        desc="normals",
+        what="normal maps",
+        unit="inputs",
+        output=output,
+    )
     emit([output], as_json=as_json, summary={"inputs": len(items), **summary.as_dict()})
 
 
 @app.command("train")
 @boundary
 def train(
-    root: Annotated[Path, typer.Argument(help="Image root with ground-truth normals (e.g. from 'facecli synth images').")],
+    root: Annotated[
+        Path, typer.Argument(help="Image root with ground-truth normals (e.g. from 'facecli synth images').")
+    ],
     output: OutputOpt = Path("cap.pt"),
-    gt: Annotated[Optional[Path], typer.Option("--gt", help="Ground-truth container (kind normals; ids = image paths) [ROOT/synth_gt.h5 or ROOT/normals_gt.h5].")] = None,
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fixed training budget; the last epoch's model is kept.")] = 12,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Images per step (per process under torchrun).")] = 16,
+    gt: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--gt",
+            help="Ground-truth container (kind normals; ids = image paths) [ROOT/synth_gt.h5 or ROOT/normals_gt.h5].",
+        ),
+    ] = None,
+    epochs: Annotated[
+        int, typer.Option("--epochs", min=1, help="Fixed training budget; the last epoch's model is kept.")
+    ] = 12,
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="Images per step (per process under torchrun).")
+    ] = 16,
     lr: Annotated[float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")] = 3e-3,
     width: Annotated[int, typer.Option("--width", min=4, help="CAPNet channels at full resolution.")] = 12,
-    atrous: Annotated[bool, typer.Option("--atrous/--no-atrous", help="Cascaded atrous pyramid (dilations 1,2,4,8) or the plain ablation (all 1).")] = True,
-    crop: Annotated[int, typer.Option("--crop", min=16, help="Training crop side in px (divisible by 8; the image side = no crop).")] = 96,
-    val_fraction: Annotated[float, typer.Option("--val-fraction", min=0.0, max=0.9, help="Subjects held out and reported (never used to pick the model).")] = 0.1,
-    subjects: Annotated[Subjects, typer.Option("--subjects", help="How ids map to people for the held-out split.")] = Subjects.auto,
-    size: Annotated[Optional[int], typer.Option("--size", help="Ground-truth scale to train at [the largest in the file].")] = None,
+    atrous: Annotated[
+        bool,
+        typer.Option(
+            "--atrous/--no-atrous", help="Cascaded atrous pyramid (dilations 1,2,4,8) or the plain ablation (all 1)."
+        ),
+    ] = True,
+    crop: Annotated[
+        int, typer.Option("--crop", min=16, help="Training crop side in px (divisible by 8; the image side = no crop).")
+    ] = 96,
+    val_fraction: Annotated[
+        float,
+        typer.Option(
+            "--val-fraction", min=0.0, max=0.9, help="Subjects held out and reported (never used to pick the model)."
+        ),
+    ] = 0.1,
+    subjects: Annotated[
+        Subjects, typer.Option("--subjects", help="How ids map to people for the held-out split.")
+    ] = Subjects.auto,
+    size: Annotated[
+        Optional[int], typer.Option("--size", help="Ground-truth scale to train at [the largest in the file].")
+    ] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Use at most this many images.")] = None,
-    resume: Annotated[bool, typer.Option("--resume", help="Continue from OUTPUT.ckpt (finished epochs are kept).")] = False,
+    resume: Annotated[
+        bool, typer.Option("--resume", help="Continue from OUTPUT.ckpt (finished epochs are kept).")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Train the CAP image -> normal-map network (angular loss at 3 scales + mask loss).
@@ -224,14 +362,41 @@ def train(
 
     state = get_state()
     output = output_file(output, "cap.pt", also=[root, gt])
-    opts = CAPTrainOptions(width=width, atrous=atrous, epochs=epochs, batch_size=batch_size, lr=lr, crop=crop,
-                           val_fraction=val_fraction, subjects=subjects.value, size=size, limit=limit)
-    meta = train_cap(root, output, opts, gt=gt, seed=state.seed, device=state.device, resume=resume, argv=state.argv,
-                     log=log, progress=progress)
+    opts = CAPTrainOptions(
+        width=width,
+        atrous=atrous,
+        epochs=epochs,
+        batch_size=batch_size,
+        lr=lr,
+        crop=crop,
+        val_fraction=val_fraction,
+        subjects=subjects.value,
+        size=size,
+        limit=limit,
+    )
+    meta = train_cap(
+        root,
+        output,
+        opts,
+        gt=gt,
+        seed=state.seed,
+        device=state.device,
+        resume=resume,
+        argv=state.argv,
+        log=log,
+        progress=progress,
+    )
     import os
 
     if int(os.environ.get("RANK", "0")) != 0:
         return  # under torchrun only the first process reports
     log(f"wrote {output} (held-out mean angular error: {meta.get('val_angle_mean_deg')})")
-    emit([output], as_json=as_json, summary={"val_angle_mean_deg": meta.get("val_angle_mean_deg"),
-                                             "epochs": epochs, "train_images": meta.get("trained_on")})
+    emit(
+        [output],
+        as_json=as_json,
+        summary={
+            "val_angle_mean_deg": meta.get("val_angle_mean_deg"),
+            "epochs": epochs,
+            "train_images": meta.get("trained_on"),
+        },
+    )

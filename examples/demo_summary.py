@@ -29,14 +29,22 @@ def _synth(rows: list[dict[str, Any]], out: Path) -> tuple[str, dict[str, Any]]:
             return p.relative_to(out).parts[0]
         except ValueError:
             return p.parent.name
+
     items = {where(r): {"count": r["count"], "unit": r["unit"]} for r in rows}
     return ", ".join(f"{k}: {v['count']} {v['unit']}" for k, v in items.items()), {"datasets": items}
 
 
 def _register(m: dict[str, Any]) -> tuple[str, dict[str, Any]]:
-    head = {"pairs": m["pairs"], "recall": m["recall"], "re_median_deg": m["re_median_deg"], "te_median_mm": m["te_median_mm"]}
-    txt = (f"{m['pairs']} pairs: recall {m['recall']:.2f} (RE < {m['max_re_deg']:g}°, TE < {m['max_te_mm']:g} mm), "
-           f"median RE {m['re_median_deg']:.2f}°, TE {m['te_median_mm']:.2f} mm")
+    head = {
+        "pairs": m["pairs"],
+        "recall": m["recall"],
+        "re_median_deg": m["re_median_deg"],
+        "te_median_mm": m["te_median_mm"],
+    }
+    txt = (
+        f"{m['pairs']} pairs: recall {m['recall']:.2f} (RE < {m['max_re_deg']:g}°, TE < {m['max_te_mm']:g} mm), "
+        f"median RE {m['re_median_deg']:.2f}°, TE {m['te_median_mm']:.2f} mm"
+    )
     return txt, head
 
 
@@ -52,9 +60,16 @@ def _landmarks3d(m: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 def _normals_images(m: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     scale, s = next(iter(m["scales"].items()))
-    head = {"images": m["samples"], "scale": int(scale), "mean_deg": s["mean_deg"], "pct_under_11.25": s["pct_under_11.25"]}
-    return (f"{m['samples']} images at {scale} px: mean angular error {s['mean_deg']:.1f}°, "
-            f"{s['pct_under_11.25']:.0f} % of pixels < 11.25°"), head
+    head = {
+        "images": m["samples"],
+        "scale": int(scale),
+        "mean_deg": s["mean_deg"],
+        "pct_under_11.25": s["pct_under_11.25"],
+    }
+    return (
+        f"{m['samples']} images at {scale} px: mean angular error {s['mean_deg']:.1f}°, "
+        f"{s['pct_under_11.25']:.0f} % of pixels < 11.25°"
+    ), head
 
 
 def _verify(m: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -71,8 +86,10 @@ def _verify(m: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 def _apex(m: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     parts, head = [], {}
     for ds, d in m["datasets"].items():
-        parts.append(f"{ds}, {d['method']['clips']} clips: MAE {d['method']['mae']:.1f} frames "
-                     f"(onset–offset midpoint {d['midpoint']['mae']:.1f})")
+        parts.append(
+            f"{ds}, {d['method']['clips']} clips: MAE {d['method']['mae']:.1f} frames "
+            f"(onset–offset midpoint {d['midpoint']['mae']:.1f})"
+        )
         head[ds] = {"clips": d["method"]["clips"], "mae": d["method"]["mae"], "midpoint_mae": d["midpoint"]["mae"]}
     return "; ".join(parts), head
 
@@ -80,10 +97,18 @@ def _apex(m: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 def _align(m: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     a = m["subsets"]["all"]
     exits = m.get("exit_iterations", {})
-    head = {"faces": a["faces"], "nme_pct": a["nme_pct"], "fr@0.1_pct": a["fr@0.1_pct"], "auc@0.1": a["auc@0.1"], "exits": exits}
+    head = {
+        "faces": a["faces"],
+        "nme_pct": a["nme_pct"],
+        "fr@0.1_pct": a["fr@0.1_pct"],
+        "auc@0.1": a["auc@0.1"],
+        "exits": exits,
+    }
     ex = "/".join(str(exits.get(str(i), 0)) for i in range(1, 1 + max([3] + [int(k) for k in exits])))
-    return (f"{a['faces']} faces: NME {a['nme_pct']:.2f} %, FR@0.1 {a['fr@0.1_pct']:.1f} %, AUC@0.1 {a['auc@0.1']:.3f}; "
-            f"faces leaving at iteration 1/2/…: {ex}"), head
+    return (
+        f"{a['faces']} faces: NME {a['nme_pct']:.2f} %, FR@0.1 {a['fr@0.1_pct']:.1f} %, AUC@0.1 {a['auc@0.1']:.3f}; "
+        f"faces leaving at iteration 1/2/…: {ex}"
+    ), head
 
 
 def _mer(m: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -92,9 +117,15 @@ def _mer(m: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 
 
 FORMATS: dict[str, Callable[[dict[str, Any]], tuple[str, dict[str, Any]]]] = {
-    "register": _register, "normals_meshes": _normals_meshes, "landmarks3d": _landmarks3d,
-    "normals_images": _normals_images, "verify_gt": _verify, "verify_photos": _verify, "apex": _apex,
-    "align": _align, "mer": _mer,
+    "register": _register,
+    "normals_meshes": _normals_meshes,
+    "landmarks3d": _landmarks3d,
+    "normals_images": _normals_images,
+    "verify_gt": _verify,
+    "verify_photos": _verify,
+    "apex": _apex,
+    "align": _align,
+    "mer": _mer,
 }
 
 
@@ -112,7 +143,7 @@ def summarise(out: Path) -> dict[str, Any]:
         key = st["key"]
         try:
             if key == "synth":
-                rows = [json.loads(l) for l in (mdir / "synth.jsonl").read_text().splitlines() if l.strip()]
+                rows = [json.loads(line) for line in (mdir / "synth.jsonl").read_text().splitlines() if line.strip()]
                 text, head = _synth(rows, out)
             else:
                 text, head = FORMATS[key](json.loads((mdir / f"{key}.json").read_text()))

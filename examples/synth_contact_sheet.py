@@ -39,8 +39,14 @@ def main() -> None:
         tiles = []
         for j, (label, pose, aus) in enumerate(COLUMNS):
             occ = ("glasses",) if "glasses" in label else ()
-            res, _ = render_person(ident, aus, pose, rng_for(args.seed, "sheet", k, j),
-                                   size=(args.size, args.size), options=SceneOptions(occluders=occ))
+            res, _ = render_person(
+                ident,
+                aus,
+                pose,
+                rng_for(args.seed, "sheet", k, j),
+                size=(args.size, args.size),
+                options=SceneOptions(occluders=occ),
+            )
             im = res.image.copy()
             for (x, y), vis in zip(res.landmarks, res.visible):
                 cv2.circle(im, (int(round(x)), int(round(y))), 1, (0, 230, 0) if vis else (230, 0, 0), -1)

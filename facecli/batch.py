@@ -123,8 +123,9 @@ def _shutdown(pool: ProcessPoolExecutor, futures: list, *, kill: bool) -> None:
         pool.shutdown(wait=True)
 
 
-def _call(fn: Callable[[InputItem], Mapping[str, Any]],
-          item: InputItem) -> tuple[str, Any, str | None, BaseException | None]:
+def _call(
+    fn: Callable[[InputItem], Mapping[str, Any]], item: InputItem
+) -> tuple[str, Any, str | None, BaseException | None]:
     """``(id, arrays, error message, unexpected exception)`` of one item."""
     try:
         return item.id, fn(item), None, None
@@ -203,8 +204,9 @@ def run_batch(
             _check_stop()
     else:
         # spawn, not fork: forking a process whose torch/OpenMP threads are running deadlocks
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                                   initializer=_worker_init)
+        pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context("spawn"), initializer=_worker_init
+        )
         futures = [pool.submit(_call, fn, item) for item in todo]
         try:
             for fut in wrap(futures):

@@ -56,32 +56,80 @@ def _runs(*spans: tuple[int, int]) -> list[tuple[int, int]]:
 
 
 #: iBUG-68: jaw 0-16, brows 17-26, nose 27-35, eyes 36-47, outer lips 48-59, inner lips 60-67.
-IBUG68_MIRROR = _mirror(68, _runs((0, 16), (17, 26), (31, 35), (48, 54), (60, 64)) + [
-    (36, 45), (37, 44), (38, 43), (39, 42), (40, 47), (41, 46),  # eyes
-    (55, 59), (56, 58),  # lower outer lip
-    (65, 67),  # lower inner lip
-])
+IBUG68_MIRROR = _mirror(
+    68,
+    _runs((0, 16), (17, 26), (31, 35), (48, 54), (60, 64))
+    + [
+        (36, 45),
+        (37, 44),
+        (38, 43),
+        (39, 42),
+        (40, 47),
+        (41, 46),  # eyes
+        (55, 59),
+        (56, 58),  # lower outer lip
+        (65, 67),  # lower inner lip
+    ],
+)
 
 #: WFLW-98: jaw 0-32, brows 33-50, nose 51-59, eyes 60-75, mouth 76-95, pupils 96-97.
-WFLW98_MIRROR = _mirror(98, _runs((0, 32), (33, 46), (55, 59), (76, 82), (88, 92)) + [
-    (38, 50), (39, 49), (40, 48), (41, 47),  # lower edges of the brows
-    (60, 72), (61, 71), (62, 70), (63, 69), (64, 68), (65, 75), (66, 74), (67, 73),  # eyes
-    (83, 87), (84, 86),  # lower outer lip
-    (93, 95),  # lower inner lip
-    (96, 97),  # pupils
-])
+WFLW98_MIRROR = _mirror(
+    98,
+    _runs((0, 32), (33, 46), (55, 59), (76, 82), (88, 92))
+    + [
+        (38, 50),
+        (39, 49),
+        (40, 48),
+        (41, 47),  # lower edges of the brows
+        (60, 72),
+        (61, 71),
+        (62, 70),
+        (63, 69),
+        (64, 68),
+        (65, 75),
+        (66, 74),
+        (67, 73),  # eyes
+        (83, 87),
+        (84, 86),  # lower outer lip
+        (93, 95),  # lower inner lip
+        (96, 97),  # pupils
+    ],
+)
 
 #: iBUG-68 regions (0-based index ranges ``[a, b)``), as the 3D-landmark literature reports them.
 IBUG68_REGIONS: dict[str, tuple[int, int]] = {
-    "jaw": (0, 17), "brows": (17, 27), "nose": (27, 36), "eyes": (36, 48), "mouth": (48, 68),
+    "jaw": (0, 17),
+    "brows": (17, 27),
+    "nose": (27, 36),
+    "eyes": (36, 48),
+    "mouth": (48, 68),
 }
 
 #: The standard WFLW-98 → iBUG-68 subset: ``wflw[WFLW98_TO_IBUG68]`` is in iBUG order (jaw
 #: 0,2,...,32; brows 33-37 and 42-46; nose 51-59; eyes 60,61,63,64,65,67 and
 #: 68,69,71,72,73,75; mouth 76-95).
 WFLW98_TO_IBUG68 = np.array(
-    [*range(0, 33, 2), *range(33, 38), *range(42, 47), *range(51, 60),
-     60, 61, 63, 64, 65, 67, 68, 69, 71, 72, 73, 75, *range(76, 96)], dtype=np.int64)
+    [
+        *range(0, 33, 2),
+        *range(33, 38),
+        *range(42, 47),
+        *range(51, 60),
+        60,
+        61,
+        63,
+        64,
+        65,
+        67,
+        68,
+        69,
+        71,
+        72,
+        73,
+        75,
+        *range(76, 96),
+    ],
+    dtype=np.int64,
+)
 
 
 @dataclass(frozen=True)
@@ -106,13 +154,19 @@ class Scheme:
 
 
 IBUG68 = Scheme("ibug68", 68, IBUG68_MIRROR, (36, 45), (tuple(range(36, 42)), tuple(range(42, 48))), IBUG68_REGIONS)
-WFLW98 = Scheme("wflw98", 98, WFLW98_MIRROR, (60, 72), ((96,), (97,)),
-                {"jaw": (0, 33), "brows": (33, 51), "nose": (51, 60), "eyes": (60, 76), "mouth": (76, 96),
-                 "pupils": (96, 98)})
+WFLW98 = Scheme(
+    "wflw98",
+    98,
+    WFLW98_MIRROR,
+    (60, 72),
+    ((96,), (97,)),
+    {"jaw": (0, 33), "brows": (33, 51), "nose": (51, 60), "eyes": (60, 76), "mouth": (76, 96), "pupils": (96, 98)},
+)
 #: MTFL/CUHK order: left eye, right eye, nose tip, left and right mouth corner (eye
 #: centres, so the "corners" are the eyes themselves).
-FIVE = Scheme("five", 5, np.array([1, 0, 2, 4, 3]), (0, 1), ((0,), (1,)),
-              {"eyes": (0, 2), "nose": (2, 3), "mouth": (3, 5)})
+FIVE = Scheme(
+    "five", 5, np.array([1, 0, 2, 4, 3]), (0, 1), ((0,), (1,)), {"eyes": (0, 2), "nose": (2, 3), "mouth": (3, 5)}
+)
 
 SCHEMES: dict[str, Scheme] = {s.name: s for s in (IBUG68, WFLW98, FIVE)}
 

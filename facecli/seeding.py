@@ -22,7 +22,7 @@ def seed_words(*key: object) -> list[int]:
             words.extend([value & 0xFFFFFFFF, (value >> 32) & 0xFFFFFFFF])
         else:
             digest = hashlib.blake2b(repr(part).encode(), digest_size=8).digest()
-            words.extend(int.from_bytes(digest[i:i + 4], "little") for i in (0, 4))
+            words.extend(int.from_bytes(digest[i : i + 4], "little") for i in (0, 4))
     return words
 
 

@@ -85,7 +85,7 @@ def check_array(
     if dims and dims[0] == "...":
         tail = dims[1:]
         ok = arr.ndim >= len(tail)
-        compare = list(zip(tail, got[arr.ndim - len(tail):])) if ok else []
+        compare = list(zip(tail, got[arr.ndim - len(tail) :])) if ok else []
     else:
         ok = arr.ndim == len(dims)
         compare = list(zip(dims, got)) if ok else []
@@ -98,13 +98,9 @@ def check_array(
                 ok = False
             bound.setdefault(want, have)
     if not ok:
-        raise ValidationError(
-            f"expected {format_shape(dims)} {name}, got {format_shape(_shown(dims, got))}{where}"
-        )
+        raise ValidationError(f"expected {format_shape(dims)} {name}, got {format_shape(_shown(dims, got))}{where}")
     if dtype_kind is not None and arr.dtype.kind not in dtype_kind:
-        raise ValidationError(
-            f"expected {name} of numeric dtype ({_kinds(dtype_kind)}), got {arr.dtype}{where}"
-        )
+        raise ValidationError(f"expected {name} of numeric dtype ({_kinds(dtype_kind)}), got {arr.dtype}{where}")
     if min_len is not None and (arr.ndim == 0 or arr.shape[0] < min_len):
         n = arr.shape[0] if arr.ndim else 0
         raise ValidationError(f"expected at least {min_len} {name}, got {n}{where}")
@@ -143,8 +139,10 @@ def check_face_millimetres(points: np.ndarray, source: str | None = None) -> flo
     if diag < MIN_FACE_DIAGONAL_MM:
         where = f"{source}: " if source else ""
         hint = "metres? scale it by 1000" if diag < 1.0 else "centimetres? scale it by 10" if diag < 30 else ""
-        raise ValidationError(f"{where}expected a face in millimetres (a bounding-box diagonal of "
-                              f"{MIN_FACE_DIAGONAL_MM:.0f} mm or more), got {diag:.3g}; {hint}")
+        raise ValidationError(
+            f"{where}expected a face in millimetres (a bounding-box diagonal of "
+            f"{MIN_FACE_DIAGONAL_MM:.0f} mm or more), got {diag:.3g}; {hint}"
+        )
     return diag
 
 
@@ -162,4 +160,4 @@ def _shown(dims: list[int | str], got: tuple[int, ...]) -> list[int | str]:
     if len(got) < len(tail) or (dims[:1] != ["..."] and len(got) != len(tail)):
         return list(got)
     lead = list(got[: len(got) - len(tail)])
-    return lead + [d if isinstance(d, str) else g for d, g in zip(tail, got[len(got) - len(tail):])]
+    return lead + [d if isinstance(d, str) else g for d, g in zip(tail, got[len(got) - len(tail) :])]

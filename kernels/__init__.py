@@ -57,8 +57,11 @@ def _backend(name: str) -> object:
             from facecli.kernels.attention import cuda_backend
         return cuda_backend()
     except KernelUnavailable as exc:
-        warnings.warn(f"facecli: the {name} CUDA kernel is unavailable, using the PyTorch reference: {exc}",
-                      KernelFallbackWarning, stacklevel=3)
+        warnings.warn(
+            f"facecli: the {name} CUDA kernel is unavailable, using the PyTorch reference: {exc}",
+            KernelFallbackWarning,
+            stacklevel=3,
+        )
         return str(exc)
 
 

@@ -24,8 +24,19 @@ from typing import Any
 
 from facecli.errors import FaceCLIError
 
-__all__ = ["Backend", "KernelUnavailable", "cache_dir", "compile_check", "find_nvcc", "build_cuda", "build_host", "load_library", "on_device", "ptr",
-           "KERNEL_DIR"]
+__all__ = [
+    "Backend",
+    "KernelUnavailable",
+    "cache_dir",
+    "compile_check",
+    "find_nvcc",
+    "build_cuda",
+    "build_host",
+    "load_library",
+    "on_device",
+    "ptr",
+    "KERNEL_DIR",
+]
 
 #: The folder holding the kernel sources (``fpfh/``, ``attention/``).
 KERNEL_DIR = Path(__file__).resolve().parent
@@ -121,8 +132,13 @@ def build_cuda(name: str, cu: Path) -> Path:
         raise KernelUnavailable("no CUDA toolchain: nvcc not found (set CUDA_HOME, or put nvcc on PATH)")
     flags = ["-O3", "-shared", "-Xcompiler", "-fPIC", "-std=c++17", *arch_flags()]
     version = subprocess.run([str(nvcc), "--version"], capture_output=True, text=True).stdout
-    return _build(name, cu.parent, lambda o: [str(nvcc), *flags, f"-I{cu.parent}", str(cu), "-o", str(o)],
-                  version + " ".join(flags), f"building {cu.name} with nvcc")
+    return _build(
+        name,
+        cu.parent,
+        lambda o: [str(nvcc), *flags, f"-I{cu.parent}", str(cu), "-o", str(o)],
+        version + " ".join(flags),
+        f"building {cu.name} with nvcc",
+    )
 
 
 def build_host(name: str, cpp: Path) -> Path:
@@ -136,8 +152,13 @@ def build_host(name: str, cpp: Path) -> Path:
     if cxx is None:
         raise KernelUnavailable("no C++ compiler (g++, c++ or clang++) for the kernels' host build")
     flags = ["-O2", "-shared", "-fPIC", "-std=c++17"]
-    return _build(f"{name}-host", cpp.parent, lambda o: [cxx, *flags, f"-I{cpp.parent}", str(cpp), "-o", str(o)],
-                  cxx + " ".join(flags), f"building {cpp.name} for the host")
+    return _build(
+        f"{name}-host",
+        cpp.parent,
+        lambda o: [cxx, *flags, f"-I{cpp.parent}", str(cpp), "-o", str(o)],
+        cxx + " ".join(flags),
+        f"building {cpp.name} for the host",
+    )
 
 
 def compile_check(cu: Path) -> None:
@@ -151,8 +172,21 @@ def compile_check(cu: Path) -> None:
     if nvcc is None:
         raise KernelUnavailable("no CUDA toolchain: nvcc not found")
     with tempfile.TemporaryDirectory() as tmp:
-        _run([str(nvcc), "-c", "-std=c++17", "-Xcompiler", "-fPIC", *arch_flags(), f"-I{cu.parent}", str(cu),
-              "-o", str(Path(tmp) / "check.o")], f"compiling {cu.name}")
+        _run(
+            [
+                str(nvcc),
+                "-c",
+                "-std=c++17",
+                "-Xcompiler",
+                "-fPIC",
+                *arch_flags(),
+                f"-I{cu.parent}",
+                str(cu),
+                "-o",
+                str(Path(tmp) / "check.o"),
+            ],
+            f"compiling {cu.name}",
+        )
 
 
 def load_library(path: Path) -> ctypes.CDLL:

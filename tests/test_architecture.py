@@ -89,20 +89,35 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_the_library_never_imports_the_command_line():
-    bad = [(m, i) for m, deps in EDGES.items() if not _is(m, "facecli.commands") for i in deps
-           if _is(i, "facecli.commands")]
+    bad = [
+        (m, i)
+        for m, deps in EDGES.items()
+        if not _is(m, "facecli.commands")
+        for i in deps
+        if _is(i, "facecli.commands")
+    ]
     assert bad == []
 
 
 def test_kernels_import_only_the_errors_of_the_library():
-    bad = [(m, i) for m, deps in EDGES.items() if _is(m, "facecli.kernels") for i in deps
-           if not _is(i, "facecli.kernels") and i != "facecli.errors"]
+    bad = [
+        (m, i)
+        for m, deps in EDGES.items()
+        if _is(m, "facecli.kernels")
+        for i in deps
+        if not _is(i, "facecli.kernels") and i != "facecli.errors"
+    ]
     assert bad == []
 
 
 def test_the_library_reaches_kernels_through_the_dispatch_only():
-    bad = [(m, i) for m, deps in EDGES.items() if not _is(m, "facecli.kernels") for i in deps
-           if _is(i, "facecli.kernels") and i != "facecli.kernels"]
+    bad = [
+        (m, i)
+        for m, deps in EDGES.items()
+        if not _is(m, "facecli.kernels")
+        for i in deps
+        if _is(i, "facecli.kernels") and i != "facecli.kernels"
+    ]
     assert bad == []
 
 

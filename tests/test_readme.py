@@ -41,8 +41,9 @@ def test_readme_has_the_two_commands_and_runnable_blocks():
 def test_readme_runnable_blocks(tmp_path):
     env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "NO_COLOR": "1"}
     for k, body in enumerate(runnable_blocks(README.read_text()), 1):
-        r = subprocess.run(["bash", "-euo", "pipefail", "-c", body], cwd=tmp_path, env=env, capture_output=True,
-                           text=True, timeout=300)
+        r = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", body], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        )
         assert r.returncode == 0, f"README runnable block {k} failed:\n{body}\n--- stderr:\n{r.stderr[-2000:]}"
     assert "NME" in r.stderr or (tmp_path / "reg_all.h5").exists()
 

@@ -58,11 +58,19 @@ def main() -> None:
     crops = torch.from_numpy(np.stack([warp_crop(im, m, cfg.crop) for im, m in zip(images, mats)])[:, None])
 
     def to_image(shapes: np.ndarray) -> np.ndarray:
-        return np.stack([transform_points(invert_affine(m), from_normalised(s, cfg.crop)) for m, s in zip(mats, shapes)])
+        return np.stack(
+            [transform_points(invert_affine(m), from_normalised(s, cfg.crop)) for m, s in zip(mats, shapes)]
+        )
 
     torch.set_num_threads(args.threads)
-    res: dict = {"faces": len(faces), "model": model_path.name, "trained_on": obj["meta"].get("trained_on"),
-                 "threads": args.threads, "machine": platform.processor() or platform.machine(), "methods": {}}
+    res: dict = {
+        "faces": len(faces),
+        "model": model_path.name,
+        "trained_on": obj["meta"].get("trained_on"),
+        "threads": args.threads,
+        "machine": platform.processor() or platform.machine(),
+        "methods": {},
+    }
     with torch.inference_mode():
         full = net(crops)
     mean = to_image(net.mean_shape.expand(len(faces), -1, -1).numpy())
@@ -72,16 +80,20 @@ def main() -> None:
     e_full = per_it[-1]
     res["methods"]["full cascade"] = {**summarize_nme(e_full), "exit_share": [0.0] * (cfg.iterations - 1) + [1.0]}
     res["per_iteration_nme_pct"] = [float(100 * e.mean()) for e in per_it]
-    res["predicted_vs_true_error_pearson"] = [float(np.corrcoef(full.errors[k].numpy(), per_it[k])[0, 1])
-                                              for k in range(cfg.iterations)]
+    res["predicted_vs_true_error_pearson"] = [
+        float(np.corrcoef(full.errors[k].numpy(), per_it[k])[0, 1]) for k in range(cfg.iterations)
+    ]
     for thr in (float(t) for t in args.thresholds.split(",")):
         with torch.inference_mode():
             out = net(crops, exit_threshold=thr)
         e = nme(to_image(out.final.numpy()), gt)
         it = out.exit_iteration.numpy()
-        res["methods"][f"early exit < {thr:g}"] = {**summarize_nme(e), "threshold": thr,
-                                                   "exit_share": [float((it == k + 1).mean()) for k in range(cfg.iterations)],
-                                                   "delta_nme_points": float(100 * (e.mean() - e_full.mean()))}
+        res["methods"][f"early exit < {thr:g}"] = {
+            **summarize_nme(e),
+            "threshold": thr,
+            "exit_share": [float((it == k + 1).mean()) for k in range(cfg.iterations)],
+            "delta_nme_points": float(100 * (e.mean() - e_full.mean())),
+        }
     ok = [m for m in res["methods"].values() if "threshold" in m and m["delta_nme_points"] <= 0.1]
     best = max(ok, key=lambda m: 1 - m["exit_share"][-1]) if ok else None
     res["best_threshold_within_0.1"] = best["threshold"] if best else None
@@ -123,16 +135,20 @@ def main() -> None:
         use_reference(False)
     timings = {f"ms_per_face_1_thread_{name}": 1000 * float(np.median(v)) for name, v in samples.items()}
     timings.update({f"ms_per_face_1_thread_{name}_mean": 1000 * float(np.mean(v)) for name, v in samples.items()})
-    timings["fast_path_speedup_vs_reference"] = float(np.median(samples["full_reference_path"]) / np.median(samples["full"]))
+    timings["fast_path_speedup_vs_reference"] = float(
+        np.median(samples["full_reference_path"]) / np.median(samples["full"])
+    )
     if best is not None:
         with torch.inference_mode():
-            timings["mean_iterations_early"] = float(net(crops, exit_threshold=best["threshold"]).exit_iteration.float().mean())
+            timings["mean_iterations_early"] = float(
+                net(crops, exit_threshold=best["threshold"]).exit_iteration.float().mean()
+            )
     torch.set_num_threads(args.threads)
     with torch.inference_mode():
         net(crops[:64])
         t0 = time.perf_counter()
         for a in range(0, len(faces), 64):
-            net(crops[a:a + 64])
+            net(crops[a : a + 64])
         timings[f"faces_per_s_batch64_{args.threads}_threads"] = len(faces) / (time.perf_counter() - t0)
     res["speed"] = timings
     with FlopCounterMode(display=False) as fc:
@@ -145,18 +161,26 @@ def main() -> None:
     (args.out / "results.json").write_text(json.dumps(res, indent=1))
 
     print(f"\n{len(faces)} held-out synthetic faces (WFLW layout, 98 points); model {model_path.name}\n")
-    print(f"| method | NME % | FR@0.1 % | AUC@0.1 | exit at iteration {' / '.join(str(k + 1) for k in range(cfg.iterations))} | ΔNME vs full (points) |")
+    print(
+        "| method | NME % | FR@0.1 % | AUC@0.1 | exit at iteration "
+        f"{' / '.join(str(k + 1) for k in range(cfg.iterations))} | ΔNME vs full (points) |"
+    )
     print("|---|---:|---:|---:|---|---:|")
     for name, m in res["methods"].items():
         share = " / ".join(f"{100 * s:.0f} %" for s in m["exit_share"]) if "exit_share" in m else "–"
         delta = f"{m['delta_nme_points']:+.3f}" if "delta_nme_points" in m else "–"
         print(f"| {name} | {m['nme_pct']:.2f} | {m['fr@0.1_pct']:.2f} | {m['auc@0.1']:.4f} | {share} | {delta} |")
     print(f"\nNME after each iteration (full cascade): {', '.join(f'{v:.2f} %' for v in res['per_iteration_nme_pct'])}")
-    print(f"predicted vs true NME, Pearson r per iteration: {', '.join(f'{v:.2f}' for v in res['predicted_vs_true_error_pearson'])}")
+    print(
+        "predicted vs true NME, Pearson r per iteration: "
+        f"{', '.join(f'{v:.2f}' for v in res['predicted_vs_true_error_pearson'])}"
+    )
     print(f"best threshold with ΔNME <= 0.1 points: {res['best_threshold_within_0.1']}")
     print("speed: " + ", ".join(f"{k} {v:.2f}" for k, v in timings.items()))
-    print(f"MACs per face {res['macs_per_face'] / 1e6:.1f} M; parameters {res['parameters']:,}; "
-          f"model file {res['model_file_mb']:.2f} MB")
+    print(
+        f"MACs per face {res['macs_per_face'] / 1e6:.1f} M; parameters {res['parameters']:,}; "
+        f"model file {res['model_file_mb']:.2f} MB"
+    )
 
 
 if __name__ == "__main__":

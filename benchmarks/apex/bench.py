@@ -27,8 +27,11 @@ def main() -> None:
     ap.add_argument("--root", type=Path, required=True)
     ap.add_argument("--out", type=Path, default=Path("benchmarks/apex/results"))
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--face-box", default=None,
-                    help="x,y,w,h: also run every method with this face box (synthetic frames: 48,16,160,216)")
+    ap.add_argument(
+        "--face-box",
+        default=None,
+        help="x,y,w,h: also run every method with this face box (synthetic frames: 48,16,160,216)",
+    )
     ap.add_argument("--methods", default="residual,flow,lbp,both", help="comma-separated spotting methods to run")
     args = ap.parse_args()
 
@@ -70,16 +73,26 @@ def main() -> None:
             secs[name] += time.perf_counter() - t0
             errs[name].append(abs(int(clip.numbers[r.apex_index]) - true))
         errs["midpoint"].append(abs(int(midpoint_apex(np.array([c.onset]), np.array([c.offset]))[0]) - true))
-    res = {"clips": len(errs["midpoint"]), "frames": n_frames, "threads": args.threads,
-           "read_fps": n_frames / t_read, "methods": {}}
+    res = {
+        "clips": len(errs["midpoint"]),
+        "frames": n_frames,
+        "threads": args.threads,
+        "read_fps": n_frames / t_read,
+        "methods": {},
+    }
     for m, e in errs.items():
         res["methods"][m] = summarize_apex(np.array(e))
         if m in secs:
             res["methods"][m]["fps"] = n_frames / secs[m]
     a = np.array(amps)
     bands = [("< 0.7 mm", a < 0.7), ("0.7-1.0 mm", (a >= 0.7) & (a < 1.0)), (">= 1.0 mm", a >= 1.0)]
-    res["by_amplitude"] = {m: {b: {"clips": int(sel.sum()), "mae": float(np.array(e)[sel].mean()) if sel.any() else float("nan")}
-                               for b, sel in bands} for m, e in errs.items()}
+    res["by_amplitude"] = {
+        m: {
+            b: {"clips": int(sel.sum()), "mae": float(np.array(e)[sel].mean()) if sel.any() else float("nan")}
+            for b, sel in bands
+        }
+        for m, e in errs.items()
+    }
     res["per_clip_error"] = errs
     base = res["methods"]["midpoint"]["mae"]
     for m in res["methods"].values():
@@ -91,10 +104,15 @@ def main() -> None:
     print("|---|---:|---:|---:|---:|---:|")
     for m, r in res["methods"].items():
         fps = f"{r['fps']:.0f}" if "fps" in r else "–"
-        print(f"| {m} | {r['mae']:.2f} | {r['median']:.1f} | {100 * r['within_5']:.0f} % | {r['mae_vs_midpoint']:.2f} | {fps} |")
+        print(
+            f"| {m} | {r['mae']:.2f} | {r['median']:.1f} | {100 * r['within_5']:.0f} % | {r['mae_vs_midpoint']:.2f} "
+            f"| {fps} |"
+        )
     print("\nMAE by the clip's largest landmark displacement:\n")
     names = list(res["by_amplitude"])
-    print("| method | " + " | ".join(f"{b} ({res['by_amplitude'][names[0]][b]['clips']} clips)" for b, _ in bands) + " |")
+    print(
+        "| method | " + " | ".join(f"{b} ({res['by_amplitude'][names[0]][b]['clips']} clips)" for b, _ in bands) + " |"
+    )
     print("|---|" + "---:|" * len(bands))
     for m in names:
         print(f"| {m} | " + " | ".join(f"{res['by_amplitude'][m][b]['mae']:.2f}" for b, _ in bands) + " |")

@@ -49,8 +49,11 @@ def sh(args: list[str], **kw: object) -> str:
     res = subprocess.run(args, capture_output=True, text=True, **kw)  # type: ignore[call-overload]
     if res.returncode != 0:
         raise SystemExit(f"failed ({res.returncode}): {' '.join(args)}\n{res.stderr[-3000:]}")
-    print(f"  [{time.perf_counter() - t0:6.1f} s] {' '.join(a if len(a) < 60 else '...' for a in args[1:6])}",
-          file=sys.stderr, flush=True)
+    print(
+        f"  [{time.perf_counter() - t0:6.1f} s] {' '.join(a if len(a) < 60 else '...' for a in args[1:6])}",
+        file=sys.stderr,
+        flush=True,
+    )
     return res.stdout
 
 
@@ -67,8 +70,22 @@ def score(model: Path, normals: Path, test: Path, out: Path, tag: str, rgb: bool
     extra = ["--images", str(test)] if rgb else []
     sh([FACECLI, "-q", "grid-attn", "embed", str(normals), "-o", str(emb), "--model", str(model), *extra])
     sh([FACECLI, "-q", "grid-attn", "verify", str(emb), "--pairs", str(test / "pairs.txt"), "-o", str(scores)])
-    rep = json.loads(sh([FACECLI, "-q", "evaluate", "verify", str(scores), "--poses", str(test / "poses.csv"),
-                         "--roc", str(out / f"roc_{tag}.png"), "--json"]))
+    rep = json.loads(
+        sh(
+            [
+                FACECLI,
+                "-q",
+                "evaluate",
+                "verify",
+                str(scores),
+                "--poses",
+                str(test / "poses.csv"),
+                "--roc",
+                str(out / f"roc_{tag}.png"),
+                "--json",
+            ]
+        )
+    )
     return rep["sets"]
 
 
@@ -101,10 +118,44 @@ def main() -> None:
     a = ap.parse_args()
     out = a.out
     out.mkdir(parents=True, exist_ok=True)
-    train = ensure_data(a.train, out / "train", ["--identities", "300", "--per-identity", "6", "--size", "128",
-                                                 "--normal-size", "96", "--yaw-sd", "25", "--pairs-per-fold", "50"])
-    test = ensure_data(a.test, out / "test", ["--start", "1000", "--identities", "100", "--per-identity", "6", "--size",
-                                              "128", "--normal-size", "96", "--yaw-sd", "35", "--pairs-per-fold", "300"])
+    train = ensure_data(
+        a.train,
+        out / "train",
+        [
+            "--identities",
+            "300",
+            "--per-identity",
+            "6",
+            "--size",
+            "128",
+            "--normal-size",
+            "96",
+            "--yaw-sd",
+            "25",
+            "--pairs-per-fold",
+            "50",
+        ],
+    )
+    test = ensure_data(
+        a.test,
+        out / "test",
+        [
+            "--start",
+            "1000",
+            "--identities",
+            "100",
+            "--per-identity",
+            "6",
+            "--size",
+            "128",
+            "--normal-size",
+            "96",
+            "--yaw-sd",
+            "35",
+            "--pairs-per-fold",
+            "300",
+        ],
+    )
     train_people = {p.name for p in train.iterdir() if p.is_dir()}
     test_people = {p.name for p in test.iterdir() if p.is_dir()}
     assert train_people.isdisjoint(test_people), "training and test identities overlap"
@@ -119,8 +170,23 @@ def main() -> None:
             model, train_s = a.dgpa, None
         elif not model.exists():
             rgb = ["--images", str(train)] if "rgb" in flags else []
-            sh([FACECLI, "-q", "--seed", str(a.seed), "grid-attn", "train", str(train / "normals_gt.h5"), "-o", str(model),
-                "--epochs", str(a.epochs), *flags, *rgb])
+            sh(
+                [
+                    FACECLI,
+                    "-q",
+                    "--seed",
+                    str(a.seed),
+                    "grid-attn",
+                    "train",
+                    str(train / "normals_gt.h5"),
+                    "-o",
+                    str(model),
+                    "--epochs",
+                    str(a.epochs),
+                    *flags,
+                    *rgb,
+                ]
+            )
             train_s = time.perf_counter() - t0
         else:
             train_s = None
@@ -132,24 +198,69 @@ def main() -> None:
     if not a.skip_cap:
         cap_normals = out / "test_cap_normals.h5"
         if not cap_normals.exists():
-            sh([FACECLI, "-q", "normals", str(test), "--pattern", "*.jpg", "--scales", "96", "-o", str(cap_normals),
-                "--workers", "2"])
+            sh(
+                [
+                    FACECLI,
+                    "-q",
+                    "normals",
+                    str(test),
+                    "--pattern",
+                    "*.jpg",
+                    "--scales",
+                    "96",
+                    "-o",
+                    str(cap_normals),
+                    "--workers",
+                    "2",
+                ]
+            )
         results["variants"][f"{full}, on CAP normals from the images"] = {
-            "model": str(models[full]), "train_seconds": None,
-            "sets": score(models[full], cap_normals, test, out, "cap", rgb=False)}
+            "model": str(models[full]),
+            "train_seconds": None,
+            "sets": score(models[full], cap_normals, test, out, "cap", rgb=False),
+        }
         # the same recipe trained on CAP normal maps of the training photos (the image pipeline end to end)
         train_cap = out / "train_cap_normals.h5"
         if not train_cap.exists():
-            sh([FACECLI, "-q", "normals", str(train), "--pattern", "*.jpg", "--scales", "96", "-o", str(train_cap),
-                "--workers", "2"])
+            sh(
+                [
+                    FACECLI,
+                    "-q",
+                    "normals",
+                    str(train),
+                    "--pattern",
+                    "*.jpg",
+                    "--scales",
+                    "96",
+                    "-o",
+                    str(train_cap),
+                    "--workers",
+                    "2",
+                ]
+            )
         cap_model = out / "dgpa_trained_on_cap_normals.pt"
         t0 = time.perf_counter()
         if not cap_model.exists():
-            sh([FACECLI, "-q", "--seed", str(a.seed), "grid-attn", "train", str(train_cap), "-o", str(cap_model),
-                "--epochs", str(a.epochs)])
+            sh(
+                [
+                    FACECLI,
+                    "-q",
+                    "--seed",
+                    str(a.seed),
+                    "grid-attn",
+                    "train",
+                    str(train_cap),
+                    "-o",
+                    str(cap_model),
+                    "--epochs",
+                    str(a.epochs),
+                ]
+            )
         results["variants"]["DGPA-Net trained and tested on CAP normals from the images"] = {
-            "model": str(cap_model), "train_seconds": time.perf_counter() - t0,
-            "sets": score(cap_model, cap_normals, test, out, "cap_trained", rgb=False)}
+            "model": str(cap_model),
+            "train_seconds": time.perf_counter() - t0,
+            "sets": score(cap_model, cap_normals, test, out, "cap_trained", rgb=False),
+        }
 
     # embedding speed (2 threads, batch 64, forward only; inputs already loaded)
     from facecli.recognition.data import load_face_inputs
@@ -161,8 +272,13 @@ def main() -> None:
 
     for n, m in models.items():
         obj = torch.load(m, weights_only=True)
-        results["params"][n] = int(sum(v.numel() for k, v in obj["state_dict"].items()
-                                       if not k.endswith(("running_mean", "running_var", "num_batches_tracked"))))
+        results["params"][n] = int(
+            sum(
+                v.numel()
+                for k, v in obj["state_dict"].items()
+                if not k.endswith(("running_mean", "running_var", "num_batches_tracked"))
+            )
+        )
         results["variants"][n]["model_bytes"] = os.path.getsize(m)
 
     (out / "results.json").write_text(json.dumps(results, indent=2))
@@ -173,23 +289,30 @@ def report(r: dict) -> str:
     def pct(v: float | None) -> str:
         return "–" if v is None or v != v else f"{100 * v:.2f}"
 
-    lines = [f"Held-out synthetic identities ({r['test']}), models trained {r['epochs']} epochs on {r['train']}.", "",
-             "| variant | pairs | set | EER % | 10-fold acc % | TAR@FAR=1e-2 % | TAR@FAR=1e-3 % |",
-             "|---|---:|---|---:|---:|---:|---:|"]
+    lines = [
+        f"Held-out synthetic identities ({r['test']}), models trained {r['epochs']} epochs on {r['train']}.",
+        "",
+        "| variant | pairs | set | EER % | 10-fold acc % | TAR@FAR=1e-2 % | TAR@FAR=1e-3 % |",
+        "|---|---:|---|---:|---:|---:|---:|",
+    ]
     for name, v in r["variants"].items():
         for set_name, m in v["sets"].items():
             if set_name.startswith("other"):
                 continue
-            lines.append(f"| {name} | {m['pairs']} | {set_name} | {pct(m['eer'])} | {pct(m['accuracy_mean'])} ± "
-                         f"{pct(m['accuracy_std'])} | {pct(m['tar_at_far']['0.01'])} | {pct(m['tar_at_far']['0.001'])} |")
+            lines.append(
+                f"| {name} | {m['pairs']} | {set_name} | {pct(m['eer'])} | {pct(m['accuracy_mean'])} ± "
+                f"{pct(m['accuracy_std'])} | {pct(m['tar_at_far']['0.01'])} | {pct(m['tar_at_far']['0.001'])} |"
+            )
     names = list(r["variants"])
     full = r["variants"][names[0]]["sets"]
     large = next(k for k in full if k.startswith("large"))
     lines += ["", "Margins of DGPA-Net over each ablation (EER points; positive = DGPA-Net better):", ""]
     for n in names[1:3]:
         s = r["variants"][n]["sets"]
-        lines.append(f"- vs {n}: all pairs {100 * (s['all']['eer'] - full['all']['eer']):+.2f}, "
-                     f"large pose {100 * (s[large]['eer'] - full[large]['eer']):+.2f}")
+        lines.append(
+            f"- vs {n}: all pairs {100 * (s['all']['eer'] - full['all']['eer']):+.2f}, "
+            f"large pose {100 * (s[large]['eer'] - full[large]['eer']):+.2f}"
+        )
     lines += ["", "| variant | embeddings/s (2 threads) | parameters |", "|---|---:|---:|"]
     for n, v in r["speed_embeddings_per_s"].items():
         lines.append(f"| {n} | {v:.0f} | {r['params'][n]:,} |")

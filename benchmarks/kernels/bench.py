@@ -41,7 +41,7 @@ def face_cloud(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray, float]:
     d[:, 2] = np.abs(d[:, 2])
     d /= np.linalg.norm(d, axis=1, keepdims=True)
     r = 100.0 * (1.0 + 0.05 * np.sin(5 * d[:, 0]) * np.cos(4 * d[:, 1]))
-    spacing = float(np.sqrt(2 * np.pi * 100.0 ** 2 / n))
+    spacing = float(np.sqrt(2 * np.pi * 100.0**2 / n))
     return (d * r[:, None]).astype(np.float32), d.astype(np.float32), spacing
 
 
@@ -86,8 +86,10 @@ def bench_fpfh(sizes: list[int], repeats: int, gpu: bool, emulate: bool = False)
         pc.normals = o3d.utility.Vector3dVector(nrm.astype(np.float64))
         param = o3d.geometry.KDTreeSearchParamHybrid(radius=radius, max_nn=max_nn)
         o3d_feat: list[np.ndarray] = []
-        t_o3d = best_of(lambda: o3d_feat.append(np.asarray(
-            o3d.pipelines.registration.compute_fpfh_feature(pc, param).data).T), repeats)
+        t_o3d = best_of(
+            lambda: o3d_feat.append(np.asarray(o3d.pipelines.registration.compute_fpfh_feature(pc, param).data).T),
+            repeats,
+        )
         row: dict[str, Any] = {"points": n, "radius_mm": round(radius, 3), "max_nn": max_nn, "open3d_cpu_s": t_o3d}
         if not gpu:
             row["reference_cpu_s"] = best_of(lambda: fpfh_reference(pts, nrm, radius, max_nn), repeats)
@@ -102,15 +104,18 @@ def bench_fpfh(sizes: list[int], repeats: int, gpu: bool, emulate: bool = False)
         backend = kf.host_backend() if emulate else kf.cuda_backend()
         for search in kf.SEARCHES:
             out: list[Any] = []
-            row[f"kernel_{search}_s"] = best_of(lambda: out.append(kf.fpfh_tensors(gp, gn, radius, max_nn, backend,
-                                                                                     search=search)), repeats, sync)
+            row[f"kernel_{search}_s"] = best_of(
+                lambda: out.append(kf.fpfh_tensors(gp, gn, radius, max_nn, backend, search=search)), repeats, sync
+            )
             row[f"kernel_{search}_max_abs_diff_vs_open3d"] = float(np.abs(out[-1].cpu().numpy() - o3d_feat[-1]).max())
         best = min(row["kernel_grid_s"], row["kernel_brute_s"])
         row["speedup_vs_open3d"] = t_o3d / best
         row["speedup_vs_reference_gpu"] = row["reference_gpu_s"] / best
         row["speedup_vs_reference_gpu_histograms_only"] = row["reference_gpu_histograms_only_s"] / best
         rows.append(row)
-        print(f"fpfh {n}: " + ", ".join(f"{k} {v:.4g}" for k, v in row.items() if isinstance(v, float)), file=sys.stderr)
+        print(
+            f"fpfh {n}: " + ", ".join(f"{k} {v:.4g}" for k, v in row.items() if isinstance(v, float)), file=sys.stderr
+        )
     return rows
 
 
@@ -124,8 +129,11 @@ def bench_attention(batches: list[int], repeats: int, gpu: bool, emulate: bool =
         return []
     dev = "cpu" if emulate else "cuda"
     sync = (lambda: None) if emulate else torch.cuda.synchronize
-    fused = (lambda *a: ka.fused_dual_path_attention(*a, backend=ka.host_backend())) if emulate \
+    fused = (
+        (lambda *a: ka.fused_dual_path_attention(*a, backend=ka.host_backend()))
+        if emulate
         else ka.fused_dual_path_attention
+    )
     torch.manual_seed(0)
     m = DualPathAttention(64).to(dev)
     params = (m.fc1.weight, m.fc1.bias, m.fc2.weight, m.fc2.bias, m.spatial.weight, m.spatial.bias)
@@ -145,12 +153,21 @@ def bench_attention(batches: list[int], repeats: int, gpu: bool, emulate: bool =
 
         t_ref_fb = best_of(lambda: train_step(dual_path_attention_reference), repeats, sync)
         t_ker_fb = best_of(lambda: train_step(fused), repeats, sync)
-        rows.append({"shape": [b * 16, 64, 6, 6], "reference_forward_ms": 1e3 * t_ref, "fused_forward_ms": 1e3 * t_ker,
-                     "forward_speedup": t_ref / t_ker, "reference_forward_in_stream_ms": 1e3 * s_ref,
-                     "fused_forward_in_stream_ms": 1e3 * s_ker, "forward_in_stream_speedup": s_ref / s_ker,
-                     "reference_train_step_ms": 1e3 * t_ref_fb,
-                     "fused_train_step_ms": 1e3 * t_ker_fb, "train_step_speedup": t_ref_fb / t_ker_fb,
-                     "max_abs_diff": diff})
+        rows.append(
+            {
+                "shape": [b * 16, 64, 6, 6],
+                "reference_forward_ms": 1e3 * t_ref,
+                "fused_forward_ms": 1e3 * t_ker,
+                "forward_speedup": t_ref / t_ker,
+                "reference_forward_in_stream_ms": 1e3 * s_ref,
+                "fused_forward_in_stream_ms": 1e3 * s_ker,
+                "forward_in_stream_speedup": s_ref / s_ker,
+                "reference_train_step_ms": 1e3 * t_ref_fb,
+                "fused_train_step_ms": 1e3 * t_ker_fb,
+                "train_step_speedup": t_ref_fb / t_ker_fb,
+                "max_abs_diff": diff,
+            }
+        )
         print(f"attention {rows[-1]}", file=sys.stderr)
     return rows
 
@@ -162,13 +179,32 @@ def bench_register(pairs: int, gpu: bool, work: Path) -> dict[str, Any]:
 
     exe = Path(sys.executable).parent / "facecli"
     data = work / "pairs"
-    subprocess.run([str(exe), "--seed", "0", "synth", "pairs", "-o", str(data), "--count", str(pairs)], check=True,
-                   capture_output=True)
+    subprocess.run(
+        [str(exe), "--seed", "0", "synth", "pairs", "-o", str(data), "--count", str(pairs)],
+        check=True,
+        capture_output=True,
+    )
     out: dict[str, Any] = {"pairs": pairs}
     for name, env in (("kernels", {}), ("reference", {"FACECLI_KERNELS": "reference"})):
-        res = subprocess.run([str(exe), "--seed", "0", "--device", "cuda", "register", "--pairs", str(data), "-o",
-                              str(work / f"reg_{name}.h5"), "--json"], check=True, capture_output=True, text=True,
-                             env={**os.environ, **env})
+        res = subprocess.run(
+            [
+                str(exe),
+                "--seed",
+                "0",
+                "--device",
+                "cuda",
+                "register",
+                "--pairs",
+                str(data),
+                "-o",
+                str(work / f"reg_{name}.h5"),
+                "--json",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+        )
         summary = json.loads(res.stdout)
         out[f"{name}_s_per_pair_with_start_up"] = summary["seconds"] / pairs
         # per-pair stage times from the output file; the first pair pays the CUDA start-up
@@ -203,34 +239,56 @@ def main() -> None:
         "emulated_on_cpu": args.emulate,
         "machine": platform.processor() or platform.machine(),
         "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no CUDA device",
-        "torch": torch.__version__, "kernels": kernels.status(),
+        "torch": torch.__version__,
+        "kernels": kernels.status(),
         "cpu_threads": torch.get_num_threads(),
     }
     work = (args.out or Path("benchmarks/kernels/results")) / "work"
     work.mkdir(parents=True, exist_ok=True)
     res["fpfh"] = bench_fpfh([int(s) for s in args.sizes.split(",")], args.repeats, gpu, args.emulate)
-    res["attention"] = bench_attention([int(b) for b in args.attention_batches.split(",")], max(args.repeats, 20), gpu,
-                                       args.emulate)
+    res["attention"] = bench_attention(
+        [int(b) for b in args.attention_batches.split(",")], max(args.repeats, 20), gpu, args.emulate
+    )
     res["register"] = bench_register(args.pairs, gpu and not args.emulate, work)
-    print(f"\n{res['gpu']}; kernels: {res['kernels']}" + ("\nEMULATED on the CPU with the kernels' host build: "
-          "the kernel columns check the arithmetic, their times are not GPU times" if args.emulate else "") + "\n")
-    print("| FPFH points | Open3D CPU (s) | reference GPU (s) | reference GPU, histograms only (s) | kernel grid (s) "
-          "| kernel brute (s) | × Open3D | × reference | max diff vs Open3D |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print(
+        f"\n{res['gpu']}; kernels: {res['kernels']}"
+        + (
+            "\nEMULATED on the CPU with the kernels' host build: "
+            "the kernel columns check the arithmetic, their times are not GPU times"
+            if args.emulate
+            else ""
+        )
+        + "\n"
+    )
+    print(
+        "| FPFH points | Open3D CPU (s) | reference GPU (s) | reference GPU, histograms only (s) | kernel grid (s) "
+        "| kernel brute (s) | × Open3D | × reference | max diff vs Open3D "
+        "|\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    )
     for r in res["fpfh"]:
         g = lambda k, f="{:.4f}": f.format(r[k]) if k in r else "–"  # noqa: E731
         diff = max(r.get("kernel_grid_max_abs_diff_vs_open3d", 0), r.get("kernel_brute_max_abs_diff_vs_open3d", 0))
-        print(f"| {r['points']} | {r['open3d_cpu_s']:.4f} | {g('reference_gpu_s')} | {g('reference_gpu_histograms_only_s')} "
-              f"| {g('kernel_grid_s')} | {g('kernel_brute_s')} | {g('speedup_vs_open3d', '{:.1f}')} "
-              f"| {g('speedup_vs_reference_gpu', '{:.1f}')} | {diff:.2g} |" if gpu else
-              f"| {r['points']} | {r['open3d_cpu_s']:.4f} | – (CPU: {r['reference_cpu_s']:.4f}) | – | – | – | – | – | – |")
+        print(
+            f"| {r['points']} | {r['open3d_cpu_s']:.4f} | {g('reference_gpu_s')} | "
+            f"{g('reference_gpu_histograms_only_s')} "
+            f"| {g('kernel_grid_s')} | {g('kernel_brute_s')} | {g('speedup_vs_open3d', '{:.1f}')} "
+            f"| {g('speedup_vs_reference_gpu', '{:.1f}')} | {diff:.2g} |"
+            if gpu
+            else f"| {r['points']} | {r['open3d_cpu_s']:.4f} | – (CPU: {r['reference_cpu_s']:.4f}) | – | – | – | – "
+            "| – | – |"
+        )
     if res["attention"]:
-        print("\n| attention shape | reference fwd (ms) | fused fwd (ms) | × | in a stream: reference (ms) | fused (ms) "
-              "| × | reference train step (ms) | fused (ms) | × |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        print(
+            "\n| attention shape | reference fwd (ms) | fused fwd (ms) | × | in a stream: reference (ms) | fused (ms) "
+            "| × | reference train step (ms) | fused (ms) | × |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+        )
         for r in res["attention"]:
-            print(f"| {r['shape']} | {r['reference_forward_ms']:.3f} | {r['fused_forward_ms']:.3f} | "
-                  f"{r['forward_speedup']:.1f} | {r['reference_forward_in_stream_ms']:.3f} | "
-                  f"{r['fused_forward_in_stream_ms']:.3f} | {r['forward_in_stream_speedup']:.1f} | "
-                  f"{r['reference_train_step_ms']:.3f} | {r['fused_train_step_ms']:.3f} | {r['train_step_speedup']:.1f} |")
+            print(
+                f"| {r['shape']} | {r['reference_forward_ms']:.3f} | {r['fused_forward_ms']:.3f} | "
+                f"{r['forward_speedup']:.1f} | {r['reference_forward_in_stream_ms']:.3f} | "
+                f"{r['fused_forward_in_stream_ms']:.3f} | {r['forward_in_stream_speedup']:.1f} | "
+                f"{r['reference_train_step_ms']:.3f} | {r['fused_train_step_ms']:.3f} | {r['train_step_speedup']:.1f} |"
+            )
     if res["register"]:
         print(f"\nregister per pair on the GPU: {res['register']}")
     if args.out:

@@ -30,7 +30,9 @@ import numpy as np
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--train", type=Path, required=True, help="FaceScape-layout root the model was trained on (for the template)")
+    ap.add_argument(
+        "--train", type=Path, required=True, help="FaceScape-layout root the model was trained on (for the template)"
+    )
     ap.add_argument("--test", type=Path, required=True, help="FaceScape-layout root of held-out subjects")
     ap.add_argument("--model", type=Path, default=None, help="model file [the shipped one]")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/landmarks3d/results"))
@@ -62,8 +64,12 @@ def main() -> None:
     model_path = args.model or DEFAULT_SGCN
     lmk = Landmarker.from_file(model_path, seed=args.seed)
     n_params = sum(p.numel() for p in lmk.net.parameters())
-    names = ["template (rigid ICP)", "2S-SGCN stage one", "2S-SGCN + geodesic refinement",
-             "2S-SGCN + Euclidean refinement"]
+    names = [
+        "template (rigid ICP)",
+        "2S-SGCN stage one",
+        "2S-SGCN + geodesic refinement",
+        "2S-SGCN + Euclidean refinement",
+    ]
     errs = {n: [] for n in names}
     secs = {k: [] for k in ("load", "sample", "network", "refine", "refine_euclidean", "template")}
     rows = []
@@ -86,8 +92,9 @@ def main() -> None:
         geo, _ = refine_landmarks(mesh.vertices, mesh.faces, est, top_mm, top_vals, sigma_mm, RefineSettings(), tree)
         secs["refine"].append(time.perf_counter() - t0)
         t0 = time.perf_counter()
-        euc, _ = refine_landmarks(mesh.vertices, mesh.faces, est, top_mm, top_vals, sigma_mm,
-                                  RefineSettings(metric="euclidean"), tree)
+        euc, _ = refine_landmarks(
+            mesh.vertices, mesh.faces, est, top_mm, top_vals, sigma_mm, RefineSettings(metric="euclidean"), tree
+        )
         secs["refine_euclidean"].append(time.perf_counter() - t0)
         for name, pred in zip(names, (tpl, est, geo, euc)):
             e = np.linalg.norm(pred - gt, axis=1)
@@ -97,14 +104,25 @@ def main() -> None:
             print(f"{i + 1}/{len(test.scans)} meshes")
 
     subjects = [s.subject for s in test.scans]
-    results: dict = {"test_meshes": len(test.scans), "test_subjects": len(set(subjects)),
-                     "train_meshes": len(train.scans), "model": str(model_path), "parameters": n_params,
-                     "threads": args.threads, "cpu": platform.processor() or platform.machine(),
-                     "torch": torch.__version__, "methods": {}}
+    results: dict = {
+        "test_meshes": len(test.scans),
+        "test_subjects": len(set(subjects)),
+        "train_meshes": len(train.scans),
+        "model": str(model_path),
+        "parameters": n_params,
+        "threads": args.threads,
+        "cpu": platform.processor() or platform.machine(),
+        "torch": torch.__version__,
+        "methods": {},
+    }
     for name in names:
         rep = landmark_error_report(np.stack(errs[name]), subjects)
-        results["methods"][name] = {"mean_mm": rep.mean, "std_mm": rep.std, "median_mm": rep.median,
-                                    "regions_mm": rep.regions}
+        results["methods"][name] = {
+            "mean_mm": rep.mean,
+            "std_mm": rep.std,
+            "median_mm": rep.median,
+            "regions_mm": rep.regions,
+        }
     results["seconds_per_mesh"] = {k: float(np.mean(v)) for k, v in secs.items()}
     sp = results["seconds_per_mesh"]
     results["seconds_per_mesh"]["facecli_total"] = sp["load"] + sp["sample"] + sp["network"] + sp["refine"]
@@ -120,14 +138,19 @@ def main() -> None:
         w.writeheader()
         w.writerows(rows)
     regions = list(IBUG68_REGIONS)
-    print(f"\n{len(test.scans)} test meshes of {len(set(subjects))} held-out subjects; model {model_path.name} "
-          f"({n_params:,} parameters); {args.threads} threads\n")
+    print(
+        f"\n{len(test.scans)} test meshes of {len(set(subjects))} held-out subjects; model {model_path.name} "
+        f"({n_params:,} parameters); {args.threads} threads\n"
+    )
     print("| method | mean mm | median mm | std | vs template | " + " | ".join(regions) + " |")
     print("|---|---:|---:|---:|---:|" + "---:|" * len(regions))
     for name in names:
         m = results["methods"][name]
-        print(f"| {name} | {m['mean_mm']:.2f} | {m['median_mm']:.2f} | {m['std_mm']:.2f} | {m['vs_template']:.2f} | "
-              + " | ".join(f"{m['regions_mm'][r]:.2f}" for r in regions) + " |")
+        print(
+            f"| {name} | {m['mean_mm']:.2f} | {m['median_mm']:.2f} | {m['std_mm']:.2f} | {m['vs_template']:.2f} | "
+            + " | ".join(f"{m['regions_mm'][r]:.2f}" for r in regions)
+            + " |"
+        )
     print("\nseconds per mesh: " + ", ".join(f"{k} {v:.3f}" for k, v in results["seconds_per_mesh"].items()))
 
 

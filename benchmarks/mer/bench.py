@@ -6,7 +6,8 @@ Run:
   facecli --seed 0 synth microexpr -o /tmp/mer/casme2 --layout casme2 --subjects 12 --clips 14 --size 160 --frames 24,40
   facecli --seed 0 synth microexpr -o /tmp/mer/samm --layout samm --subjects 10 --clips 13 --size 160 --frames 24,40
   facecli --seed 0 synth microexpr -o /tmp/mer/smic --layout smic --subjects 10 --clips 13 --size 160 --frames 24,40
-  facecli mer-train prepare /tmp/mer/casme2 /tmp/mer/samm /tmp/mer/smic -o /tmp/mer/flow.h5 --face-box 30,10,100,135 --size 48
+  facecli mer-train prepare /tmp/mer/casme2 /tmp/mer/samm /tmp/mer/smic -o /tmp/mer/flow.h5 \
+    --face-box 30,10,100,135 --size 48
   .venv/bin/python benchmarks/mer/bench.py --flow /tmp/mer/flow.h5 --runs /tmp/mer/runs --out benchmarks/mer/results
 
 Every method sees the same clips and the same folds. The networks run through the
@@ -29,7 +30,9 @@ from pathlib import Path
 import numpy as np
 
 
-def flow_histograms(flow: np.ndarray, cells: int = 4, bins: int = 8, top: float | None = None) -> tuple[np.ndarray, float]:
+def flow_histograms(
+    flow: np.ndarray, cells: int = 4, bins: int = 8, top: float | None = None
+) -> tuple[np.ndarray, float]:
     """(N, cells² · bins) normalised histograms of the flow magnitude per grid cell."""
     mag = np.hypot(flow[:, 0], flow[:, 1])  # (N, S, S)
     top = float(np.percentile(mag, 99)) if top is None else top
@@ -38,7 +41,7 @@ def flow_histograms(flow: np.ndarray, cells: int = 4, bins: int = 8, top: float 
     feats = []
     for i in range(cells):
         for j in range(cells):
-            block = np.clip(mag[:, edges[i]:edges[i + 1], edges[j]:edges[j + 1]].reshape(n, -1), 0, top)
+            block = np.clip(mag[:, edges[i] : edges[i + 1], edges[j] : edges[j + 1]].reshape(n, -1), 0, top)
             h = np.stack([np.histogram(b, bins=bins, range=(0, top))[0] for b in block]).astype(np.float64)
             feats.append(h / h.sum(axis=1, keepdims=True))
     return np.concatenate(feats, axis=1), top
@@ -70,14 +73,22 @@ def main() -> None:
     classes = list(data.protocol.classes)
     folds = loso_folds(data.subject_keys)
     support = np.bincount(data.y, minlength=len(classes))
-    print(f"{len(data)} clips, {len(folds)} subjects; classes {dict(zip(classes, support.tolist()))}; "
-          f"datasets {dict(zip(*np.unique(data.dataset.astype(str), return_counts=True)))}; dropped {data.dropped}")
+    print(
+        f"{len(data)} clips, {len(folds)} subjects; classes {dict(zip(classes, support.tolist()))}; "
+        f"datasets {dict(zip(*np.unique(data.dataset.astype(str), return_counts=True)))}; dropped {data.dropped}"
+    )
     results: dict[str, dict] = {}
 
     def score(name: str, pred: np.ndarray, seconds: float, extra: dict | None = None) -> None:
         rep = mer_report(data.y, pred, classes, datasets=list(data.dataset))
-        results[name] = {"uf1": rep["uf1"], "uar": rep["uar"], "per_dataset": rep["per_dataset"],
-                         "per_class_recall": rep["per_class_recall"], "seconds": seconds, **(extra or {})}
+        results[name] = {
+            "uf1": rep["uf1"],
+            "uar": rep["uar"],
+            "per_dataset": rep["per_dataset"],
+            "per_class_recall": rep["per_class_recall"],
+            "seconds": seconds,
+            **(extra or {}),
+        }
         print(f"  {name}: UF1 {rep['uf1']:.4f} UAR {rep['uar']:.4f} ({seconds:.0f} s)", flush=True)
 
     # baselines
@@ -88,19 +99,36 @@ def main() -> None:
         tr_feats, top = flow_histograms(data.flow[f.train])  # the magnitude range from training clips only
         te_feats, _ = flow_histograms(data.flow[f.test], top=top)
         sc = StandardScaler().fit(tr_feats)
-        clf = LogisticRegression(C=0.1, class_weight="balanced", max_iter=2000).fit(sc.transform(tr_feats), data.y[f.train])
+        clf = LogisticRegression(C=0.1, class_weight="balanced", max_iter=2000).fit(
+            sc.transform(tr_feats), data.y[f.train]
+        )
         pred[f.test] = clf.predict(sc.transform(te_feats))
     score("flow histograms + logistic regression", pred, time.perf_counter() - t0)
 
     # networks
-    for name, streams in (("capsnet flow + apex (full)", ("flow", "apex")), ("capsnet flow only", ("flow",)),
-                          ("capsnet apex only", ("apex",))):
-        cfg = MERConfig(streams=streams, epochs=args.epochs, width=args.width, seed=args.seed, oracle=streams == ("flow", "apex"),
-                        stream_dropout=args.stream_dropout if len(streams) > 1 else 0.0)
+    for name, streams in (
+        ("capsnet flow + apex (full)", ("flow", "apex")),
+        ("capsnet flow only", ("flow",)),
+        ("capsnet apex only", ("apex",)),
+    ):
+        cfg = MERConfig(
+            streams=streams,
+            epochs=args.epochs,
+            width=args.width,
+            seed=args.seed,
+            oracle=streams == ("flow", "apex"),
+            stream_dropout=args.stream_dropout if len(streams) > 1 else 0.0,
+        )
         run = args.runs / "_".join(streams)
         t0 = time.perf_counter()
-        rep = run_loso(data, cfg, run, flow_path=args.flow, resume=args.resume,
-                       log=lambda s: print("   ", s, flush=True) if s.startswith("fold") else None)
+        rep = run_loso(
+            data,
+            cfg,
+            run,
+            flow_path=args.flow,
+            resume=args.resume,
+            log=lambda s: print("   ", s, flush=True) if s.startswith("fold") else None,
+        )
         secs = rep["train_seconds"]
         recs = sorted((json.loads(p.read_text()) for p in (run / "folds").glob("*.json")), key=lambda d: d["fold"])
         pred = np.zeros(len(data), dtype=np.int64)
@@ -113,12 +141,21 @@ def main() -> None:
             extra["oracle_optimistic"] = rep["oracle_optimistic"]
         score(name, pred, secs, extra)
 
-    res = {"clips": len(data), "subjects": len(folds), "classes": dict(zip(classes, support.tolist())),
-           "threads": args.threads, "machine": platform.processor() or platform.machine(), "methods": results}
+    res = {
+        "clips": len(data),
+        "subjects": len(folds),
+        "classes": dict(zip(classes, support.tolist())),
+        "threads": args.threads,
+        "machine": platform.processor() or platform.machine(),
+        "methods": results,
+    }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(res, indent=1))
     ds_names = sorted({d for m in results.values() for d in m["per_dataset"]})
-    print(f"\nMEGC 2019 composite (synthetic), {len(data)} clips, {len(folds)} subjects, LOSO, pooled; {args.threads} threads\n")
+    print(
+        f"\nMEGC 2019 composite (synthetic), {len(data)} clips, {len(folds)} subjects, LOSO, pooled; {args.threads} "
+        "threads\n"
+    )
     print("| method | UF1 | UAR | " + " | ".join(f"{d} UF1 | {d} UAR" for d in ds_names) + " | LOSO wall time |")
     print("|---|---:|---:|" + "---:|---:|" * len(ds_names) + "---:|")
     for name, m in results.items():
@@ -128,8 +165,10 @@ def main() -> None:
     full = results["capsnet flow + apex (full)"]
     if "oracle_optimistic" in full:
         o = full["oracle_optimistic"]
-        print(f"\nOptimistic, not a result (best test epoch per fold, as the source repositories pick it): "
-              f"UF1 {o['uf1']:.3f}, UAR {o['uar']:.3f}")
+        print(
+            f"\nOptimistic, not a result (best test epoch per fold, as the source repositories pick it): "
+            f"UF1 {o['uf1']:.3f}, UAR {o['uar']:.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -46,14 +46,22 @@ def analytic_shapes(sizes: list[int]) -> list[dict]:
                 xy = view.pixel_centres(s)
                 q = 1 - (xy[:, 0] / a) ** 2 - (xy[:, 1] / b) ** 2
                 z = c * np.sqrt(np.clip(q, 0, None))
-                gt = np.stack([xy[:, 0] / a ** 2, xy[:, 1] / b ** 2, z / c ** 2], 1)
+                gt = np.stack([xy[:, 0] / a**2, xy[:, 1] / b**2, z / c**2], 1)
                 gt = (gt / np.linalg.norm(gt, axis=1, keepdims=True)).reshape(s, s, 3)
                 both = m.mask & (q.reshape(s, s) > 0)
                 e_all = angular_errors(m.normals, gt, both)
                 e_in = angular_errors(m.normals, gt, both & (gt[..., 2] > 0.3))
-                rows.append({"shape": name, "shading": shading, "scale": s, "mean_deg": float(e_all.mean()),
-                             "mean_deg_nz>0.3": float(e_in.mean()), "max_deg_nz>0.3": float(e_in.max()),
-                             "unit_max_dev": float(np.abs(np.linalg.norm(m.normals[m.mask], axis=1) - 1).max())})
+                rows.append(
+                    {
+                        "shape": name,
+                        "shading": shading,
+                        "scale": s,
+                        "mean_deg": float(e_all.mean()),
+                        "mean_deg_nz>0.3": float(e_in.mean()),
+                        "max_deg_nz>0.3": float(e_in.max()),
+                        "unit_max_dev": float(np.abs(np.linalg.norm(m.normals[m.mask], axis=1) - 1).max()),
+                    }
+                )
     return rows
 
 
@@ -80,8 +88,13 @@ def renderer_agreement(size: int = 128, count: int = 10) -> dict:
         iou.append(both.sum() / (ref.mask | ours.mask).sum())
         errs.append(angular_errors(ours.normals, ref.normals, both))
     e = np.concatenate(errs)
-    return {"faces": count, "size": size, "mean_deg": float(e.mean()), "p99_deg": float(np.percentile(e, 99)),
-            "mask_iou": float(np.mean(iou))}
+    return {
+        "faces": count,
+        "size": size,
+        "mean_deg": float(e.mean()),
+        "p99_deg": float(np.percentile(e, 99)),
+        "mask_iou": float(np.mean(iou)),
+    }
 
 
 def throughput(mesh_dir: Path, sizes: list[int], out: Path) -> dict:
@@ -99,17 +112,40 @@ def throughput(mesh_dir: Path, sizes: list[int], out: Path) -> dict:
     for f in files:
         read_mesh(f)
     read_rate = len(files) / (time.perf_counter() - t0)
-    res = {"meshes": len(files), "vertices": int(len(meshes[0].vertices)), "triangles": int(len(meshes[0].faces)),
-           "compute_only_per_s_1proc": compute, "obj_read_per_s": read_rate}
+    res = {
+        "meshes": len(files),
+        "vertices": int(len(meshes[0].vertices)),
+        "triangles": int(len(meshes[0].faces)),
+        "compute_only_per_s_1proc": compute,
+        "obj_read_per_s": read_rate,
+    }
     t0 = time.perf_counter()
-    subprocess.run([FACECLI, "-q", "normals", str(files[0]), "-o", str(out / "one.h5"), "--scales",
-                    ",".join(map(str, sizes))], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [FACECLI, "-q", "normals", str(files[0]), "-o", str(out / "one.h5"), "--scales", ",".join(map(str, sizes))],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     res["cli_one_mesh_s"] = time.perf_counter() - t0
     for workers in (1, 2):
         t0 = time.perf_counter()
-        subprocess.run([FACECLI, "-q", "normals", str(mesh_dir), "--pattern", "*.obj", "-o", str(out / f"tp{workers}.h5"),
-                        "--scales", ",".join(map(str, sizes)), "--workers", str(workers)], check=True,
-                       stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                FACECLI,
+                "-q",
+                "normals",
+                str(mesh_dir),
+                "--pattern",
+                "*.obj",
+                "-o",
+                str(out / f"tp{workers}.h5"),
+                "--scales",
+                ",".join(map(str, sizes)),
+                "--workers",
+                str(workers),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         res[f"cli_per_s_workers{workers}"] = len(files) / (time.perf_counter() - t0)
     return res
 
@@ -130,7 +166,10 @@ def image_path(train: Path, test: Path, cap: Path | None, ablation: Path, sigmas
     grid = [0.5, 1, 2, 4, 8, 16, 32]
     fit_err = {}
     for g in grid:
-        e = [angular_errors(sobel_normals(im, g), n, m) for im, n, m in zip(fit_set.images, fit_set.normals, fit_set.masks)]
+        e = [
+            angular_errors(sobel_normals(im, g), n, m)
+            for im, n, m in zip(fit_set.images, fit_set.normals, fit_set.masks)
+        ]
         fit_err[g] = float(np.concatenate(e).mean())
     best = min(fit_err, key=fit_err.get)
     models = {"CAP (shipped, atrous 1-2-4-8)": load_cap(cap), "CAP without atrous cascade": load_cap(ablation)}
@@ -140,20 +179,32 @@ def image_path(train: Path, test: Path, cap: Path | None, ablation: Path, sigmas
         noisy = data.images.astype(np.float32) / 255 + rng.normal(0, sigma, data.images.shape)
         imgs = (np.clip(noisy, 0, 1) * 255 + 0.5).astype(np.uint8)
         s = data.images.shape[1]
-        e = np.concatenate([angular_errors(sobel_normals(im, best), n, m) for im, n, m in zip(imgs, data.normals, data.masks)])
-        rows.append({"method": f"Sobel on grey (source system; strength {best:g} fitted)", "sigma": sigma, **summarize_angles(e)})
+        e = np.concatenate(
+            [angular_errors(sobel_normals(im, best), n, m) for im, n, m in zip(imgs, data.normals, data.masks)]
+        )
+        rows.append(
+            {
+                "method": f"Sobel on grey (source system; strength {best:g} fitted)",
+                "sigma": sigma,
+                **summarize_angles(e),
+            }
+        )
         for name, pred in models.items():
             out = []
             t0 = time.perf_counter()
             for i in range(0, len(imgs), 32):
-                n_pred, _ = pred.predict(imgs[i:i + 32], [s])[s]
+                n_pred, _ = pred.predict(imgs[i : i + 32], [s])[s]
                 out.append(n_pred)
             secs = time.perf_counter() - t0
             p = np.concatenate(out)
             e = angular_errors(p, data.normals, data.masks)
             rows.append({"method": name, "sigma": sigma, **summarize_angles(e), "images_per_s": len(imgs) / secs})
-    return {"test_images": len(data.ids), "sobel_fit": fit_err, "rows": rows,
-            "params": {k: sum(p.numel() for p in m.net.parameters()) for k, m in models.items()}}
+    return {
+        "test_images": len(data.ids),
+        "sobel_fit": fit_err,
+        "rows": rows,
+        "params": {k: sum(p.numel() for p in m.net.parameters()) for k, m in models.items()},
+    }
 
 
 def main() -> None:
@@ -173,23 +224,78 @@ def main() -> None:
     res["renderer"] = renderer_agreement()
     mesh_dir = args.out / "faces3d"
     if not mesh_dir.exists():
-        subprocess.run([FACECLI, "-q", "--seed", "3", "synth", "faces3d", "-o", str(mesh_dir), "--subjects",
-                        str(args.meshes // 2), "--expressions", "2"], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                FACECLI,
+                "-q",
+                "--seed",
+                "3",
+                "synth",
+                "faces3d",
+                "-o",
+                str(mesh_dir),
+                "--subjects",
+                str(args.meshes // 2),
+                "--expressions",
+                "2",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     res["throughput"] = throughput(mesh_dir, sizes, args.out)
     if not args.skip_image:
         train = args.train or args.out / "train"
         if not (train / "synth_gt.h5").exists():
-            subprocess.run([FACECLI, "-q", "--seed", "0", "synth", "images", "-o", str(train), "--count", "1600",
-                            "--size", "128", "--scheme", "ibug68"], check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [
+                    FACECLI,
+                    "-q",
+                    "--seed",
+                    "0",
+                    "synth",
+                    "images",
+                    "-o",
+                    str(train),
+                    "--count",
+                    "1600",
+                    "--size",
+                    "128",
+                    "--scheme",
+                    "ibug68",
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
         test = args.out / "test"
         if not (test / "synth_gt.h5").exists():
-            subprocess.run([FACECLI, "-q", "--seed", "1", "synth", "images", "-o", str(test), "--count",
-                            str(args.test_count), "--size", "128", "--scheme", "ibug68"], check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [
+                    FACECLI,
+                    "-q",
+                    "--seed",
+                    "1",
+                    "synth",
+                    "images",
+                    "-o",
+                    str(test),
+                    "--count",
+                    str(args.test_count),
+                    "--size",
+                    "128",
+                    "--scheme",
+                    "ibug68",
+                ],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
         ablation = args.ablation
         if ablation is None:
             ablation = args.out / "cap_no_atrous.pt"
-            subprocess.run([FACECLI, "-q", "--seed", "0", "normals", "train", str(train), "-o", str(ablation),
-                            "--no-atrous"], check=True, stdout=subprocess.DEVNULL)
+            subprocess.run(
+                [FACECLI, "-q", "--seed", "0", "normals", "train", str(train), "-o", str(ablation), "--no-atrous"],
+                check=True,
+                stdout=subprocess.DEVNULL,
+            )
         res["image"] = image_path(train, test, args.cap, ablation, [0.0, 0.02, 0.05])
     (args.out / "results.json").write_text(json.dumps(res, indent=2))
     print_tables(res)
@@ -200,13 +306,19 @@ def print_tables(res: dict) -> None:
     print("| shape | shading | scale | mean (all hits) | mean (n_z>0.3) | max (n_z>0.3) | max abs(norm-1) |")
     print("|---|---|---:|---:|---:|---:|---:|")
     for r in res["analytic"]:
-        print(f"| {r['shape']} | {r['shading']} | {r['scale']} | {r['mean_deg']:.3f} | {r['mean_deg_nz>0.3']:.3f} | "
-              f"{r['max_deg_nz>0.3']:.3f} | {r['unit_max_dev']:.1e} |")
+        print(
+            f"| {r['shape']} | {r['shading']} | {r['scale']} | {r['mean_deg']:.3f} | {r['mean_deg_nz>0.3']:.3f} | "
+            f"{r['max_deg_nz>0.3']:.3f} | {r['unit_max_dev']:.1e} |"
+        )
     rd = res["renderer"]
-    print(f"\nvs the synth renderer (far perspective camera), {rd['faces']} faces at {rd['size']} px: mean "
-          f"{rd['mean_deg']:.4f} deg, p99 {rd['p99_deg']:.4f} deg, mask IoU {rd['mask_iou']:.4f}")
+    print(
+        f"\nvs the synth renderer (far perspective camera), {rd['faces']} faces at {rd['size']} px: mean "
+        f"{rd['mean_deg']:.4f} deg, p99 {rd['p99_deg']:.4f} deg, mask IoU {rd['mask_iou']:.4f}"
+    )
     tp = res["throughput"]
-    print(f"\n## Speed at 256/128/64 ({tp['meshes']} meshes of {tp['vertices']} vertices / {tp['triangles']} triangles)\n")
+    print(
+        f"\n## Speed at 256/128/64 ({tp['meshes']} meshes of {tp['vertices']} vertices / {tp['triangles']} triangles)\n"
+    )
     print("| what | meshes/s |")
     print("|---|---:|")
     for k in ("compute_only_per_s_1proc", "obj_read_per_s", "cli_per_s_workers1", "cli_per_s_workers2"):
@@ -218,8 +330,10 @@ def print_tables(res: dict) -> None:
         print("| method | noise sigma | mean deg | median deg | <11.25 | <22.5 | <30 |")
         print("|---|---:|---:|---:|---:|---:|---:|")
         for r in im["rows"]:
-            print(f"| {r['method']} | {r['sigma']:g} | {r['mean_deg']:.2f} | {r['median_deg']:.2f} | "
-                  f"{r['pct_under_11.25']:.1f}% | {r['pct_under_22.5']:.1f}% | {r['pct_under_30']:.1f}% |")
+            print(
+                f"| {r['method']} | {r['sigma']:g} | {r['mean_deg']:.2f} | {r['median_deg']:.2f} | "
+                f"{r['pct_under_11.25']:.1f}% | {r['pct_under_22.5']:.1f}% | {r['pct_under_30']:.1f}% |"
+            )
         print(f"\nparameters: {im['params']}")
 
 

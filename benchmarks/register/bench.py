@@ -45,15 +45,28 @@ def o3d_pipelines(src: np.ndarray, tgt: np.ndarray, voxel: float, seed: int) -> 
     t0 = time.perf_counter()
     o3d.utility.random.seed(seed)
     r = reg.registration_ransac_based_on_feature_matching(
-        A, B, fa, fb, True, 1.5 * voxel, reg.TransformationEstimationPointToPoint(False), 3,
+        A,
+        B,
+        fa,
+        fb,
+        True,
+        1.5 * voxel,
+        reg.TransformationEstimationPointToPoint(False),
+        3,
         [reg.CorrespondenceCheckerBasedOnEdgeLength(0.9), reg.CorrespondenceCheckerBasedOnDistance(1.5 * voxel)],
-        reg.RANSACConvergenceCriteria(100000, 0.999))
+        reg.RANSACConvergenceCriteria(100000, 0.999),
+    )
     t_ransac = shared + time.perf_counter() - t0
     out["Open3D RANSAC"] = (np.asarray(r.transformation), t_ransac)
     t0 = time.perf_counter()
     full_t = cloud(tgt, estimate_normals(tgt, 2 * voxel))
-    icp = reg.registration_icp(o3d.geometry.PointCloud(o3d.utility.Vector3dVector(src)), full_t, 1.5 * voxel,
-                               r.transformation, reg.TransformationEstimationPointToPlane())
+    icp = reg.registration_icp(
+        o3d.geometry.PointCloud(o3d.utility.Vector3dVector(src)),
+        full_t,
+        1.5 * voxel,
+        r.transformation,
+        reg.TransformationEstimationPointToPlane(),
+    )
     out["Open3D RANSAC + ICP"] = (np.asarray(icp.transformation), t_ransac + time.perf_counter() - t0)
     return out
 
@@ -88,8 +101,16 @@ def fpfh_timing(sizes: list[int], repeats: int) -> list[dict[str, float]]:
             t0 = time.perf_counter()
             f2 = np.asarray(o3d.pipelines.registration.compute_fpfh_feature(pc, param).data).T
             theirs.append(time.perf_counter() - t0)
-        rows.append({"points": n, "radius_mm": radius, "facecli_s": min(ours), "open3d_s": min(theirs),
-                     "ratio": min(ours) / min(theirs), "mean_abs_diff": float(np.abs(f1 - f2).mean())})
+        rows.append(
+            {
+                "points": n,
+                "radius_mm": radius,
+                "facecli_s": min(ours),
+                "open3d_s": min(theirs),
+                "ratio": min(ours) / min(theirs),
+                "mean_abs_diff": float(np.abs(f1 - f2).mean()),
+            }
+        )
     return rows
 
 
@@ -130,8 +151,9 @@ def main() -> None:
         tgt = read_points(data / pid / "target.ply").vertices
         for name, method in (("facecli FGR + GM", "fgr"), ("facecli RANSAC + GM", "ransac")):
             t0 = time.perf_counter()
-            r = register_clouds(src, tgt, RegistrationConfig(voxel=args.voxel, method=method, seed=args.seed),
-                                key=(pid,))
+            r = register_clouds(
+                src, tgt, RegistrationConfig(voxel=args.voxel, method=method, seed=args.seed), key=(pid,)
+            )
             secs.setdefault(name, []).append(time.perf_counter() - t0)
             est.setdefault(name, {})[pid] = r.transform
             if method == "fgr":
@@ -147,25 +169,43 @@ def main() -> None:
         t = secs.get(name) or secs["facecli FGR + GM"]
         summ.update(name=name, seconds_median=float(np.median(t)), seconds_mean=float(np.mean(t)))
         table.append(summ)
-        with open(args.out / f"per_pair_{name.replace(' ', '_').replace('(', '').replace(')', '').replace('+', 'plus')}.csv", "w", newline="") as fh:
+        with open(
+            args.out / f"per_pair_{name.replace(' ', '_').replace('(', '').replace(')', '').replace('+', 'plus')}.csv",
+            "w",
+            newline="",
+        ) as fh:
             w = csv.DictWriter(fh, fieldnames=list(rows[0]))
             w.writeheader()
             w.writerows(rows)
     ref = next(r for r in table if r["name"] == "Open3D FGR (defaults)")["seconds_mean"]
     fp = fpfh_timing([int(x) for x in args.fpfh_sizes.split(",")], args.repeats)
-    meta = {"pairs": len(ids), "voxel_mm": args.voxel, "torch_threads": torch.get_num_threads(),
-            "open3d": __import__("open3d").__version__, "torch": torch.__version__}
+    meta = {
+        "pairs": len(ids),
+        "voxel_mm": args.voxel,
+        "torch_threads": torch.get_num_threads(),
+        "open3d": __import__("open3d").__version__,
+        "torch": torch.__version__,
+    }
     (args.out / "results.json").write_text(json.dumps({"meta": meta, "pipelines": table, "fpfh": fp}, indent=1))
     print(f"\n{len(ids)} pairs, voxel {args.voxel} mm, torch threads {meta['torch_threads']}\n")
-    print("| pipeline | recall (RE<2°, TE<2 mm) | RE median / p95 (°) | TE median / p95 (mm) | s/pair (mean) | time vs Open3D FGR |")
+    print(
+        "| pipeline | recall (RE<2°, TE<2 mm) | RE median / p95 (°) | TE median / p95 (mm) | s/pair (mean) | time "
+        "vs Open3D FGR |"
+    )
     print("|---|---:|---:|---:|---:|---:|")
     for r in table:
-        print(f"| {r['name']} | {r['recall']:.3f} | {r['re_median_deg']:.3f} / {r['re_p95_deg']:.3f} | "
-              f"{r['te_median_mm']:.3f} / {r['te_p95_mm']:.3f} | {r['seconds_mean']:.3f} | {r['seconds_mean'] / ref:.2f} |")
+        print(
+            f"| {r['name']} | {r['recall']:.3f} | {r['re_median_deg']:.3f} / {r['re_p95_deg']:.3f} | "
+            f"{r['te_median_mm']:.3f} / {r['te_p95_mm']:.3f} | {r['seconds_mean']:.3f} | "
+            f"{r['seconds_mean'] / ref:.2f} |"
+        )
     print("\n| FPFH points | facecli CPU (s) | Open3D (s) | ratio facecli/Open3D | mean abs diff |")
     print("|---:|---:|---:|---:|---:|")
     for r in fp:
-        print(f"| {r['points']} | {r['facecli_s']:.3f} | {r['open3d_s']:.3f} | {r['ratio']:.2f} | {r['mean_abs_diff']:.4f} |")
+        print(
+            f"| {r['points']} | {r['facecli_s']:.3f} | {r['open3d_s']:.3f} | {r['ratio']:.2f} | "
+            f"{r['mean_abs_diff']:.4f} |"
+        )
 
 
 if __name__ == "__main__":

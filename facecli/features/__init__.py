@@ -1,4 +1,5 @@
-"""Point and image features: FPFH (`fpfh`, with its CUDA kernel behind `facecli.kernels`) and LBP/GLCM texture (`texture`).
+"""Point and image features: FPFH (`fpfh`, with its CUDA kernel behind `facecli.kernels`) and
+LBP/GLCM texture (`texture`).
 
 Optical flow is OpenCV's DIS, called where it is used (`facecli.microexpr.motion`, `facecli.microexpr.inputs`).
 """
@@ -13,5 +14,12 @@ from facecli.features.texture import (
     uniform_lbp,
 )
 
-__all__ = ["GLCM_PROPS", "TEXTURE_CHANNELS", "glcm_maps", "normals_to_grey", "normals_to_rgb", "texture_channels",
-           "uniform_lbp"]
+__all__ = [
+    "GLCM_PROPS",
+    "TEXTURE_CHANNELS",
+    "glcm_maps",
+    "normals_to_grey",
+    "normals_to_rgb",
+    "texture_channels",
+    "uniform_lbp",
+]

@@ -126,8 +126,9 @@ def _bin(x: "torch.Tensor", lo: float, width: float) -> "torch.Tensor":
     return torch.floor(N_BINS * (x - lo) / width).clamp_(0, N_BINS - 1).long()
 
 
-def spfh(points: "torch.Tensor", normals: "torch.Tensor", index: "torch.Tensor", count: "torch.Tensor",
-         *, chunk: int = 16384) -> "torch.Tensor":
+def spfh(
+    points: "torch.Tensor", normals: "torch.Tensor", index: "torch.Tensor", count: "torch.Tensor", *, chunk: int = 16384
+) -> "torch.Tensor":
     """Simplified point feature histograms.
 
     Args:
@@ -160,18 +161,26 @@ def spfh(points: "torch.Tensor", normals: "torch.Tensor", index: "torch.Tensor",
         incr = 100.0 / (cnt - 1).clamp(min=1).to(points.dtype)
         w = (valid.to(points.dtype) * incr.unsqueeze(1)).reshape(-1)
         base = (torch.arange(e - s, device=index.device) * (3 * N_BINS)).unsqueeze(1)
-        flat = torch.cat([
-            (base + _bin(alpha, -math.pi, 2.0 * math.pi)).reshape(-1),
-            (base + N_BINS + _bin(cos_v, -1.0, 2.0)).reshape(-1),
-            (base + 2 * N_BINS + _bin(cos_d, -1.0, 2.0)).reshape(-1),
-        ])
+        flat = torch.cat(
+            [
+                (base + _bin(alpha, -math.pi, 2.0 * math.pi)).reshape(-1),
+                (base + N_BINS + _bin(cos_v, -1.0, 2.0)).reshape(-1),
+                (base + 2 * N_BINS + _bin(cos_d, -1.0, 2.0)).reshape(-1),
+            ]
+        )
         hist = torch.bincount(flat, weights=w.repeat(3), minlength=(e - s) * 3 * N_BINS)
         out[s:e] = hist.view(e - s, 3 * N_BINS).to(points.dtype)
     return out
 
 
-def _fpfh_torch(points: "torch.Tensor", normals: "torch.Tensor", index: "torch.Tensor",
-                dist2: "torch.Tensor", count: "torch.Tensor", chunk: int) -> "torch.Tensor":
+def _fpfh_torch(
+    points: "torch.Tensor",
+    normals: "torch.Tensor",
+    index: "torch.Tensor",
+    dist2: "torch.Tensor",
+    count: "torch.Tensor",
+    chunk: int,
+) -> "torch.Tensor":
     import torch
 
     sp = spfh(points, normals, index, count, chunk=chunk)

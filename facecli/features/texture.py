@@ -21,8 +21,15 @@ import numpy as np
 from facecli.errors import ValidationError
 from facecli.validation import check_array
 
-__all__ = ["TEXTURE_CHANNELS", "GLCM_PROPS", "normals_to_rgb", "normals_to_grey", "uniform_lbp", "glcm_maps",
-           "texture_channels"]
+__all__ = [
+    "TEXTURE_CHANNELS",
+    "GLCM_PROPS",
+    "normals_to_rgb",
+    "normals_to_grey",
+    "uniform_lbp",
+    "glcm_maps",
+    "texture_channels",
+]
 
 GLCM_PROPS = ("contrast", "homogeneity", "energy", "correlation")
 TEXTURE_CHANNELS = ("lbp", *GLCM_PROPS)
@@ -97,12 +104,12 @@ def glcm_maps(grey: np.ndarray, cell: int, *, levels: int = 16) -> np.ndarray:
     out = np.zeros((h, w, len(GLCM_PROPS)), dtype=np.float32)
     for r in range(0, h, cell):
         for c in range(0, w, cell):
-            block = q[r:r + cell, c:c + cell]
+            block = q[r : r + cell, c : c + cell]
             if min(block.shape) < 2:
                 # a one-pixel sliver has no pairs; it takes its neighbour's values below
                 continue
             m = graycomatrix(block, distances=[1], angles=list(_ANGLES), levels=levels, symmetric=True, normed=True)
-            out[r:r + cell, c:c + cell] = [float(graycoprops(m, prop).mean()) for prop in GLCM_PROPS]
+            out[r : r + cell, c : c + cell] = [float(graycoprops(m, prop).mean()) for prop in GLCM_PROPS]
     if h % cell == 1 and h > 1:
         out[-1] = out[-2]
     if w % cell == 1 and w > 1:
@@ -110,8 +117,9 @@ def glcm_maps(grey: np.ndarray, cell: int, *, levels: int = 16) -> np.ndarray:
     return out
 
 
-def texture_channels(grey: np.ndarray, *, points: int = 8, radius: float = 1.0, cell: int = 8,
-                     levels: int = 16) -> np.ndarray:
+def texture_channels(
+    grey: np.ndarray, *, points: int = 8, radius: float = 1.0, cell: int = 8, levels: int = 16
+) -> np.ndarray:
     """LBP + GLCM channels of one scale.
 
     Args:

@@ -29,7 +29,11 @@ def parse_intrinsics(text: str | Sequence[float] | PathLike) -> np.ndarray:
         if p.suffix.lower() in (".npy", ".txt", ".csv") or p.exists():
             if not p.exists():
                 raise InputError(f"no such intrinsics file: {p}")
-            arr = np.load(p) if p.suffix.lower() == ".npy" else np.loadtxt(p, delimiter="," if p.suffix == ".csv" else None)
+            arr = (
+                np.load(p)
+                if p.suffix.lower() == ".npy"
+                else np.loadtxt(p, delimiter="," if p.suffix == ".csv" else None)
+            )
             arr = np.asarray(arr, dtype=np.float64)
             if arr.shape == (3, 3):
                 return arr
@@ -81,7 +85,9 @@ def read_depth(path: PathLike, *, scale: float = 1.0) -> np.ndarray:
             raise FormatError(f"{p}: not a readable PNG")
         if d.dtype != np.uint16 or d.ndim != 2:
             ch = 1 if d.ndim == 2 else d.shape[2]
-            raise ValidationError(f"expected a 16-bit single-channel depth PNG, got {d.dtype} with {ch} channel(s) in {p}")
+            raise ValidationError(
+                f"expected a 16-bit single-channel depth PNG, got {d.dtype} with {ch} channel(s) in {p}"
+            )
     else:
         raise InputError(f"{p}: expected a depth map as .png (16-bit) or .npy, got {p.suffix!r}")
     if d.ndim != 2:

@@ -47,8 +47,9 @@ class HeatGeodesics:
         if f.shape[0] == 0:
             raise InputError("expected a triangle mesh for geodesics, got no faces")
         self.n_vertices = v.shape[0]
-        self._solver = pp3d.MeshHeatMethodDistanceSolver(np.ascontiguousarray(v), np.ascontiguousarray(f),
-                                                         use_robust=robust)
+        self._solver = pp3d.MeshHeatMethodDistanceSolver(
+            np.ascontiguousarray(v), np.ascontiguousarray(f), use_robust=robust
+        )
 
     def distances(self, sources: np.ndarray | list[int]) -> np.ndarray:
         """Distances from each source vertex to every vertex.
@@ -62,8 +63,11 @@ class HeatGeodesics:
         src = np.asarray(sources, dtype=np.int64).reshape(-1)
         if src.size and (src.min() < 0 or src.max() >= self.n_vertices):
             raise InputError(f"expected source vertices in [0, {self.n_vertices}), got {src.min()}..{src.max()}")
-        return np.stack([np.asarray(self._solver.compute_distance(int(s))) for s in src]) if src.size else \
-            np.zeros((0, self.n_vertices))
+        return (
+            np.stack([np.asarray(self._solver.compute_distance(int(s))) for s in src])
+            if src.size
+            else np.zeros((0, self.n_vertices))
+        )
 
 
 class VertexFaces:

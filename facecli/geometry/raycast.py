@@ -76,8 +76,15 @@ class MeshCaster:
         manifold_check: reject non-manifold meshes.
     """
 
-    def __init__(self, vertices: np.ndarray, faces: np.ndarray, *, shading: str = "smooth", source: str = "",
-                 manifold_check: bool = True) -> None:
+    def __init__(
+        self,
+        vertices: np.ndarray,
+        faces: np.ndarray,
+        *,
+        shading: str = "smooth",
+        source: str = "",
+        manifold_check: bool = True,
+    ) -> None:
         import open3d as o3d
 
         where = source or None
@@ -86,7 +93,9 @@ class MeshCaster:
         if len(f) == 0:
             raise ValidationError(f"expected a triangle mesh, got no triangles{' in ' + source if source else ''}")
         if f.min() < 0 or f.max() >= len(v):
-            raise ValidationError(f"expected face indices below {len(v)}, got {f.max()}{' in ' + source if source else ''}")
+            raise ValidationError(
+                f"expected face indices below {len(v)}, got {f.max()}{' in ' + source if source else ''}"
+            )
         if shading not in ("smooth", "flat"):
             raise InputError(f"expected shading smooth|flat, got {shading!r}")
         if manifold_check:
@@ -130,7 +139,9 @@ class MeshCaster:
                 tri = self.faces[prim]
                 w0 = 1.0 - uv[:, 0] - uv[:, 1]
                 vn = self._vn
-                n = (w0[:, None] * vn[tri[:, 0]] + uv[:, :1] * vn[tri[:, 1]] + uv[:, 1:2] * vn[tri[:, 2]]) * sign[:, None]
+                n = (w0[:, None] * vn[tri[:, 0]] + uv[:, :1] * vn[tri[:, 1]] + uv[:, 1:2] * vn[tri[:, 2]]) * sign[
+                    :, None
+                ]
                 length = np.linalg.norm(n, axis=1)
                 # interpolation can cancel out or turn away at folds and silhouettes: keep the face normal there
                 bad = (length < 1e-6) | (n[:, 2] < 0)
@@ -143,7 +154,8 @@ class MeshCaster:
         start = 0
         for s in sizes:
             sl = slice(start, start + s * s)
-            out[s] = NormalMap(normals=normals[sl].reshape(s, s, 3), depth=depth[sl].reshape(s, s),
-                               mask=hit[sl].reshape(s, s))
+            out[s] = NormalMap(
+                normals=normals[sl].reshape(s, s, 3), depth=depth[sl].reshape(s, s), mask=hit[sl].reshape(s, s)
+            )
             start += s * s
         return out

@@ -162,8 +162,15 @@ def fsync_path(path: PathLike) -> None:
 
 
 @contextlib.contextmanager
-def atomic_write(target: PathLike, mode: str = "w", *, newline: str | None = None,
-                 encoding: str | None = "utf-8", lock: bool = True, durable: bool = True) -> Iterator[IO[Any]]:
+def atomic_write(
+    target: PathLike,
+    mode: str = "w",
+    *,
+    newline: str | None = None,
+    encoding: str | None = "utf-8",
+    lock: bool = True,
+    durable: bool = True,
+) -> Iterator[IO[Any]]:
     """Open a temporary file beside ``target``; on success it replaces ``target``.
 
     On an exception (or Ctrl-C) the temporary file is removed and ``target`` is left
@@ -237,8 +244,9 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def check_distinct(outputs: Iterable[PathLike | None], inputs: Iterable[PathLike | None], *,
-                   what: str = "output") -> None:
+def check_distinct(
+    outputs: Iterable[PathLike | None], inputs: Iterable[PathLike | None], *, what: str = "output"
+) -> None:
     """Refuse an output that is also an input (before anything is written).
 
     Args:
@@ -260,8 +268,10 @@ def check_distinct(outputs: Iterable[PathLike | None], inputs: Iterable[PathLike
             if i.is_dir():
                 continue
             if o_abs == Path(os.path.abspath(i)) or _same_file(o, i):
-                raise InputError(f"{what} {o} is also an input of this command; writing it would destroy the "
-                                 f"input: choose another output path")
+                raise InputError(
+                    f"{what} {o} is also an input of this command; writing it would destroy the "
+                    f"input: choose another output path"
+                )
 
 
 def resolve_output(output: PathLike, default_name: str) -> Path:

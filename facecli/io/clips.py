@@ -127,8 +127,10 @@ def read_clip_frames(clip: Clip, *, start: int = 0, stop: int | None = None) -> 
             if img.dtype != np.uint8:
                 img = (img / 257).astype(np.uint8)
             if frames and img.shape != frames[0].shape:
-                raise FormatError(f"{p}: frame size {img.shape[1]}x{img.shape[0]} differs from the clip's "
-                                  f"{frames[0].shape[1]}x{frames[0].shape[0]}")
+                raise FormatError(
+                    f"{p}: frame size {img.shape[1]}x{img.shape[0]} differs from the clip's "
+                    f"{frames[0].shape[1]}x{frames[0].shape[0]}"
+                )
             frames.append(img)
         return np.stack(frames)
     import cv2

@@ -161,9 +161,14 @@ class ContainerWriter:
             raise OutputError(f"{self.path} is a directory; expected an output file name")
         self._lock = OutputLock(self.path)
         params_json = json.dumps(dict(params or {}), default=str, sort_keys=True)
-        root = {"facecli_schema": SCHEMA, "kind": kind, "producer": producer,
-                "argv": json.dumps(list(argv or [])), "params": params_json,
-                "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")}
+        root = {
+            "facecli_schema": SCHEMA,
+            "kind": kind,
+            "producer": producer,
+            "argv": json.dumps(list(argv or [])),
+            "params": params_json,
+            "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        }
         root.update({k: str(v) for k, v in (root_attrs or {}).items()})
         try:
             source = self.part if self.part.exists() else self.path if self.path.exists() else None
@@ -206,8 +211,10 @@ class ContainerWriter:
         try:
             old = h5py.File(source, "r")
         except OSError as exc:
-            raise FormatError(f"cannot resume {self.path}: {source} is damaged ({exc.__class__.__name__}: "
-                              f"{str(exc).splitlines()[0]}); delete it or run without --resume") from exc
+            raise FormatError(
+                f"cannot resume {self.path}: {source} is damaged ({exc.__class__.__name__}: "
+                f"{str(exc).splitlines()[0]}); delete it or run without --resume"
+            ) from exc
         try:
             if "facecli_schema" not in old.attrs:
                 raise SchemaError(f"{source} is not a facecli file; cannot resume it")
@@ -218,8 +225,10 @@ class ContainerWriter:
             _check_same_params(source, _text(old.attrs.get("params", "{}")), params_json)
             for name, value in root_attrs.items():
                 if name in old.attrs and _text(old.attrs[name]) != value:
-                    raise SchemaError(f"cannot resume {source}: it was written with {name}={_text(old.attrs[name])}, "
-                                      f"this run has {name}={value}; use the same settings or a new -o")
+                    raise SchemaError(
+                        f"cannot resume {source}: it was written with {name}={_text(old.attrs[name])}, "
+                        f"this run has {name}={value}; use the same settings or a new -o"
+                    )
             for key in ("ids", "complete"):
                 if key not in old:
                     raise FormatError(f"cannot resume {self.path}: {source} has no {key!r} dataset (damaged)")
@@ -244,9 +253,11 @@ class ContainerWriter:
             finally:
                 new.close()
         except (OSError, RuntimeError, KeyError) as exc:
-            raise FormatError(f"cannot resume {self.path}: {source} is damaged ({exc.__class__.__name__}: "
-                              f"{str(exc).splitlines()[0] if str(exc) else ''}); delete it or run without "
-                              f"--resume") from exc
+            raise FormatError(
+                f"cannot resume {self.path}: {source} is damaged ({exc.__class__.__name__}: "
+                f"{str(exc).splitlines()[0] if str(exc) else ''}); delete it or run without "
+                f"--resume"
+            ) from exc
         finally:
             old.close()
         os.replace(tmp, self.part)
@@ -291,8 +302,10 @@ class ContainerWriter:
             if _text(self._f.attrs[name]) == str(value):
                 return
             if self._f["ids"].shape[0] > 0 or self.resumed_from is not None:
-                raise SchemaError(f"{self.path} was written with {name}={_text(self._f.attrs[name])}; "
-                                  f"cannot change it to {value} (use a new -o)")
+                raise SchemaError(
+                    f"{self.path} was written with {name}={_text(self._f.attrs[name])}; "
+                    f"cannot change it to {value} (use a new -o)"
+                )
         self._guarded(lambda: self._f.attrs.__setitem__(name, value))
 
     def _create(self, key: str, arr: np.ndarray) -> None:
@@ -307,7 +320,11 @@ class ContainerWriter:
             )
             ds.attrs["ragged"] = True
             self._f.create_dataset(
-                key + _SHAPE_SUFFIX, shape=(0, arr.ndim), maxshape=(None, arr.ndim), dtype="i8", chunks=(64, max(arr.ndim, 1))
+                key + _SHAPE_SUFFIX,
+                shape=(0, arr.ndim),
+                maxshape=(None, arr.ndim),
+                dtype="i8",
+                chunks=(64, max(arr.ndim, 1)),
             )
         else:
             if arr.dtype.kind == "U":
@@ -460,8 +477,10 @@ class ContainerWriter:
             free = None
         if free is not None and free < need:
             self._broken = True
-            raise OutputError(f"cannot write {self.path}: disk full (no space left on device: {free >> 10} KiB free "
-                              f"on {self.part.parent}, a sample needs about {need >> 10} KiB)")
+            raise OutputError(
+                f"cannot write {self.path}: disk full (no space left on device: {free >> 10} KiB free "
+                f"on {self.part.parent}, a sample needs about {need >> 10} KiB)"
+            )
         try:
             import resource
 
@@ -475,8 +494,10 @@ class ContainerWriter:
                 return
             if size + need > soft:
                 self._broken = True
-                raise OutputError(f"cannot write {self.path}: file too large (the file-size limit of {soft} bytes "
-                                  f"would be exceeded; ulimit -f)")
+                raise OutputError(
+                    f"cannot write {self.path}: file too large (the file-size limit of {soft} bytes "
+                    f"would be exceeded; ulimit -f)"
+                )
 
     def _guarded(self, step: Any) -> None:
         try:
@@ -564,7 +585,6 @@ class ContainerWriter:
                 self.abort()
 
 
-
 def _text(value: object) -> str:
     if isinstance(value, bytes):
         return value.decode()
@@ -586,8 +606,10 @@ def _check_same_params(source: Path, old_json: str, new_json: str) -> None:
         return
     name, was, now = diffs[0]
     more = f" (and {len(diffs) - 1} more)" if len(diffs) > 1 else ""
-    raise SchemaError(f"cannot resume {source}: it was written with {name}={json.dumps(was)}, this run has "
-                      f"{name}={json.dumps(now)}{more}; use the same settings, or a new -o")
+    raise SchemaError(
+        f"cannot resume {source}: it was written with {name}={json.dumps(was)}, this run has "
+        f"{name}={json.dumps(now)}{more}; use the same settings, or a new -o"
+    )
 
 
 def _diff_params(old: Any, new: Any, prefix: str) -> list[tuple[str, Any, Any]]:
@@ -611,8 +633,9 @@ def _copy_rows(ds: Any, dest: Any, key: str, rows: np.ndarray, *, all_rows: bool
     opts: dict[str, Any] = {}
     if ds.compression:
         opts = {"compression": ds.compression, "compression_opts": ds.compression_opts}
-    out = dest.create_dataset(key, shape=(rows.size, *ds.shape[1:]), maxshape=(None, *ds.shape[1:]),
-                              dtype=ds.dtype, chunks=ds.chunks, **opts)
+    out = dest.create_dataset(
+        key, shape=(rows.size, *ds.shape[1:]), maxshape=(None, *ds.shape[1:]), dtype=ds.dtype, chunks=ds.chunks, **opts
+    )
     if data is not None and rows.size:
         out[...] = data
     for name, value in ds.attrs.items():
@@ -667,11 +690,14 @@ class ContainerReader:
             self._f = h5py.File(self.path, "r")
         except OSError as exc:
             if "unable to lock" in str(exc).lower():
-                raise InputError(f"{self.path} is being written by another process (its HDF5 lock is held); wait for "
-                                 f"that run to finish") from exc
+                raise InputError(
+                    f"{self.path} is being written by another process (its HDF5 lock is held); wait for "
+                    f"that run to finish"
+                ) from exc
             if "truncated file" in str(exc):
-                raise FormatError(f"{self.path} is damaged: the HDF5 file is truncated (a write that failed or was "
-                                  f"cut short)") from exc
+                raise FormatError(
+                    f"{self.path} is damaged: the HDF5 file is truncated (a write that failed or was cut short)"
+                ) from exc
             raise FormatError(f"{self.path} is not an HDF5 file ({exc.__class__.__name__})") from exc
         if "facecli_schema" not in self._f.attrs:
             self._f.close()

@@ -57,7 +57,8 @@ def _describe_h5(p: Path) -> dict[str, Any]:
             "arrays": arrays,
             "provenance": {k: attrs.get(k) for k in ("producer", "argv", "params", "created")},
             "extra_attrs": {
-                k: v for k, v in attrs.items()
+                k: v
+                for k, v in attrs.items()
                 if k not in ("facecli_schema", "kind", "producer", "argv", "params", "created")
             },
         }
@@ -83,5 +84,3 @@ def _describe_npz(p: Path) -> dict[str, Any]:
         "provenance": {k: s.meta.get(k) for k in ("producer", "argv", "params", "created")},
         "extra_attrs": {"id": s.id},
     }
-
-

@@ -15,14 +15,36 @@ import numpy as np
 from facecli.errors import FormatError, InputError
 from facecli.typing import PathLike
 
-__all__ = ["FaceScapeScan", "read_facescape", "read_landmark_indices", "write_landmark_indices", "FACESCAPE_EXPRESSIONS"]
+__all__ = [
+    "FaceScapeScan",
+    "read_facescape",
+    "read_landmark_indices",
+    "write_landmark_indices",
+    "FACESCAPE_EXPRESSIONS",
+]
 
 #: FaceScape's 20 expression names by index.
 FACESCAPE_EXPRESSIONS = {
-    1: "neutral", 2: "smile", 3: "mouth_stretch", 4: "anger", 5: "jaw_left", 6: "jaw_right",
-    7: "jaw_forward", 8: "mouth_left", 9: "mouth_right", 10: "dimpler", 11: "chin_raiser",
-    12: "lip_puckerer", 13: "lip_funneler", 14: "sadness", 15: "lip_roll", 16: "grin",
-    17: "cheek_blowing", 18: "eye_closed", 19: "brow_raiser", 20: "brow_lower",
+    1: "neutral",
+    2: "smile",
+    3: "mouth_stretch",
+    4: "anger",
+    5: "jaw_left",
+    6: "jaw_right",
+    7: "jaw_forward",
+    8: "mouth_left",
+    9: "mouth_right",
+    10: "dimpler",
+    11: "chin_raiser",
+    12: "lip_puckerer",
+    13: "lip_funneler",
+    14: "sadness",
+    15: "lip_roll",
+    16: "grin",
+    17: "cheek_blowing",
+    18: "eye_closed",
+    19: "brow_raiser",
+    20: "brow_lower",
 }
 _NAME = re.compile(r"^(\d+)_([A-Za-z_]+)\.(obj|ply)$")
 

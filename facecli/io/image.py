@@ -65,8 +65,9 @@ def _check_jpeg_end(p: Path) -> None:
     except ImportError:
         return
     except (OSError, SyntaxError, ValueError):
-        raise FormatError(f"{p}: the JPEG data end before the image does (no end-of-image marker): the file looks "
-                          f"truncated")
+        raise FormatError(
+            f"{p}: the JPEG data end before the image does (no end-of-image marker): the file looks truncated"
+        )
 
 
 def write_image(path: PathLike, image: np.ndarray, *, quality: int = 95) -> Path:

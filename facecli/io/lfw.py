@@ -65,7 +65,9 @@ def read_pairs(path: PathLike) -> list[LFWPair]:
     return out
 
 
-def write_pairs(path: PathLike, folds: Sequence[tuple[Sequence[tuple[str, int, int]], Sequence[tuple[str, int, str, int]]]]) -> Path:
+def write_pairs(
+    path: PathLike, folds: Sequence[tuple[Sequence[tuple[str, int, int]], Sequence[tuple[str, int, str, int]]]]
+) -> Path:
     """Write ``pairs.txt`` from per-fold (matched, mismatched) lists of equal size."""
     n = len(folds[0][0])
     if any(len(m) != n or len(u) != n for m, u in folds):

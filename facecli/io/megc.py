@@ -105,4 +105,3 @@ def rows_by_fold(rows: Sequence[LogRow]) -> dict[str, list[LogRow]]:
     for r in rows:
         out.setdefault(r.fold, []).append(r)
     return out
-

@@ -73,11 +73,17 @@ def merge_containers(parts: Sequence[PathLike], output: PathLike) -> MergeSummar
         owner: dict[str, Path] = {}
         for r in readers:
             sig = _signature(r)
-            for what, a, b in (("kind", ref["kind"], sig["kind"]), ("arrays", ref["arrays"], sig["arrays"]),
-                               ("parameters", ref["params"], sig["params"]), ("attributes", ref["extra"], sig["extra"])):
+            for what, a, b in (
+                ("kind", ref["kind"], sig["kind"]),
+                ("arrays", ref["arrays"], sig["arrays"]),
+                ("parameters", ref["params"], sig["params"]),
+                ("attributes", ref["extra"], sig["extra"]),
+            ):
                 if a != b:
-                    raise SchemaError(f"{r.path} is not a shard of the same run as {first.path}: its {what} differ "
-                                      f"(expected {_short(a)}, got {_short(b)})")
+                    raise SchemaError(
+                        f"{r.path} is not a shard of the same run as {first.path}: its {what} differ "
+                        f"(expected {_short(a)}, got {_short(b)})"
+                    )
             for sid in r.ids:
                 if sid in owner:
                     raise InputError(f"sample {sid!r} is in both {owner[sid]} and {r.path}; shards must not overlap")
@@ -87,10 +93,15 @@ def merge_containers(parts: Sequence[PathLike], output: PathLike) -> MergeSummar
         params = {k: v for k, v in params.items() if k not in SHARD_PARAMS}
         summary = MergeSummary(output=out, kind=first.kind)
         with ContainerWriter(
-            out, first.kind, producer=f"{first.attrs.get('producer', 'facecli')} (merged by facecli info --merge)",
-            argv=list(first.attrs.get("argv") or []), params=params,
+            out,
+            first.kind,
+            producer=f"{first.attrs.get('producer', 'facecli')} (merged by facecli info --merge)",
+            argv=list(first.attrs.get("argv") or []),
+            params=params,
             ragged=[k for k, a in arrays.items() if a["ragged"]],
-            array_attrs={k: {n: a[n] for n in ("units", "layout", "scheme", "description") if n in a} for k, a in arrays.items()},
+            array_attrs={
+                k: {n: a[n] for n in ("units", "layout", "scheme", "description") if n in a} for k, a in arrays.items()
+            },
         ) as w:
             for name, value in ref["extra"].items():
                 w.set_root_attr(name, str(value))

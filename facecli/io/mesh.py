@@ -121,7 +121,13 @@ def read_mesh(path: PathLike, *, allow_points: bool = True) -> Mesh:
         meta = getattr(loaded, "metadata", {}) or {}
         props = meta.get("_ply_raw", {}).get("vertex", {}).get("data") if isinstance(meta, dict) else None
         # binary PLY: a structured array; ASCII PLY: a dict of columns
-        names = set(props.dtype.names or ()) if hasattr(props, "dtype") else set(props) if isinstance(props, dict) else set()
+        names = (
+            set(props.dtype.names or ())
+            if hasattr(props, "dtype")
+            else set(props)
+            if isinstance(props, dict)
+            else set()
+        )
         if {"nx", "ny", "nz"} <= names:
             normals = np.stack([np.asarray(props[k], dtype=np.float64).reshape(-1) for k in ("nx", "ny", "nz")], axis=1)
             if normals.shape != verts.shape:
@@ -137,8 +143,10 @@ def read_mesh(path: PathLike, *, allow_points: bool = True) -> Mesh:
 def _check_coordinates(verts: np.ndarray, path: Path) -> None:
     big = float(np.abs(verts).max()) if verts.size else 0.0
     if big > MAX_ABS_COORDINATE:
-        raise FormatError(f"{path}: expected coordinates in millimetres (or metres), got values up to {big:.3g}; "
-                          f"the file is corrupt or in unknown units")
+        raise FormatError(
+            f"{path}: expected coordinates in millimetres (or metres), got values up to {big:.3g}; "
+            f"the file is corrupt or in unknown units"
+        )
 
 
 def _check_obj_ending(path: Path) -> None:
@@ -166,8 +174,10 @@ def _check_obj_ending(path: Path) -> None:
     if bad:
         raise FormatError(f"{path}: the file ends in an incomplete line ({text!r}): it looks truncated")
     if last[0] == b"v" and size < 64 << 20 and b"\nf " not in path.read_bytes():
-        raise FormatError(f"{path}: vertex lines without faces and no newline at the end ({text!r}): it looks "
-                          f"truncated (a complete point cloud: end the file with a newline)")
+        raise FormatError(
+            f"{path}: vertex lines without faces and no newline at the end ({text!r}): it looks "
+            f"truncated (a complete point cloud: end the file with a newline)"
+        )
 
 
 def _check_counts(path: Path, n_verts: int, n_faces: int) -> None:
@@ -186,19 +196,24 @@ def _check_counts(path: Path, n_verts: int, n_faces: int) -> None:
             if len(parts) == 3 and parts[0] == "element" and parts[2].isdigit():
                 declared[parts[1]] = int(parts[2])
         if declared.get("vertex", n_verts) > n_verts or (n_faces and declared.get("face", n_faces) > n_faces):
-            raise FormatError(f"{path}: the header declares {declared.get('vertex')} vertices and "
-                              f"{declared.get('face', 0)} faces, the file holds {n_verts} and {n_faces}: it looks "
-                              f"truncated")
+            raise FormatError(
+                f"{path}: the header declares {declared.get('vertex')} vertices and "
+                f"{declared.get('face', 0)} faces, the file holds {n_verts} and {n_faces}: it looks "
+                f"truncated"
+            )
         if declared.get("face", 0) and not n_faces:
-            raise FormatError(f"{path}: the header declares {declared['face']} faces, none could be read: it looks "
-                              f"truncated")
+            raise FormatError(
+                f"{path}: the header declares {declared['face']} faces, none could be read: it looks truncated"
+            )
     elif suffix == ".obj":
         data = path.read_bytes()
         v_lines = data.count(b"\nv ") + data.startswith(b"v ")
         f_lines = data.count(b"\nf ") + data.startswith(b"f ")
         if n_verts < v_lines or n_faces < f_lines:
-            raise FormatError(f"{path}: {v_lines} vertex and {f_lines} face lines, but only {n_verts} vertices and "
-                              f"{n_faces} triangles could be read: the file is truncated or malformed")
+            raise FormatError(
+                f"{path}: {v_lines} vertex and {f_lines} face lines, but only {n_verts} vertices and "
+                f"{n_faces} triangles could be read: the file is truncated or malformed"
+            )
 
 
 def _read_plain_obj(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
@@ -215,7 +230,7 @@ def _read_plain_obj(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
 
     data = path.read_bytes()
     while data.startswith(b"#"):  # a header comment (the usual place) is cut off cheaply
-        data = data[data.find(b"\n") + 1:] if b"\n" in data else b""
+        data = data[data.find(b"\n") + 1 :] if b"\n" in data else b""
     if b"\n#" in data:
         data = re.sub(rb"(?m)^#[^\n]*\n?", b"", data)
     data = data.replace(b"\r\n", b"\n").strip(b"\n") + b"\n"
@@ -227,7 +242,7 @@ def _read_plain_obj(path: Path) -> tuple[np.ndarray, np.ndarray] | None:
     if n_v + n_f != n_lines:
         return None  # other line types (vn, vt, o, g, blank lines...)
     cut = data.find(b"\nf ")
-    vpart, fpart = (data, b"") if cut < 0 else (data[:cut + 1], data[cut + 1:])
+    vpart, fpart = (data, b"") if cut < 0 else (data[: cut + 1], data[cut + 1 :])
     if b"\nv " in fpart or vpart.count(b"\n") != n_v:
         return None
     with warnings.catch_warnings():

@@ -41,8 +41,17 @@ MEGC_CLASSES = ("negative", "positive", "surprise")
 _NEGATIVE = {"repression", "anger", "contempt", "disgust", "fear", "sadness", "negative"}
 CASME2_COLUMNS = ("Subject", "Filename", "OnsetFrame", "ApexFrame", "OffsetFrame", "Action Units", "Estimated Emotion")
 SAMM_COLUMNS = (
-    "Subject", "Filename", "Inducement Code", "Onset Frame", "Apex Frame", "Offset Frame",
-    "Duration", "Type", "Action Units", "Notes", "Estimated Emotion",
+    "Subject",
+    "Filename",
+    "Inducement Code",
+    "Onset Frame",
+    "Apex Frame",
+    "Offset Frame",
+    "Duration",
+    "Type",
+    "Action Units",
+    "Notes",
+    "Estimated Emotion",
 )
 SMIC_COLUMNS = ("Subject", "Filename", "OnsetFrame", "OffsetFrame", "Emotion")
 SAMM_HEADER_ROW = 14
@@ -81,10 +90,18 @@ class MEDataset:
 
     def row(self, c: "MEClip") -> list[Any]:
         """A clip as a row of this sheet's :attr:`columns`."""
-        values = {"Subject": c.subject, "Filename": c.clip, self.onset: c.onset, self.offset: c.offset,
-                  "Action Units": c.action_units, self.emotion[0]: c.emotion,
-                  "Inducement Code": c.extra.get("inducement", 1), "Duration": c.offset - c.onset + 1,
-                  "Type": "Micro - 1/2", "Notes": ""}
+        values = {
+            "Subject": c.subject,
+            "Filename": c.clip,
+            self.onset: c.onset,
+            self.offset: c.offset,
+            "Action Units": c.action_units,
+            self.emotion[0]: c.emotion,
+            "Inducement Code": c.extra.get("inducement", 1),
+            "Duration": c.offset - c.onset + 1,
+            "Type": "Micro - 1/2",
+            "Notes": "",
+        }
         if self.apex is not None:
             values[self.apex] = c.apex if c.apex is not None else "/"
         if self.name == "casme2":  # CASME II's sheet numbers its subjects without the "sub"
@@ -94,10 +111,28 @@ class MEDataset:
 
 #: The micro-expression datasets, by command-line name.
 ME_DATASETS: dict[str, MEDataset] = {
-    "casme2": MEDataset("casme2", CASME2_COLUMNS, "OnsetFrame", "ApexFrame", "OffsetFrame", ("Estimated Emotion",),
-                        "sub{:02d}", ("casme",)),
-    "samm": MEDataset("samm", SAMM_COLUMNS, "Onset Frame", "Apex Frame", "Offset Frame", ("Estimated Emotion",),
-                      "{:03d}", ("samm",), sheet=SAMM_SHEET, header_row=SAMM_HEADER_ROW),
+    "casme2": MEDataset(
+        "casme2",
+        CASME2_COLUMNS,
+        "OnsetFrame",
+        "ApexFrame",
+        "OffsetFrame",
+        ("Estimated Emotion",),
+        "sub{:02d}",
+        ("casme",),
+    ),
+    "samm": MEDataset(
+        "samm",
+        SAMM_COLUMNS,
+        "Onset Frame",
+        "Apex Frame",
+        "Offset Frame",
+        ("Estimated Emotion",),
+        "{:03d}",
+        ("samm",),
+        sheet=SAMM_SHEET,
+        header_row=SAMM_HEADER_ROW,
+    ),
     "smic": MEDataset("smic", SMIC_COLUMNS, "OnsetFrame", None, "OffsetFrame", ("Emotion",), "s{:02d}", ("smic",)),
 }
 
@@ -249,19 +284,23 @@ def read_coding_sheet(path: PathLike, dataset: str) -> list[MEClip]:
         return None
 
     out: list[MEClip] = []
-    for n, r in enumerate(rows[h + 1:], h + 2):
+    for n, r in enumerate(rows[h + 1 :], h + 2):
         if not r or all(v in (None, "") for v in r):
             continue
         subj, fname = get(r, "Subject"), get(r, "Filename")
-        raw = {"onset": get(r, spec.onset), "offset": get(r, spec.offset),
-               "apex": None if spec.apex is None else get(r, spec.apex)}
+        raw = {
+            "onset": get(r, spec.onset),
+            "offset": get(r, spec.offset),
+            "apex": None if spec.apex is None else get(r, spec.apex),
+        }
         frames: dict[str, int | None] = {}
         for name, value in raw.items():
             try:
                 frames[name] = _int_or_none(value)
             except ValueError:
-                raise FormatError(f"{p}: row {n}: expected a frame number (or / for unknown) as the {name} "
-                                  f"frame, got {value!r}") from None
+                raise FormatError(
+                    f"{p}: row {n}: expected a frame number (or / for unknown) as the {name} frame, got {value!r}"
+                ) from None
         onset, offset, apex = frames["onset"], frames["offset"], frames["apex"]
         if subj is None or fname is None or onset is None or offset is None:
             raise FormatError(f"{p}: row {n}: expected Subject, Filename, onset and offset frames")
@@ -269,7 +308,9 @@ def read_coding_sheet(path: PathLike, dataset: str) -> list[MEClip]:
         aus = str(get(r, "Action Units") or "").strip()
         if offset == 0:  # CASME II/SAMM code a missing offset as 0
             offset = apex if apex is not None else onset
-        out.append(MEClip(dataset, normalise_subject(dataset, subj), str(fname).strip(), onset, apex, offset, emotion, aus))
+        out.append(
+            MEClip(dataset, normalise_subject(dataset, subj), str(fname).strip(), onset, apex, offset, emotion, aus)
+        )
     return out
 
 
@@ -283,8 +324,11 @@ def write_coding_sheet(path: PathLike, clips: Sequence[MEClip], dataset: str) ->
     p.parent.mkdir(parents=True, exist_ok=True)
     header = list(spec.columns)
     rows = [spec.row(c) for c in clips]
-    pre = [[f"{dataset.upper()} micro-movement coding (synthetic)"]] + [[""]] * (spec.header_row - 2) \
-        if spec.header_row > 1 else []
+    pre = (
+        [[f"{dataset.upper()} micro-movement coding (synthetic)"]] + [[""]] * (spec.header_row - 2)
+        if spec.header_row > 1
+        else []
+    )
     from facecli.io.atomic import atomic_write
 
     if p.suffix.lower() == ".csv":
@@ -326,8 +370,11 @@ def guess_dataset(path: PathLike) -> str:
         rows = _rows_xlsx(p, "samm")[:40]  # a workbook with SAMM's coding sheet is read from that sheet
     keys = {str(c).strip().lower() for r in rows for c in r if c is not None}
     # the dataset whose frame columns the sheet has, the one with the most of its columns first
-    fits = [ds for ds in ME_DATASETS.values()
-            if ds.onset.lower() in keys and ds.offset.lower() in keys and (ds.apex is None or ds.apex.lower() in keys)]
+    fits = [
+        ds
+        for ds in ME_DATASETS.values()
+        if ds.onset.lower() in keys and ds.offset.lower() in keys and (ds.apex is None or ds.apex.lower() in keys)
+    ]
     if fits:
         return max(fits, key=lambda ds: (sum(c.lower() in keys for c in ds.columns), ds.apex is not None)).name
     raise FormatError(f"{p}: cannot tell which dataset this coding sheet is (no onset column); pass --dataset")

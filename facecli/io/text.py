@@ -71,5 +71,7 @@ def read_json(path: PathLike, what: str = "a JSON file") -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise FormatError(f"{path}: expected {what}, got invalid JSON at line {exc.lineno} column {exc.colno} "
-                          f"({exc.msg}); the file may be truncated") from None
+        raise FormatError(
+            f"{path}: expected {what}, got invalid JSON at line {exc.lineno} column {exc.colno} "
+            f"({exc.msg}); the file may be truncated"
+        ) from None

@@ -58,7 +58,9 @@ def read_wflw_list(path: PathLike) -> list[WFLWRecord]:
             vals = np.array(f[:206], dtype=np.float64)
         except ValueError as exc:
             raise FormatError(f"{p}:{n}: non-numeric field ({exc})") from exc
-        out.append(WFLWRecord(
-            vals[:196].reshape(98, 2).astype(np.float32), vals[196:200], vals[200:206].astype(np.int64), f[206]
-        ))
+        out.append(
+            WFLWRecord(
+                vals[:196].reshape(98, 2).astype(np.float32), vals[196:200], vals[200:206].astype(np.int64), f[206]
+            )
+        )
     return out

@@ -15,8 +15,17 @@ from facecli.errors import InputError
 __all__ = ["crop_transform", "from_normalised", "invert_affine", "to_normalised", "transform_points", "warp_crop"]
 
 
-def crop_transform(box: np.ndarray, crop: int, margin: float, *, rotation_deg: float = 0.0, scale: float = 1.0,
-                   shift: tuple[float, float] = (0.0, 0.0), flip: bool = False, source: str = "") -> np.ndarray:
+def crop_transform(
+    box: np.ndarray,
+    crop: int,
+    margin: float,
+    *,
+    rotation_deg: float = 0.0,
+    scale: float = 1.0,
+    shift: tuple[float, float] = (0.0, 0.0),
+    flip: bool = False,
+    source: str = "",
+) -> np.ndarray:
     """(2, 3) float64 affine map from image pixels to crop pixels.
 
     Args:
@@ -32,8 +41,10 @@ def crop_transform(box: np.ndarray, crop: int, margin: float, *, rotation_deg: f
     x0, y0, x1, y1 = (float(v) for v in np.asarray(box, dtype=np.float64).reshape(4))
     side = max(x1 - x0, y1 - y0)
     if not np.isfinite(side) or side <= 1:
-        raise InputError(f"expected a face box with positive size, got {x0:.1f},{y0:.1f},{x1:.1f},{y1:.1f}"
-                         + (f" in {source}" if source else ""))
+        raise InputError(
+            f"expected a face box with positive size, got {x0:.1f},{y0:.1f},{x1:.1f},{y1:.1f}"
+            + (f" in {source}" if source else "")
+        )
     cx = (x0 + x1) / 2 + shift[0] * side
     cy = (y0 + y1) / 2 + shift[1] * side
     s = scale * crop / (side * (1 + margin))
@@ -69,8 +80,9 @@ def warp_crop(image: np.ndarray, m: np.ndarray, crop: int) -> np.ndarray:
     import cv2
 
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    out = cv2.warpAffine(grey, m.astype(np.float64), (crop, crop), flags=cv2.INTER_LINEAR,
-                         borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    out = cv2.warpAffine(
+        grey, m.astype(np.float64), (crop, crop), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    ).astype(np.float32)
     return (out - out.mean()) / (out.std() + 1e-3)
 
 

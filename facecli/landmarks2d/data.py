@@ -77,7 +77,14 @@ def _wflw(root: Path, split: str) -> list[FaceRecord]:
 def _300w(root: Path, split: str) -> list[FaceRecord]:
     from facecli.io.pts import read_300w, read_pts
 
-    wanted = {"all": None, "train": "train", "test": "test", "common": "common", "challenging": "challenging", "full": "full"}
+    wanted = {
+        "all": None,
+        "train": "train",
+        "test": "test",
+        "common": "common",
+        "challenging": "challenging",
+        "full": "full",
+    }
     if split not in wanted:
         raise InputError(f"expected --split train|test|common|challenging|full|all for 300W, got {split!r}")
     out = []

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from facecli.errors import FormatError, InputError
+from facecli.errors import FormatError
 from facecli.io.inputs import InputItem
 
 __all__ = ["ALIGN_ATTRS", "AlignJob", "draw_preview", "read_boxes"]
@@ -93,8 +93,9 @@ class AlignJob:
         if self._aligner is None:
             from facecli.landmarks2d.predictor import Aligner
 
-            self._aligner = Aligner(Path(self.model) if self.model else None, device=self.device,
-                                    exit_threshold=self.exit_threshold)
+            self._aligner = Aligner(
+                Path(self.model) if self.model else None, device=self.device, exit_threshold=self.exit_threshold
+            )
         return self._aligner
 
     def __call__(self, item: InputItem) -> dict[str, Any]:
@@ -119,9 +120,13 @@ class AlignJob:
             write_pts(self.pts_dir / f"{safe_name(item.id)}.pts", res.landmarks.astype(np.float64))
         if self.preview_dir is not None:
             draw_preview(self.preview_dir / f"{safe_name(item.id)}.png", img, res.landmarks, res.box)
-        return {"landmarks": res.landmarks.astype(np.float32), "box": res.box.astype(np.float32),
-                "predicted_nme": np.float32(res.predicted_nme), "exit_iteration": np.int64(res.exit_iteration),
-                "box_source": np.str_(source)}
+        return {
+            "landmarks": res.landmarks.astype(np.float32),
+            "box": res.box.astype(np.float32),
+            "predicted_nme": np.float32(res.predicted_nme),
+            "exit_iteration": np.int64(res.exit_iteration),
+            "box_source": np.str_(source),
+        }
 
 
 def draw_preview(path: Path, image: np.ndarray, landmarks: np.ndarray, box: np.ndarray | None = None) -> Path:

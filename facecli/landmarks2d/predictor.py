@@ -57,7 +57,9 @@ class Aligner:
     def n_landmarks(self) -> int:
         return int(self.net.config.n_landmarks)
 
-    def predict(self, images: list[np.ndarray], boxes: list[np.ndarray], *, sources: list[str] | None = None) -> list[AlignResult]:
+    def predict(
+        self, images: list[np.ndarray], boxes: list[np.ndarray], *, sources: list[str] | None = None
+    ) -> list[AlignResult]:
         """Landmarks of one face per (image, box).
 
         Args:
@@ -70,7 +72,9 @@ class Aligner:
         from facecli.landmarks2d.crop import crop_transform, from_normalised, invert_affine, transform_points, warp_crop
 
         cfg = self.net.config
-        mats = [crop_transform(b, cfg.crop, cfg.margin, source=(sources[i] if sources else "")) for i, b in enumerate(boxes)]
+        mats = [
+            crop_transform(b, cfg.crop, cfg.margin, source=(sources[i] if sources else "")) for i, b in enumerate(boxes)
+        ]
         crops = np.stack([warp_crop(img, m, cfg.crop) for img, m in zip(images, mats)])[:, None]
         with torch.inference_mode():
             out = self.net(torch.from_numpy(crops).to(self.device), exit_threshold=self.exit_threshold or None)

@@ -58,8 +58,15 @@ class AlignTrainOptions:
 class FaceCropDataset:
     """Augmented face crops: ``image`` (1, C, C) float32, ``lm`` (L, 2) normalised."""
 
-    def __init__(self, images: list[np.ndarray], landmarks: list[np.ndarray], boxes: list[np.ndarray],
-                 opts: AlignTrainOptions, seed: int, augment: bool = True) -> None:
+    def __init__(
+        self,
+        images: list[np.ndarray],
+        landmarks: list[np.ndarray],
+        boxes: list[np.ndarray],
+        opts: AlignTrainOptions,
+        seed: int,
+        augment: bool = True,
+    ) -> None:
         self.images, self.landmarks, self.boxes = images, landmarks, boxes
         self.opts, self.seed, self.augment, self.epoch = opts, seed, augment, 0
         self.mirror = mirror_map(len(landmarks[0]))
@@ -81,22 +88,28 @@ class FaceCropDataset:
         if self.augment:
             rng = rng_for(self.seed, "align-augment", self.epoch, int(i))
             flip = o.flip and bool(rng.random() < 0.5)
-            kw = {"scale": float(1 + rng.uniform(-o.scale_aug, o.scale_aug)),
-                  "shift": tuple(float(v) for v in rng.uniform(-o.shift_aug, o.shift_aug, size=2)),
-                  "rotation_deg": float(rng.uniform(-o.rotate_aug, o.rotate_aug))}
+            kw = {
+                "scale": float(1 + rng.uniform(-o.scale_aug, o.scale_aug)),
+                "shift": tuple(float(v) for v in rng.uniform(-o.shift_aug, o.shift_aug, size=2)),
+                "rotation_deg": float(rng.uniform(-o.rotate_aug, o.rotate_aug)),
+            }
         m = crop_transform(self.boxes[i], o.crop, o.margin, flip=flip, **kw)
         img = warp_crop(self.images[i], m, o.crop)
         lm = transform_points(m, self.landmarks[i])
         if flip:
             lm = lm[self.mirror]
-        return {"image": torch.from_numpy(img[None]),
-                "lm": torch.from_numpy(to_normalised(lm, o.crop).astype(np.float32))}
+        return {
+            "image": torch.from_numpy(img[None]),
+            "lm": torch.from_numpy(to_normalised(lm, o.crop).astype(np.float32)),
+        }
 
 
 def _loose_crop(image: np.ndarray, m: np.ndarray, side: int) -> np.ndarray:
     import cv2
 
-    return cv2.warpAffine(image, m.astype(np.float64), (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return cv2.warpAffine(
+        image, m.astype(np.float64), (side, side), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+    )
 
 
 def _step(model: Any, batch: dict[str, Any]) -> tuple[Any, dict[str, float]]:
@@ -105,9 +118,20 @@ def _step(model: Any, batch: dict[str, Any]) -> tuple[Any, dict[str, float]]:
     return musica_loss(model(batch["image"]), batch["lm"])
 
 
-def train_musica(root: Path, output: Path, opts: AlignTrainOptions, *, fmt: str = "auto", split: str = "train",
-                 seed: int = 0, device: str = "auto", resume: bool = False, argv: list[str] | None = None,
-                 log: Callable[[str], None] = lambda s: None, progress: Callable[..., Any] | None = None) -> dict[str, Any]:
+def train_musica(
+    root: Path,
+    output: Path,
+    opts: AlignTrainOptions,
+    *,
+    fmt: str = "auto",
+    split: str = "train",
+    seed: int = 0,
+    device: str = "auto",
+    resume: bool = False,
+    argv: list[str] | None = None,
+    log: Callable[[str], None] = lambda s: None,
+    progress: Callable[..., Any] | None = None,
+) -> dict[str, Any]:
     """Train MuSiCa and write the model file ``output`` (checkpoint ``output.ckpt``).
 
     Returns:
@@ -127,7 +151,7 @@ def train_musica(root: Path, output: Path, opts: AlignTrainOptions, *, fmt: str 
     try:
         faces = load_alignment_set(root, fmt=fmt, split=split)
         if opts.limit:
-            faces = faces[:opts.limit]
+            faces = faces[: opts.limit]
         perm = rng_for(seed, "align-val").permutation(len(faces))
         n_val = int(round(opts.val_fraction * len(faces))) if len(faces) > 1 else 0
         val_idx, tr_idx = np.sort(perm[:n_val]), np.sort(perm[n_val:])
@@ -144,18 +168,41 @@ def train_musica(root: Path, output: Path, opts: AlignTrainOptions, *, fmt: str 
         L = faces[0].landmarks.shape[0]
         if any(f.landmarks.shape[0] != L for f in faces):
             raise InputError(f"expected every face of {root} to have {L} landmarks")
-        log(f"{len(faces)} faces ({L} landmarks) in {root}; training on {len(tr_idx)}, {len(val_idx)} held out for reporting")
+        log(
+            f"{len(faces)} faces ({L} landmarks) in {root}; training on {len(tr_idx)}, {len(val_idx)} held out for "
+            "reporting"
+        )
         # the mean shape in the un-augmented crop: the cascade's start
-        crops = [to_normalised(transform_points(crop_transform(boxes[i], opts.crop, opts.margin), lms[i]), opts.crop)
-                 for i in tr_idx]
+        crops = [
+            to_normalised(transform_points(crop_transform(boxes[i], opts.crop, opts.margin), lms[i]), opts.crop)
+            for i in tr_idx
+        ]
         mean_shape = np.mean(crops, axis=0)
         torch.manual_seed(seed)
-        cfg = MuSiCaConfig(n_landmarks=L, crop=opts.crop, margin=opts.margin, bottleneck=opts.bottleneck,
-                           extra_fine=opts.extra_fine, mean_shape=mean_shape.tolist())
+        cfg = MuSiCaConfig(
+            n_landmarks=L,
+            crop=opts.crop,
+            margin=opts.margin,
+            bottleneck=opts.bottleneck,
+            extra_fine=opts.extra_fine,
+            mean_shape=mean_shape.tolist(),
+        )
         net = MuSiCa(cfg).to(ctx.device)
-        train_set = FaceCropDataset([images[i] for i in tr_idx], [lms[i] for i in tr_idx], [boxes[i] for i in tr_idx], opts, seed)
-        val_set = FaceCropDataset([images[i] for i in val_idx], [lms[i] for i in val_idx], [boxes[i] for i in val_idx],
-                                  opts, seed, augment=False) if n_val else None
+        train_set = FaceCropDataset(
+            [images[i] for i in tr_idx], [lms[i] for i in tr_idx], [boxes[i] for i in tr_idx], opts, seed
+        )
+        val_set = (
+            FaceCropDataset(
+                [images[i] for i in val_idx],
+                [lms[i] for i in val_idx],
+                [boxes[i] for i in val_idx],
+                opts,
+                seed,
+                augment=False,
+            )
+            if n_val
+            else None
+        )
 
         def evaluate(m: Any) -> dict[str, float]:
             assert val_set is not None
@@ -167,20 +214,45 @@ def train_musica(root: Path, output: Path, opts: AlignTrainOptions, *, fmt: str 
                 errs.append(normalised_nme(m(x).final, gt).cpu().numpy())
             return {"nme_pct": float(100 * np.concatenate(errs).mean())}
 
-        tcfg = TrainConfig(epochs=opts.epochs, batch_size=opts.batch_size, lr=opts.lr, seed=seed,
-                           checkpoint=output.with_name(output.name + ".ckpt"), resume=resume)
-        history = fit(net, train_set, _step, tcfg, ctx=ctx, evaluate=evaluate if val_set is not None else None,
-                      log=log, progress=progress)
+        tcfg = TrainConfig(
+            epochs=opts.epochs,
+            batch_size=opts.batch_size,
+            lr=opts.lr,
+            seed=seed,
+            checkpoint=output.with_name(output.name + ".ckpt"),
+            resume=resume,
+        )
+        history = fit(
+            net,
+            train_set,
+            _step,
+            tcfg,
+            ctx=ctx,
+            evaluate=evaluate if val_set is not None else None,
+            log=log,
+            progress=progress,
+        )
         meta = {
-            "trained_on": f"{root}: {len(tr_idx)} faces ({split} split, {guess_format(root) if fmt == 'auto' else fmt})",
+            "trained_on": f"{root}: {len(tr_idx)} faces ({split} split, "
+            f"{guess_format(root) if fmt == 'auto' else fmt})",
             "synthetic": (Path(root) / "synth_gt.h5").exists(),
-            "options": opts.as_dict(), "seed": seed, "argv": list(argv or []), "history": history,
-            "val_faces": int(n_val), "val_nme_pct": history[-1].get("val_nme_pct") if history else None,
+            "options": opts.as_dict(),
+            "seed": seed,
+            "argv": list(argv or []),
+            "history": history,
+            "val_faces": int(n_val),
+            "val_nme_pct": history[-1].get("val_nme_pct") if history else None,
             "scheme": "wflw98" if L == 98 else "ibug68",
         }
         if ctx.is_main:
-            save_model_file(output, model="musica", config=cfg.to_dict(), state_dict=net.state_dict(), meta=meta,
-                            half=opts.half_weights)
+            save_model_file(
+                output,
+                model="musica",
+                config=cfg.to_dict(),
+                state_dict=net.state_dict(),
+                meta=meta,
+                half=opts.half_weights,
+            )
         return meta
     finally:
         teardown_distributed()

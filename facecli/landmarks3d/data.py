@@ -20,7 +20,15 @@ from facecli.io.mesh import Mesh, read_mesh
 from facecli.seeding import rng_for
 from facecli.validation import check_face_millimetres
 
-__all__ = ["DEFAULT_CROP_Z", "LandmarkSet", "PreparedMesh", "crop_faces", "load_landmark_set", "prepare_many", "prepare_mesh"]
+__all__ = [
+    "DEFAULT_CROP_Z",
+    "LandmarkSet",
+    "PreparedMesh",
+    "crop_faces",
+    "load_landmark_set",
+    "prepare_many",
+    "prepare_mesh",
+]
 
 #: FaceScape TU models include the back of the head; the source system keeps z >= -75 mm.
 DEFAULT_CROP_Z = -75.0
@@ -64,14 +72,17 @@ def crop_faces(mesh: Mesh, crop_z: float | None) -> np.ndarray:
         return mesh.faces
     keep = (mesh.vertices[:, 2] >= crop_z)[mesh.faces].all(axis=1)
     if not keep.any():
-        raise FormatError(f"{mesh.source or 'mesh'}: no triangle left in front of z = {crop_z} mm "
-                          f"(z spans {mesh.vertices[:, 2].min():.1f}..{mesh.vertices[:, 2].max():.1f}); "
-                          "is it in millimetres, +Z towards the viewer? (--crop-z none disables the crop)")
+        raise FormatError(
+            f"{mesh.source or 'mesh'}: no triangle left in front of z = {crop_z} mm "
+            f"(z spans {mesh.vertices[:, 2].min():.1f}..{mesh.vertices[:, 2].max():.1f}); "
+            "is it in millimetres, +Z towards the viewer? (--crop-z none disables the crop)"
+        )
     return mesh.faces[keep]
 
 
-def prepare_mesh(mesh: Mesh, n_points: int, rng: np.random.Generator, *, k: int | None = 32,
-                 crop_z: float | None = DEFAULT_CROP_Z) -> PreparedMesh:
+def prepare_mesh(
+    mesh: Mesh, n_points: int, rng: np.random.Generator, *, k: int | None = 32, crop_z: float | None = DEFAULT_CROP_Z
+) -> PreparedMesh:
     """Sample, normalise and (if ``k``) build the kNN graph of one mesh.
 
     Args:
@@ -125,8 +136,10 @@ class LandmarkSet:
     def landmarks(self, mesh: Mesh) -> np.ndarray:
         """(68, 3) float64 ground-truth landmarks of one of its meshes, mm."""
         if self.indices.max() >= len(mesh.vertices):
-            raise FormatError(f"{mesh.source}: landmark index {int(self.indices.max())} out of range for "
-                              f"{len(mesh.vertices)} vertices (all FaceScape models share one topology)")
+            raise FormatError(
+                f"{mesh.source}: landmark index {int(self.indices.max())} out of range for "
+                f"{len(mesh.vertices)} vertices (all FaceScape models share one topology)"
+            )
         return mesh.vertices[self.indices]
 
 
@@ -142,9 +155,15 @@ def load_landmark_set(root: Path, *, limit: int | None = None) -> LandmarkSet:
     return LandmarkSet(scans=scans, indices=read_landmark_indices(lm), root=root)
 
 
-def prepare_many(items: Sequence[FaceScapeScan], landmark_set: LandmarkSet, n_points: int, k: int, seed: int,
-                 crop_z: float | None, progress: Callable[..., Iterable] = lambda x, **kw: x
-                 ) -> tuple[list[PreparedMesh], np.ndarray]:
+def prepare_many(
+    items: Sequence[FaceScapeScan],
+    landmark_set: LandmarkSet,
+    n_points: int,
+    k: int,
+    seed: int,
+    crop_z: float | None,
+    progress: Callable[..., Iterable] = lambda x, **kw: x,
+) -> tuple[list[PreparedMesh], np.ndarray]:
     """Prepare meshes and their normalised landmarks ((M, 68, 3) float32)."""
     preps: list[PreparedMesh] = []
     lms: list[np.ndarray] = []

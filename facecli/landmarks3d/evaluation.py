@@ -37,8 +37,10 @@ def match_ground_truth(ids: Sequence[str], root: Path) -> tuple[np.ndarray, np.n
         if scan is None:
             hits = [s for s in ds.scans if s.id.endswith("/" + pid) or pid.endswith("/" + s.id)]
             if len(hits) > 1:
-                raise InputError(f"prediction id {pid!r} matches {len(hits)} models under {root} "
-                                 f"({hits[0].id}, {hits[1].id}, ...): predict on the dataset root so ids are unique")
+                raise InputError(
+                    f"prediction id {pid!r} matches {len(hits)} models under {root} "
+                    f"({hits[0].id}, {hits[1].id}, ...): predict on the dataset root so ids are unique"
+                )
             scan = hits[0] if hits else None
         if scan is None:
             unmatched.append(pid)

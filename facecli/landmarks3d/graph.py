@@ -77,8 +77,12 @@ def _csr(crow: np.ndarray, col: np.ndarray, val: np.ndarray, m: int):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # "sparse CSR support is in beta"
-        return torch.sparse_csr_tensor(torch.from_numpy(crow.astype(np.int64)), torch.from_numpy(col.astype(np.int64)),
-                                       torch.from_numpy(val.astype(np.float32)), (m, m))
+        return torch.sparse_csr_tensor(
+            torch.from_numpy(crow.astype(np.int64)),
+            torch.from_numpy(col.astype(np.int64)),
+            torch.from_numpy(val.astype(np.float32)),
+            (m, m),
+        )
 
 
 def _transpose(crow: np.ndarray, col: np.ndarray, val: np.ndarray, m: int):
@@ -89,8 +93,14 @@ def _transpose(crow: np.ndarray, col: np.ndarray, val: np.ndarray, m: int):
     return _csr(t_crow, rows[order], val[order], m)
 
 
-def build_graphs(points: np.ndarray, super_index: np.ndarray, k: int = 32, *, neighbours: np.ndarray | None = None,
-                 grad: bool = False) -> PointGraphs:
+def build_graphs(
+    points: np.ndarray,
+    super_index: np.ndarray,
+    k: int = 32,
+    *,
+    neighbours: np.ndarray | None = None,
+    grad: bool = False,
+) -> PointGraphs:
     """Build the local and global GCN adjacencies of a batch.
 
     The normalisation is GCN's D^-1/2 (A + I_remaining·2) D^-1/2 ("improved") with
@@ -142,8 +152,8 @@ def build_graphs(points: np.ndarray, super_index: np.ndarray, k: int = 32, *, ne
     plain = counts == 1
     g_col[g_crow[:-1][plain]] = np.nonzero(plain)[0]
     for node, s in rows_for.items():
-        g_col[g_crow[node]:g_crow[node + 1]] = s
-        g_val[g_crow[node]:g_crow[node + 1]] = 1.0 / len(s)
+        g_col[g_crow[node] : g_crow[node + 1]] = s
+        g_val[g_crow[node] : g_crow[node + 1]] = 1.0 / len(s)
     del cols
     glob = SparseAdjacency(_csr(g_crow, g_col, g_val, m), _transpose(g_crow, g_col, g_val, m) if grad else None)
     return PointGraphs(local, glob, b, n)

@@ -23,8 +23,17 @@ def gaussian_targets(points: Tensor, landmarks: Tensor, sigma: float) -> Tensor:
     return torch.exp(-d2 / (2.0 * sigma * sigma))
 
 
-def adaptive_wing_loss(pred: Tensor, target: Tensor, *, omega: float = 14.0, theta: float = 0.5, epsilon: float = 1.0,
-                       alpha: float = 2.1, foreground_weight: float = 10.0, foreground: float = 0.2) -> Tensor:
+def adaptive_wing_loss(
+    pred: Tensor,
+    target: Tensor,
+    *,
+    omega: float = 14.0,
+    theta: float = 0.5,
+    epsilon: float = 1.0,
+    alpha: float = 2.1,
+    foreground_weight: float = 10.0,
+    foreground: float = 0.2,
+) -> Tensor:
     """Adaptive Wing loss (Wang, Bo and Fuxin, ICCV 2019) with its weighted loss map.
 
     With y the target and δ = |y − ŷ|:
@@ -48,8 +57,12 @@ def adaptive_wing_loss(pred: Tensor, target: Tensor, *, omega: float = 14.0, the
     power = alpha - target
     small = omega * torch.log1p(torch.pow(delta / epsilon, power))
     ratio = theta / epsilon
-    a = omega * power * torch.pow(torch.tensor(ratio, dtype=pred.dtype, device=pred.device), power - 1) / (
-        epsilon * (1 + torch.pow(torch.tensor(ratio, dtype=pred.dtype, device=pred.device), power)))
+    a = (
+        omega
+        * power
+        * torch.pow(torch.tensor(ratio, dtype=pred.dtype, device=pred.device), power - 1)
+        / (epsilon * (1 + torch.pow(torch.tensor(ratio, dtype=pred.dtype, device=pred.device), power)))
+    )
     c = theta * a - omega * torch.log1p(torch.pow(torch.tensor(ratio, dtype=pred.dtype, device=pred.device), power))
     large = a * delta - c
     loss = torch.where(delta < theta, small, large)
@@ -71,7 +84,7 @@ def decode_topk(heat: Tensor, points: Tensor, k: int = 7) -> tuple[Tensor, Tenso
     """
     vals, idx = torch.topk(heat, k, dim=1)  # (B, k, L)
     w = torch.softmax(vals, dim=1)
-    l = idx.shape[2]
-    gathered = torch.gather(points.unsqueeze(2).expand(-1, -1, l, -1), 1, idx.unsqueeze(-1).expand(-1, -1, -1, 3))
+    n_lm = idx.shape[2]
+    gathered = torch.gather(points.unsqueeze(2).expand(-1, -1, n_lm, -1), 1, idx.unsqueeze(-1).expand(-1, -1, -1, 3))
     pos = (w.unsqueeze(-1) * gathered).sum(dim=1)
     return pos, vals[:, 0].clamp(0.0, 1.0), idx, vals

@@ -15,7 +15,10 @@ __all__ = ["LANDMARK_ATTRS", "LandmarksJob", "write_landmarks_text"]
 #: Array attributes of a ``landmarks3d`` container.
 LANDMARK_ATTRS: dict[str, dict[str, str]] = {
     "landmarks": {"units": "mm", "scheme": "facescape-v10", "description": "68 landmarks (iBUG order)"},
-    "vertex": {"scheme": "facescape-v10", "description": "nearest vertex of the input mesh (the landmark's vertex when refined)"},
+    "vertex": {
+        "scheme": "facescape-v10",
+        "description": "nearest vertex of the input mesh (the landmark's vertex when refined)",
+    },
     "confidence": {"description": "peak heatmap value in [0, 1]"},
     "stage_one": {"units": "mm", "scheme": "facescape-v10", "description": "stage-one estimate before refinement"},
     "seconds": {"units": "s", "columns": "load,sample,network,refine"},
@@ -31,8 +34,12 @@ def write_landmarks_text(path: Path, landmarks: np.ndarray, vertex: np.ndarray) 
     body = "\n".join(lines)
     from facecli.io.atomic import write_text
 
-    write_text(path, f"version: 1\nn_points:  {len(lines)}\n# x y z (mm) vertex (0-based)\n{{\n{body}\n}}\n", lock=False,
-               durable=False)
+    write_text(
+        path,
+        f"version: 1\nn_points:  {len(lines)}\n# x y z (mm) vertex (0-based)\n{{\n{body}\n}}\n",
+        lock=False,
+        durable=False,
+    )
     return path
 
 
@@ -75,8 +82,12 @@ class LandmarksJob:
 
         key = (self.model, self.device, self.seed, self.refine, self.metric, self.radius, self.crop_z)
         if key not in _LANDMARKERS:
-            kw: dict[str, Any] = {"device": self.device, "seed": self.seed, "refine": self.refine,
-                                  "settings": RefineSettings(radius=self.radius, metric=self.metric)}
+            kw: dict[str, Any] = {
+                "device": self.device,
+                "seed": self.seed,
+                "refine": self.refine,
+                "settings": RefineSettings(radius=self.radius, metric=self.metric),
+            }
             if self.crop_z != "model":
                 kw["crop_z"] = self.crop_z
             _LANDMARKERS[key] = Landmarker.from_file(Path(self.model) if self.model else None, **kw)
@@ -95,10 +106,13 @@ class LandmarksJob:
         if self.preview_dir is not None:
             from facecli.landmarks3d.preview import save_landmarks_preview
 
-            save_landmarks_preview(self.preview_dir / f"{_stem(item.id)}.png", mesh.vertices, mesh.faces,
-                                   res.landmarks)
+            save_landmarks_preview(self.preview_dir / f"{_stem(item.id)}.png", mesh.vertices, mesh.faces, res.landmarks)
         if self.pts_dir is not None:
             write_landmarks_text(self.pts_dir / f"{_stem(item.id)}.pts", res.landmarks, res.vertex)
-        return {"landmarks": res.landmarks.astype(np.float32), "vertex": res.vertex.astype(np.int64),
-                "confidence": res.confidence.astype(np.float32), "stage_one": res.stage_one.astype(np.float32),
-                "seconds": secs}
+        return {
+            "landmarks": res.landmarks.astype(np.float32),
+            "vertex": res.vertex.astype(np.int64),
+            "confidence": res.confidence.astype(np.float32),
+            "stage_one": res.stage_one.astype(np.float32),
+            "seconds": secs,
+        }

@@ -62,8 +62,16 @@ class Landmarker:
         settings: stage-two settings.
     """
 
-    def __init__(self, net: Any, *, crop_z: float | None = DEFAULT_CROP_Z, device: str = "cpu", seed: int = 0,
-                 refine: bool = True, settings: RefineSettings | None = None) -> None:
+    def __init__(
+        self,
+        net: Any,
+        *,
+        crop_z: float | None = DEFAULT_CROP_Z,
+        device: str = "cpu",
+        seed: int = 0,
+        refine: bool = True,
+        settings: RefineSettings | None = None,
+    ) -> None:
         self.net, self.crop_z, self.device, self.seed = net, crop_z, device, seed
         self.refine, self.settings = refine, settings or RefineSettings()
 
@@ -101,8 +109,14 @@ class Landmarker:
         pos = pos[0].cpu().numpy()
         top = prep.points[idx[0].cpu().numpy()]  # (k, L, 3)
         t2 = time.perf_counter()
-        return (prep, prep.to_mm(pos), conf[0].cpu().numpy().astype(np.float32),
-                prep.to_mm(top.transpose(1, 0, 2)), vals[0].cpu().numpy().T, {"sample": t1 - t0, "network": t2 - t1})
+        return (
+            prep,
+            prep.to_mm(pos),
+            conf[0].cpu().numpy().astype(np.float32),
+            prep.to_mm(top.transpose(1, 0, 2)),
+            vals[0].cpu().numpy().T,
+            {"sample": t1 - t0, "network": t2 - t1},
+        )
 
     def predict(self, mesh: Mesh, key: str, *, refine: bool | None = None) -> LandmarkResult:
         """Landmarks of a mesh (``key`` identifies it for the seeded point sample)."""

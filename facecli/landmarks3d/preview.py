@@ -16,8 +16,9 @@ def _rot_y(deg: float) -> np.ndarray:
     return np.array([[np.cos(a), 0, np.sin(a)], [0, 1, 0], [-np.sin(a), 0, np.cos(a)]])
 
 
-def render_landmarks_preview(vertices: np.ndarray, faces: np.ndarray, landmarks: np.ndarray, *, size: int = 384,
-                             extra: np.ndarray | None = None) -> np.ndarray:
+def render_landmarks_preview(
+    vertices: np.ndarray, faces: np.ndarray, landmarks: np.ndarray, *, size: int = 384, extra: np.ndarray | None = None
+) -> np.ndarray:
     """Front and profile (yaw 90°) renders side by side, landmarks drawn on top.
 
     Args:
@@ -61,8 +62,9 @@ def render_landmarks_preview(vertices: np.ndarray, faces: np.ndarray, landmarks:
     return np.concatenate([tiles[0], gap, tiles[1]], axis=1)
 
 
-def save_landmarks_preview(path: Path, vertices: np.ndarray, faces: np.ndarray, landmarks: np.ndarray,
-                           **kw: object) -> Path:
+def save_landmarks_preview(
+    path: Path, vertices: np.ndarray, faces: np.ndarray, landmarks: np.ndarray, **kw: object
+) -> Path:
     """Write :func:`render_landmarks_preview` as a PNG."""
     from facecli.io.image import write_image
 

@@ -51,9 +51,16 @@ class RefineSettings:
     robust: bool = False
 
 
-def refine_landmarks(vertices: np.ndarray, faces: np.ndarray, estimate: np.ndarray, top_points: np.ndarray,
-                     top_values: np.ndarray, sigma_mm: float, settings: RefineSettings | None = None,
-                     tree: object | None = None) -> tuple[np.ndarray, np.ndarray]:
+def refine_landmarks(
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    estimate: np.ndarray,
+    top_points: np.ndarray,
+    top_values: np.ndarray,
+    sigma_mm: float,
+    settings: RefineSettings | None = None,
+    tree: object | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
     """Refine landmarks onto mesh vertices.
 
     Args:
@@ -79,8 +86,8 @@ def refine_landmarks(vertices: np.ndarray, faces: np.ndarray, estimate: np.ndarr
     v = np.asarray(vertices, dtype=np.float64)
     f = np.asarray(faces, dtype=np.int64)
     est = np.asarray(estimate, dtype=np.float64)
-    tp = np.asarray(top_points, dtype=np.float64)[:, :st.points]
-    ty = np.asarray(top_values, dtype=np.float64)[:, :st.points]
+    tp = np.asarray(top_points, dtype=np.float64)[:, : st.points]
+    ty = np.asarray(top_values, dtype=np.float64)[:, : st.points]
     kd = tree if tree is not None else cKDTree(v)
     n_lm = est.shape[0]
     out_idx = np.empty(n_lm, dtype=np.int64)

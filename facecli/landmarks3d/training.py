@@ -46,8 +46,9 @@ class LandmarkGraphDataset:
     ``x`` (N, 6) float32, ``nb`` (N, k) int64, ``sup`` (L,) int64 super-nodes,
     ``lm`` (L, 3) float32 normalised landmarks."""
 
-    def __init__(self, preps: list[Any], landmarks: np.ndarray, mean_landmarks: np.ndarray,
-                 sigmas: list[float] | None = None) -> None:
+    def __init__(
+        self, preps: list[Any], landmarks: np.ndarray, mean_landmarks: np.ndarray, sigmas: list[float] | None = None
+    ) -> None:
         from facecli.landmarks3d.graph import nearest_points
 
         self.preps, self.landmarks = preps, landmarks
@@ -65,9 +66,13 @@ class LandmarkGraphDataset:
         import torch
 
         p = self.preps[i]
-        return {"x": torch.from_numpy(p.features()), "nb": torch.from_numpy(p.neighbours),
-                "sup": torch.from_numpy(self.super[i]), "lm": torch.from_numpy(self.landmarks[i]),
-                "sigma": torch.tensor(self.sigmas[min(self.epoch, len(self.sigmas) - 1)], dtype=torch.float32)}
+        return {
+            "x": torch.from_numpy(p.features()),
+            "nb": torch.from_numpy(p.neighbours),
+            "sup": torch.from_numpy(self.super[i]),
+            "lm": torch.from_numpy(self.landmarks[i]),
+            "sigma": torch.tensor(self.sigmas[min(self.epoch, len(self.sigmas) - 1)], dtype=torch.float32),
+        }
 
 
 def sigma_schedule(opts: SGCNTrainOptions) -> list[float]:
@@ -102,8 +107,9 @@ def _make_trainer(net: Any, top_k: int) -> Any:
         def forward(self, batch: dict[str, Any]) -> tuple[Any, Any]:
             x, nb, sup, lm = batch["x"], batch["nb"], batch["sup"], batch["lm"]
             b, n = x.shape[:2]
-            g = build_graphs(x[..., :3].cpu().numpy(), sup.cpu().numpy(), neighbours=nb.cpu().numpy(),
-                             grad=True).to(x.device)
+            g = build_graphs(x[..., :3].cpu().numpy(), sup.cpu().numpy(), neighbours=nb.cpu().numpy(), grad=True).to(
+                x.device
+            )
             batch_of = torch.arange(b, device=x.device).repeat_interleave(n)
             heat = self.net(x.reshape(b * n, -1), g.local, g.global_, batch_of).reshape(b, n, -1)
             target = gaussian_targets(x[..., :3], lm, float(batch["sigma"][0]))
@@ -122,9 +128,18 @@ def sgcn_loss_step(model: Any, batch: dict[str, Any]) -> tuple[Any, dict[str, fl
     return loss, {"err": float(err)}
 
 
-def train_sgcn(root: Path, output: Path, opts: SGCNTrainOptions, *, seed: int = 0, device: str = "auto",
-               resume: bool = False, argv: list[str] | None = None, log: Callable[[str], None] = lambda s: None,
-               progress: Callable[..., Any] | None = None) -> dict[str, Any]:
+def train_sgcn(
+    root: Path,
+    output: Path,
+    opts: SGCNTrainOptions,
+    *,
+    seed: int = 0,
+    device: str = "auto",
+    resume: bool = False,
+    argv: list[str] | None = None,
+    log: Callable[[str], None] = lambda s: None,
+    progress: Callable[..., Any] | None = None,
+) -> dict[str, Any]:
     """Train stage one and write the model file ``output`` (checkpoint ``output.ckpt``).
 
     Returns:
@@ -142,20 +157,26 @@ def train_sgcn(root: Path, output: Path, opts: SGCNTrainOptions, *, seed: int = 
 
     ctx = setup_distributed(device)
     try:
-        quiet = lambda it, **k: it
+
+        def quiet(it: Any, **k: Any) -> Any:
+            return it
+
         wrap = (progress or quiet) if ctx.is_main else quiet
         ds = load_landmark_set(root, limit=opts.limit)
         tr, va = group_split(ds.subjects, opts.val_fraction, seed)
         if len(tr) == 0:
             raise InputError(f"expected training meshes in {root}, got none after the subject split")
         n_sub = len(set(ds.subjects))
-        log(f"{len(ds.scans)} meshes of {n_sub} subjects in {root}; training on {len(tr)}, "
-            f"{len(va)} held out by subject for reporting; {opts.points} points, k={opts.k}")
+        log(
+            f"{len(ds.scans)} meshes of {n_sub} subjects in {root}; training on {len(tr)}, "
+            f"{len(va)} held out by subject for reporting; {opts.points} points, k={opts.k}"
+        )
         preps, lms = prepare_many([ds.scans[i] for i in tr], ds, opts.points, opts.k, seed, opts.crop_z, wrap)
         mean_lm = lms.mean(axis=0)
         torch.manual_seed(seed)
-        cfg = SGCNConfig(hidden=opts.hidden, depth=opts.depth, k=opts.k, points=opts.points, sigma=opts.sigma,
-                         top_k=opts.top_k)
+        cfg = SGCNConfig(
+            hidden=opts.hidden, depth=opts.depth, k=opts.k, points=opts.points, sigma=opts.sigma, top_k=opts.top_k
+        )
         net = SGCN(cfg)
         net.mean_landmarks.copy_(torch.from_numpy(mean_lm))
         model = _make_trainer(net, opts.top_k).to(ctx.device)
@@ -167,10 +188,24 @@ def train_sgcn(root: Path, output: Path, opts: SGCNTrainOptions, *, seed: int = 
             errs = [landmarker.stage_one_error(s.path, ds) for s in val_scans]
             return {"err_mm": float(np.mean(errs))}
 
-        tcfg = TrainConfig(epochs=opts.epochs, batch_size=opts.batch_size, lr=opts.lr, seed=seed,
-                           checkpoint=output.with_name(output.name + ".ckpt"), resume=resume)
-        history = fit(model, train_set, sgcn_loss_step, tcfg, ctx=ctx, evaluate=evaluate if val_scans else None,
-                      log=log, progress=progress)
+        tcfg = TrainConfig(
+            epochs=opts.epochs,
+            batch_size=opts.batch_size,
+            lr=opts.lr,
+            seed=seed,
+            checkpoint=output.with_name(output.name + ".ckpt"),
+            resume=resume,
+        )
+        history = fit(
+            model,
+            train_set,
+            sgcn_loss_step,
+            tcfg,
+            ctx=ctx,
+            evaluate=evaluate if val_scans else None,
+            log=log,
+            progress=progress,
+        )
         meta = {
             "trained_on": f"{root}: {len(tr)} meshes of {len(set(ds.subjects[i] for i in tr))} subjects",
             "synthetic": (Path(root) / "synth_faces3d.json").exists(),
@@ -183,8 +218,13 @@ def train_sgcn(root: Path, output: Path, opts: SGCNTrainOptions, *, seed: int = 
             "scheme": "facescape-v10",
         }
         if ctx.is_main:
-            save_model_file(output, model="sgcn", config={**cfg.as_dict(), "crop_z": opts.crop_z},
-                            state_dict=net.state_dict(), meta=meta)
+            save_model_file(
+                output,
+                model="sgcn",
+                config={**cfg.as_dict(), "crop_z": opts.crop_z},
+                state_dict=net.state_dict(),
+                meta=meta,
+            )
         return meta
     finally:
         teardown_distributed()

@@ -108,5 +108,9 @@ def auc_at(errors: np.ndarray, threshold: float = 0.1) -> float:
 def summarize_nme(errors: np.ndarray, threshold: float = 0.1) -> dict[str, float]:
     """Mean NME, FR@threshold and AUC@threshold of a set of faces (NME in %)."""
     e = np.asarray(errors, dtype=np.float64)
-    return {"faces": int(e.size), "nme_pct": float(100 * e.mean()) if e.size else float("nan"),
-            f"fr@{threshold:g}_pct": 100 * failure_rate(e, threshold), f"auc@{threshold:g}": auc_at(e, threshold)}
+    return {
+        "faces": int(e.size),
+        "nme_pct": float(100 * e.mean()) if e.size else float("nan"),
+        f"fr@{threshold:g}_pct": 100 * failure_rate(e, threshold),
+        f"auc@{threshold:g}": auc_at(e, threshold),
+    }

@@ -42,6 +42,17 @@ def summarize_apex(errors: np.ndarray, *, within: int = 5) -> dict[str, float]:
     """
     e = np.asarray(errors, dtype=np.float64)
     if e.size == 0:
-        return {"clips": 0, "mae": float("nan"), "median": float("nan"), "rmse": float("nan"), f"within_{within}": float("nan")}
-    return {"clips": int(e.size), "mae": float(e.mean()), "median": float(np.median(e)),
-            "rmse": float(np.sqrt((e ** 2).mean())), f"within_{within}": float((e <= within).mean())}
+        return {
+            "clips": 0,
+            "mae": float("nan"),
+            "median": float("nan"),
+            "rmse": float("nan"),
+            f"within_{within}": float("nan"),
+        }
+    return {
+        "clips": int(e.size),
+        "mae": float(e.mean()),
+        "median": float(np.median(e)),
+        "rmse": float(np.sqrt((e**2).mean())),
+        f"within_{within}": float((e <= within).mean()),
+    }

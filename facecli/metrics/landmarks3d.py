@@ -13,7 +13,6 @@ from facecli.validation import check_array
 __all__ = ["IBUG68_REGIONS", "LandmarkErrorReport", "landmark_error_report", "landmark_errors"]
 
 
-
 def landmark_errors(pred: np.ndarray, gt: np.ndarray) -> np.ndarray:
     """Distance between predicted and true landmarks.
 
@@ -60,10 +59,17 @@ class LandmarkErrorReport:
     meshes: int = 0
 
     def as_dict(self) -> dict[str, object]:
-        return {"meshes": self.meshes, "mean_mm": self.mean, "std_mm": self.std, "median_mm": self.median,
-                "max_mm": self.max, "regions_mm": self.regions, "subjects_mm": self.subjects,
-                "per_landmark_mean_mm": [float(v) for v in self.per_landmark_mean],
-                "per_landmark_std_mm": [float(v) for v in self.per_landmark_std]}
+        return {
+            "meshes": self.meshes,
+            "mean_mm": self.mean,
+            "std_mm": self.std,
+            "median_mm": self.median,
+            "max_mm": self.max,
+            "regions_mm": self.regions,
+            "subjects_mm": self.subjects,
+            "per_landmark_mean_mm": [float(v) for v in self.per_landmark_mean],
+            "per_landmark_std_mm": [float(v) for v in self.per_landmark_std],
+        }
 
 
 def landmark_error_report(errors: np.ndarray, subjects: Sequence[str] | None = None) -> LandmarkErrorReport:
@@ -80,7 +86,14 @@ def landmark_error_report(errors: np.ndarray, subjects: Sequence[str] | None = N
         subj = np.asarray(list(subjects), dtype=object)
         for s in sorted(set(subj.tolist()), key=str):
             by_subject[str(s)] = float(e[subj == s].mean())
-    return LandmarkErrorReport(mean=float(e.mean()), std=float(e.std(ddof=1)) if e.size > 1 else 0.0,
-                               median=float(np.median(e)), max=float(e.max()), per_landmark_mean=e.mean(axis=0),
-                               per_landmark_std=e.std(axis=0, ddof=1) if len(e) > 1 else np.zeros(e.shape[1]),
-                               regions=regions, subjects=by_subject, meshes=int(e.shape[0]))
+    return LandmarkErrorReport(
+        mean=float(e.mean()),
+        std=float(e.std(ddof=1)) if e.size > 1 else 0.0,
+        median=float(np.median(e)),
+        max=float(e.max()),
+        per_landmark_mean=e.mean(axis=0),
+        per_landmark_std=e.std(axis=0, ddof=1) if len(e) > 1 else np.zeros(e.shape[1]),
+        regions=regions,
+        subjects=by_subject,
+        meshes=int(e.shape[0]),
+    )

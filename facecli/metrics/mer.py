@@ -30,7 +30,9 @@ def _labels(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | None) -> tu
         raise ValidationError(f"expected as many predictions as true classes ({t.shape[0]}), got {p.shape[0]}")
     k = int(n_classes) if n_classes is not None else int(max(t.max(initial=-1), p.max(initial=-1)) + 1)
     if t.size and (min(t.min(), p.min()) < 0 or max(t.max(), p.max()) >= k):
-        raise ValidationError(f"expected class indices in [0, {k}), got {min(t.min(), p.min())}..{max(t.max(), p.max())}")
+        raise ValidationError(
+            f"expected class indices in [0, {k}), got {min(t.min(), p.min())}..{max(t.max(), p.max())}"
+        )
     return t, p, k
 
 
@@ -52,8 +54,9 @@ def _present(cm: np.ndarray, classes: Sequence[int] | None) -> np.ndarray:
     return np.flatnonzero(cm.sum(axis=1) > 0)
 
 
-def uf1(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | None = None, *,
-        classes: Sequence[int] | None = None) -> float:
+def uf1(
+    y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | None = None, *, classes: Sequence[int] | None = None
+) -> float:
     """Unweighted (macro) F1 over the classes present in ``y_true`` (or ``classes``).
 
     Args:
@@ -84,8 +87,9 @@ def per_class_recall(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | No
     return np.where(support > 0, np.diag(cm) / np.where(support > 0, support, 1), np.nan)
 
 
-def uar(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | None = None, *,
-        classes: Sequence[int] | None = None) -> float:
+def uar(
+    y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | None = None, *, classes: Sequence[int] | None = None
+) -> float:
     """Unweighted average recall over the classes present in ``y_true`` (or ``classes``).
 
     Example:
@@ -101,8 +105,9 @@ def uar(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int | None = None, *,
     return float(rec.mean())
 
 
-def per_fold_average(y_true: np.ndarray, y_pred: np.ndarray, folds: np.ndarray,
-                     n_classes: int | None = None) -> dict[str, float]:
+def per_fold_average(
+    y_true: np.ndarray, y_pred: np.ndarray, folds: np.ndarray, n_classes: int | None = None
+) -> dict[str, float]:
     """UF1 and UAR computed per fold, then averaged: **not** the MEGC metric.
 
     Each fold averages over the classes its own subject has, so a subject with one
@@ -115,12 +120,20 @@ def per_fold_average(y_true: np.ndarray, y_pred: np.ndarray, folds: np.ndarray,
     f = np.asarray(folds)
     keys = list(dict.fromkeys(f.tolist()))
     t, p, k = _labels(y_true, y_pred, n_classes)
-    return {"uf1": float(np.mean([uf1(t[f == g], p[f == g], k) for g in keys])),
-            "uar": float(np.mean([uar(t[f == g], p[f == g], k) for g in keys]))}
+    return {
+        "uf1": float(np.mean([uf1(t[f == g], p[f == g], k) for g in keys])),
+        "uar": float(np.mean([uar(t[f == g], p[f == g], k) for g in keys])),
+    }
 
 
-def mer_report(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str], *,
-               datasets: Sequence[str] | None = None, folds: Sequence[str] | None = None) -> dict:
+def mer_report(
+    y_true: np.ndarray,
+    y_pred: np.ndarray,
+    class_names: Sequence[str],
+    *,
+    datasets: Sequence[str] | None = None,
+    folds: Sequence[str] | None = None,
+) -> dict:
     """Pooled UF1/UAR overall and per dataset, per-class recall and the confusion matrix.
 
     Args:
@@ -138,10 +151,15 @@ def mer_report(y_true: np.ndarray, y_pred: np.ndarray, class_names: Sequence[str
     k = len(class_names)
     t, p, _ = _labels(np.asarray(y_true), np.asarray(y_pred), k)
     rec = per_class_recall(t, p, k)
-    out: dict = {"clips": int(t.size), "classes": list(class_names), "uf1": uf1(t, p, k), "uar": uar(t, p, k),
-                 "per_class_recall": {c: (None if np.isnan(r) else float(r)) for c, r in zip(class_names, rec)},
-                 "support": {c: int(n) for c, n in zip(class_names, np.bincount(t, minlength=k))},
-                 "confusion": confusion_matrix(t, p, k).tolist()}
+    out: dict = {
+        "clips": int(t.size),
+        "classes": list(class_names),
+        "uf1": uf1(t, p, k),
+        "uar": uar(t, p, k),
+        "per_class_recall": {c: (None if np.isnan(r) else float(r)) for c, r in zip(class_names, rec)},
+        "support": {c: int(n) for c, n in zip(class_names, np.bincount(t, minlength=k))},
+        "confusion": confusion_matrix(t, p, k).tolist(),
+    }
     if datasets is not None:
         d = np.asarray(list(datasets), dtype=object)
         if d.shape != t.shape:

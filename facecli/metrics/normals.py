@@ -48,12 +48,17 @@ def summarize_angles(errors: np.ndarray) -> dict[str, float]:
     """
     e = np.asarray(errors, dtype=np.float64)
     if e.size == 0:
-        return {"pixels": 0, "mean_deg": float("nan"), "median_deg": float("nan"), "rmse_deg": float("nan"),
-                **{f"pct_under_{t:g}": float("nan") for t in ANGLE_THRESHOLDS}}
+        return {
+            "pixels": 0,
+            "mean_deg": float("nan"),
+            "median_deg": float("nan"),
+            "rmse_deg": float("nan"),
+            **{f"pct_under_{t:g}": float("nan") for t in ANGLE_THRESHOLDS},
+        }
     return {
         "pixels": int(e.size),
         "mean_deg": float(e.mean()),
         "median_deg": float(np.median(e)),
-        "rmse_deg": float(np.sqrt(np.mean(e ** 2))),
+        "rmse_deg": float(np.sqrt(np.mean(e**2))),
         **{f"pct_under_{t:g}": float(100.0 * np.mean(e < t)) for t in ANGLE_THRESHOLDS},
     }

@@ -11,8 +11,14 @@ import numpy as np
 
 from facecli.validation import check_array
 
-__all__ = ["rotation_error_deg", "translation_error", "correspondence_rmse", "registration_recall",
-           "score_registrations", "summarize_registrations"]
+__all__ = [
+    "rotation_error_deg",
+    "translation_error",
+    "correspondence_rmse",
+    "registration_recall",
+    "score_registrations",
+    "summarize_registrations",
+]
 
 
 def rotation_error_deg(estimate: np.ndarray, truth: np.ndarray) -> float:
@@ -95,17 +101,27 @@ def score_registrations(
     for pid in sorted(truths):
         t = truths[pid]
         if pid not in estimates:
-            rows.append({"id": pid, "found": False, "re_deg": float("inf"), "te_mm": float("inf"),
-                         "rmse_mm": float("nan")})
+            rows.append(
+                {"id": pid, "found": False, "re_deg": float("inf"), "te_mm": float("inf"), "rmse_mm": float("nan")}
+            )
             continue
         e = estimates[pid]
         rmse = correspondence_rmse(true_points[pid], e, t) if true_points and pid in true_points else float("nan")
-        rows.append({"id": pid, "found": True, "re_deg": rotation_error_deg(e, t), "te_mm": translation_error(e, t),
-                     "rmse_mm": rmse})
+        rows.append(
+            {
+                "id": pid,
+                "found": True,
+                "re_deg": rotation_error_deg(e, t),
+                "te_mm": translation_error(e, t),
+                "rmse_mm": rmse,
+            }
+        )
     return rows
 
 
-def summarize_registrations(rows: list[dict[str, object]], *, max_re: float = 2.0, max_te: float = 2.0) -> dict[str, float]:
+def summarize_registrations(
+    rows: list[dict[str, object]], *, max_re: float = 2.0, max_te: float = 2.0
+) -> dict[str, float]:
     """Recall, median and 95th percentile of RE/TE, median RMSE over pairs.
 
     Args:

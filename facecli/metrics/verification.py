@@ -13,8 +13,16 @@ import numpy as np
 
 from facecli.errors import InputError
 
-__all__ = ["ROC", "roc", "equal_error_rate", "tar_at_far", "best_threshold", "fold_accuracy",
-           "VerificationReport", "verification_report"]
+__all__ = [
+    "ROC",
+    "roc",
+    "equal_error_rate",
+    "tar_at_far",
+    "best_threshold",
+    "fold_accuracy",
+    "VerificationReport",
+    "verification_report",
+]
 
 
 @dataclass(frozen=True)
@@ -41,7 +49,9 @@ def _check(scores: np.ndarray, same: np.ndarray) -> tuple[np.ndarray, np.ndarray
     if not np.all(np.isfinite(s)):
         raise InputError(f"expected finite scores, got {int((~np.isfinite(s)).sum())} NaN/inf")
     if y.all() or (~y).all():
-        raise InputError(f"expected both genuine and impostor pairs, got {int(y.sum())} genuine and {int((~y).sum())} impostor")
+        raise InputError(
+            f"expected both genuine and impostor pairs, got {int(y.sum())} genuine and {int((~y).sum())} impostor"
+        )
     return s, y
 
 
@@ -107,7 +117,7 @@ def best_threshold(scores: np.ndarray, same: np.ndarray) -> float:
     order = np.argsort(s, kind="mergesort")
     ss, yy = s[order], y[order]
     # accepted = score >= c; correct = genuine accepted + impostors rejected
-    pos_below = np.r_[0, np.cumsum(yy)]   # genuine with index < k
+    pos_below = np.r_[0, np.cumsum(yy)]  # genuine with index < k
     neg_below = np.r_[0, np.cumsum(~yy)]
     k = np.searchsorted(ss, cands, side="left")
     correct = (y.sum() - pos_below[k]) + neg_below[k]
@@ -159,14 +169,22 @@ class VerificationReport:
     fold_accuracies: list[float]
 
     def as_dict(self) -> dict:
-        return {"pairs": self.pairs, "genuine": self.genuine, "impostor": self.impostor,
-                "accuracy_mean": self.accuracy_mean, "accuracy_std": self.accuracy_std, "eer": self.eer,
-                "eer_threshold": self.eer_threshold, "tar_at_far": dict(self.tar_at_far),
-                "fold_accuracies": list(self.fold_accuracies)}
+        return {
+            "pairs": self.pairs,
+            "genuine": self.genuine,
+            "impostor": self.impostor,
+            "accuracy_mean": self.accuracy_mean,
+            "accuracy_std": self.accuracy_std,
+            "eer": self.eer,
+            "eer_threshold": self.eer_threshold,
+            "tar_at_far": dict(self.tar_at_far),
+            "fold_accuracies": list(self.fold_accuracies),
+        }
 
 
-def verification_report(scores: np.ndarray, same: np.ndarray, folds: np.ndarray,
-                        fars: tuple[float, ...] = (1e-2, 1e-3)) -> VerificationReport:
+def verification_report(
+    scores: np.ndarray, same: np.ndarray, folds: np.ndarray, fars: tuple[float, ...] = (1e-2, 1e-3)
+) -> VerificationReport:
     """Fold accuracy (mean ± sample std over folds), EER and TAR@FAR for one pair set.
 
     With fewer than 2 folds the accuracy fields are NaN; the other figures still come.
@@ -180,6 +198,13 @@ def verification_report(scores: np.ndarray, same: np.ndarray, folds: np.ndarray,
         accs, mean, std = np.array([]), float("nan"), float("nan")
     eer, thr = equal_error_rate(s, y)
     return VerificationReport(
-        pairs=int(s.size), genuine=int(y.sum()), impostor=int((~y).sum()), accuracy_mean=mean, accuracy_std=std,
-        eer=eer, eer_threshold=thr, tar_at_far={f"{x:g}": tar_at_far(s, y, x) for x in fars},
-        fold_accuracies=[float(a) for a in accs])
+        pairs=int(s.size),
+        genuine=int(y.sum()),
+        impostor=int((~y).sum()),
+        accuracy_mean=mean,
+        accuracy_std=std,
+        eer=eer,
+        eer_threshold=thr,
+        tar_at_far={f"{x:g}": tar_at_far(s, y, x) for x in fars},
+        fold_accuracies=[float(a) for a in accs],
+    )

@@ -32,7 +32,11 @@ __all__ = ["FLOW_ATTRS", "FlowJob", "ClipCoding", "optical_strain", "recognition
 
 #: Array attributes of a ``flow`` container.
 FLOW_ATTRS: dict[str, dict[str, str]] = {
-    "flow": {"units": "px", "layout": "HWC", "description": "onset->apex flow u, v (px of the SxS crop, head motion removed) and optical strain"},
+    "flow": {
+        "units": "px",
+        "layout": "HWC",
+        "description": "onset->apex flow u, v (px of the SxS crop, head motion removed) and optical strain",
+    },
     "apex_image": {"layout": "HW", "description": "grey apex-frame face crop, SxS"},
     "onset": {"units": "frame", "description": "onset frame number"},
     "apex": {"units": "frame", "description": "apex frame number used"},
@@ -53,7 +57,7 @@ def optical_strain(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """
     uy, ux = np.gradient(u.astype(np.float64))
     vy, vx = np.gradient(v.astype(np.float64))
-    return np.sqrt(ux ** 2 + vy ** 2 + 0.5 * (uy + vx) ** 2).astype(np.float32)
+    return np.sqrt(ux**2 + vy**2 + 0.5 * (uy + vx) ** 2).astype(np.float32)
 
 
 def recognition_inputs(onset: np.ndarray, apex: np.ndarray, box: FaceBox, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -72,8 +76,8 @@ def recognition_inputs(onset: np.ndarray, apex: np.ndarray, box: FaceBox, size: 
     from facecli.microexpr.motion import cell_centres, cell_means, dis_flow, fit_head_motion
     from facecli.microexpr.rois import grid_rois
 
-    a = np.ascontiguousarray(onset[box.y:box.y + box.h, box.x:box.x + box.w])
-    b = np.ascontiguousarray(apex[box.y:box.y + box.h, box.x:box.x + box.w])
+    a = np.ascontiguousarray(onset[box.y : box.y + box.h, box.x : box.x + box.w])
+    b = np.ascontiguousarray(apex[box.y : box.y + box.h, box.x : box.x + box.w])
     flow = dis_flow("medium").calc(a, b, None)  # type: ignore[attr-defined]
     cells = max(1, min(8, min(box.w, box.h) // 4))
     rois = grid_rois(FaceBox(0, 0, box.w, box.h), cells)
@@ -151,6 +155,15 @@ class FlowJob:
         h, w = f_on.shape[:2]
         box = (self.box or FaceBox(0, 0, w, h)).clip_to(w, h, source=str(item.path))
         flow, img = recognition_inputs(f_on, f_ap, box, self.size)
-        return {"flow": flow, "apex_image": img, "onset": np.int64(c.onset), "apex": np.int64(apex_num),
-                "offset": np.int64(c.offset), "apex_source": np.str_(source), "dataset": np.str_(c.dataset),
-                "subject": np.str_(c.subject), "clip": np.str_(c.clip), "emotion": np.str_(c.emotion)}
+        return {
+            "flow": flow,
+            "apex_image": img,
+            "onset": np.int64(c.onset),
+            "apex": np.int64(apex_num),
+            "offset": np.int64(c.offset),
+            "apex_source": np.str_(source),
+            "dataset": np.str_(c.dataset),
+            "subject": np.str_(c.subject),
+            "clip": np.str_(c.clip),
+            "emotion": np.str_(c.emotion),
+        }

@@ -24,7 +24,10 @@ APEX_ATTRS: dict[str, dict[str, str]] = {
     "onset": {"units": "frame", "description": "onset frame used (-1: unknown, the whole clip was searched)"},
     "offset": {"units": "frame", "description": "offset frame used (-1: unknown)"},
     "frames": {"units": "frame", "description": "frame numbers of the clip"},
-    "score": {"description": "spotting score per frame (flow/lbp/both: smoothed; residual: the expression intensity curve of the envelope fit)"},
+    "score": {
+        "description": "spotting score per frame (flow/lbp/both: smoothed; residual: the expression intensity curve "
+        "of the envelope fit)"
+    },
 }
 
 
@@ -58,15 +61,31 @@ class ApexJob:
         if self.plot_dir is not None:
             from facecli.io.naming import safe_name
 
-            plot_apex_curve(self.plot_dir / f"{safe_name(item.id)}.png", clip.numbers, res.score,
-                            int(clip.numbers[res.apex_index]), on_num, off_num, title=item.id)
-        return {"apex": np.int64(clip.numbers[res.apex_index]), "apex_index": np.int64(res.apex_index),
-                "onset": np.int64(-1 if on_num is None else on_num), "offset": np.int64(-1 if off_num is None else off_num),
-                "frames": clip.numbers.astype(np.int64), "score": res.score.astype(np.float32)}
+            plot_apex_curve(
+                self.plot_dir / f"{safe_name(item.id)}.png",
+                clip.numbers,
+                res.score,
+                int(clip.numbers[res.apex_index]),
+                on_num,
+                off_num,
+                title=item.id,
+            )
+        return {
+            "apex": np.int64(clip.numbers[res.apex_index]),
+            "apex_index": np.int64(res.apex_index),
+            "onset": np.int64(-1 if on_num is None else on_num),
+            "offset": np.int64(-1 if off_num is None else off_num),
+            "frames": clip.numbers.astype(np.int64),
+            "score": res.score.astype(np.float32),
+        }
 
 
-def coded_items(root: Path, sheets: Sequence[tuple[Path, str]], *, missing: str = "error",
-                ) -> tuple[list[InputItem], dict[str, tuple[int, int]], dict[str, str]]:
+def coded_items(
+    root: Path,
+    sheets: Sequence[tuple[Path, str]],
+    *,
+    missing: str = "error",
+) -> tuple[list[InputItem], dict[str, tuple[int, int]], dict[str, str]]:
     """Clips of coding sheets found under a dataset root.
 
     Args:
@@ -105,8 +124,13 @@ def coded_items(root: Path, sheets: Sequence[tuple[Path, str]], *, missing: str 
     return items, coding, datasets
 
 
-def write_apex_csv(path: Path, ids: Sequence[str], arrays: Mapping[str, np.ndarray], method: str,
-                   datasets: Mapping[str, str] | None = None) -> Path:
+def write_apex_csv(
+    path: Path,
+    ids: Sequence[str],
+    arrays: Mapping[str, np.ndarray],
+    method: str,
+    datasets: Mapping[str, str] | None = None,
+) -> Path:
     """The spreadsheet copy: id, dataset, onset, apex, offset, method (-1 = unknown)."""
     from facecli.io.atomic import atomic_write
 
@@ -114,13 +138,29 @@ def write_apex_csv(path: Path, ids: Sequence[str], arrays: Mapping[str, np.ndarr
         w = csv.writer(fh)
         w.writerow(["id", "dataset", "onset", "apex", "offset", "method"])
         for i, sid in enumerate(ids):
-            w.writerow([sid, (datasets or {}).get(sid, ""), int(arrays["onset"][i]), int(arrays["apex"][i]),
-                        int(arrays["offset"][i]), method])
+            w.writerow(
+                [
+                    sid,
+                    (datasets or {}).get(sid, ""),
+                    int(arrays["onset"][i]),
+                    int(arrays["apex"][i]),
+                    int(arrays["offset"][i]),
+                    method,
+                ]
+            )
     return path
 
 
-def plot_apex_curve(path: Path, frames: np.ndarray, score: np.ndarray, apex: int, onset: int | None,
-                    offset: int | None, *, title: str = "") -> Path:
+def plot_apex_curve(
+    path: Path,
+    frames: np.ndarray,
+    score: np.ndarray,
+    apex: int,
+    onset: int | None,
+    offset: int | None,
+    *,
+    title: str = "",
+) -> Path:
     """PNG of a clip's score curve with the apex (and onset/offset) marked."""
     import matplotlib
 

@@ -14,8 +14,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["HeadMotion", "cell_centres", "cell_means", "dis_flow", "fit_head_motion", "flow_cell_motion", "poly_basis",
-           "remove_head_motion", "robust_poly_fit"]
+__all__ = [
+    "HeadMotion",
+    "cell_centres",
+    "cell_means",
+    "dis_flow",
+    "fit_head_motion",
+    "flow_cell_motion",
+    "poly_basis",
+    "remove_head_motion",
+    "robust_poly_fit",
+]
 
 
 def dis_flow(preset: str = "ultrafast") -> object:
@@ -24,8 +33,11 @@ def dis_flow(preset: str = "ultrafast") -> object:
     ``calc`` keeps state."""
     import cv2
 
-    presets = {"ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
-               "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}
+    presets = {
+        "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
+        "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
+        "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
+    }
     return cv2.DISOpticalFlow_create(presets[preset])
 
 

@@ -56,11 +56,21 @@ class Protocol:
 
 PROTOCOLS: dict[str, Protocol] = {
     "megc2019": Protocol("megc2019", ("casme2", "samm", "smic"), MEGC_CLASSES, megc_class),
-    "casme2": Protocol("casme2", ("casme2",), ("happiness", "disgust", "repression", "surprise", "others"),
-                       _lower(("happiness", "disgust", "repression", "surprise", "others"))),
-    "smic": Protocol("smic", ("smic",), ("negative", "positive", "surprise"), _lower(("negative", "positive", "surprise"))),
-    "samm": Protocol("samm", ("samm",), ("anger", "contempt", "happiness", "surprise", "other"),
-                     _lower(("anger", "contempt", "happiness", "surprise", "other"))),
+    "casme2": Protocol(
+        "casme2",
+        ("casme2",),
+        ("happiness", "disgust", "repression", "surprise", "others"),
+        _lower(("happiness", "disgust", "repression", "surprise", "others")),
+    ),
+    "smic": Protocol(
+        "smic", ("smic",), ("negative", "positive", "surprise"), _lower(("negative", "positive", "surprise"))
+    ),
+    "samm": Protocol(
+        "samm",
+        ("samm",),
+        ("anger", "contempt", "happiness", "surprise", "other"),
+        _lower(("anger", "contempt", "happiness", "surprise", "other")),
+    ),
 }
 
 

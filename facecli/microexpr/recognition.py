@@ -144,18 +144,31 @@ def load_mer_data(path: PathLike, protocol: str | Protocol, *, normals: PathLike
             ys.append(c)
         if not keep:
             found = sorted(set(meta["dataset"].tolist()))
-            raise InputError(f"{p} has no clip of the {proto.name} protocol's datasets "
-                             f"({', '.join(proto.datasets)}); it has {', '.join(found) or 'none'}")
+            raise InputError(
+                f"{p} has no clip of the {proto.name} protocol's datasets "
+                f"({', '.join(proto.datasets)}); it has {', '.join(found) or 'none'}"
+            )
         idx = np.asarray(keep)
         flow = np.asarray(r.read("flow"))[idx].transpose(0, 3, 1, 2).astype(np.float32)
-        apex = (np.asarray(r.read("apex_image"))[idx][:, None].astype(np.float32) / 255.0)
+        apex = np.asarray(r.read("apex_image"))[idx][:, None].astype(np.float32) / 255.0
     y = np.asarray(ys, dtype=np.int64)
     if len(np.unique(y)) < 2:
         raise InputError(f"{p}: the {proto.name} protocol needs at least two classes, found only {proto.classes[y[0]]}")
     kept_ids = [ids[i] for i in idx]
     nm = _normals_for(kept_ids, Path(normals), flow.shape[-1]) if normals is not None else None
-    return MERData(kept_ids, meta["dataset"][idx].astype(object), meta["subject"][idx].astype(object),
-                   meta["clip"][idx].astype(object), meta["emotion"][idx].astype(object), y, flow, apex, nm, proto, dropped)
+    return MERData(
+        kept_ids,
+        meta["dataset"][idx].astype(object),
+        meta["subject"][idx].astype(object),
+        meta["clip"][idx].astype(object),
+        meta["emotion"][idx].astype(object),
+        y,
+        flow,
+        apex,
+        nm,
+        proto,
+        dropped,
+    )
 
 
 @dataclass
@@ -212,8 +225,10 @@ class _Normaliser:
             self.stats[s] = (mean, std)
 
     def __call__(self, arrays: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        return {s: ((a - self.stats[s][0][:, None, None]) / self.stats[s][1][:, None, None]).astype(np.float32)
-                for s, a in arrays.items()}
+        return {
+            s: ((a - self.stats[s][0][:, None, None]) / self.stats[s][1][:, None, None]).astype(np.float32)
+            for s, a in arrays.items()
+        }
 
     def to_dict(self) -> dict[str, list[list[float]]]:
         return {s: [m.tolist(), v.tolist()] for s, (m, v) in self.stats.items()}
@@ -265,7 +280,7 @@ def _predict(model: Any, arrays: dict[str, np.ndarray], device: str, batch: int 
     outs = []
     with torch.no_grad():
         for a in range(0, n, batch):
-            x = {s: torch.from_numpy(v[a:a + batch]).to(device) for s, v in arrays.items()}
+            x = {s: torch.from_numpy(v[a : a + batch]).to(device) for s, v in arrays.items()}
             outs.append(model(x).cpu().numpy())
     return np.concatenate(outs) if outs else np.zeros((0, 0), dtype=np.float32)
 
@@ -297,8 +312,16 @@ class FoldResult:
     seconds: float
 
 
-def train_fold(data: MERData, fold: Fold, cfg: MERConfig, *, device: str = "cpu", checkpoint: Path | None = None,
-               resume: bool = False, log: Callable[[str], None] = lambda s: None) -> FoldResult:
+def train_fold(
+    data: MERData,
+    fold: Fold,
+    cfg: MERConfig,
+    *,
+    device: str = "cpu",
+    checkpoint: Path | None = None,
+    resume: bool = False,
+    log: Callable[[str], None] = lambda s: None,
+) -> FoldResult:
     """Train on a fold's training subjects and predict its test subject.
 
     Raises:
@@ -318,13 +341,17 @@ def train_fold(data: MERData, fold: Fold, cfg: MERConfig, *, device: str = "cpu"
     t0 = time.perf_counter()
     subj = data.subject_keys
     test_subjects = set(subj[fold.test].tolist())
-    assert test_subjects == {fold.subject}, f"fold {fold.number}: test clips of {test_subjects}, expected {fold.subject}"
+    assert test_subjects == {fold.subject}, (
+        f"fold {fold.number}: test clips of {test_subjects}, expected {fold.subject}"
+    )
     assert fold.subject not in set(subj[fold.train].tolist()), f"fold {fold.number}: test subject in training"
     assert not np.intersect1d(fold.train, fold.test).size, f"fold {fold.number}: a clip is both train and test"
     train = fold.train
     val = np.zeros(0, dtype=np.int64)
     if cfg.val_share > 0:
-        tr, va = group_split(list(subj[fold.train]), cfg.val_share, int(rng_for(cfg.seed, "mer-val", fold.number).integers(1 << 31)))
+        tr, va = group_split(
+            list(subj[fold.train]), cfg.val_share, int(rng_for(cfg.seed, "mer-val", fold.number).integers(1 << 31))
+        )
         train, val = fold.train[tr], fold.train[va]
         assert fold.subject not in set(subj[val].tolist()), f"fold {fold.number}: test subject in validation"
     k = len(data.protocol.classes)
@@ -336,8 +363,15 @@ def train_fold(data: MERData, fold: Fold, cfg: MERConfig, *, device: str = "cpu"
         w = np.where(counts > 0, counts.sum() / np.maximum(counts, 1) / max(int((counts > 0).sum()), 1), 0.0)
         weight = torch.tensor(w, dtype=torch.float32, device=device)
     torch.manual_seed(int(rng_for(cfg.seed, "mer-init", fold.number).integers(1 << 31)))
-    net = MECapsNet(MECapsConfig(streams=tuple(cfg.streams), n_classes=k, size=data.flow.shape[-1], width=cfg.width,
-                                 stream_dropout=cfg.stream_dropout)).to(device)
+    net = MECapsNet(
+        MECapsConfig(
+            streams=tuple(cfg.streams),
+            n_classes=k,
+            size=data.flow.shape[-1],
+            width=cfg.width,
+            stream_dropout=cfg.stream_dropout,
+        )
+    ).to(device)
 
     def step(model: Any, batch: dict[str, Any]) -> tuple[Any, dict[str, float]]:
         lengths = model({s: batch[s] for s in cfg.streams})
@@ -363,10 +397,19 @@ def train_fold(data: MERData, fold: Fold, cfg: MERConfig, *, device: str = "cpu"
             oracle.append(_predict(model, test_arrays, device).argmax(1).astype(int).tolist())
         return out
 
-    tcfg = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, weight_decay=cfg.weight_decay,
-                       seed=int(rng_for(cfg.seed, "mer-order", fold.number).integers(1 << 31)), checkpoint=checkpoint,
-                       resume=resume, thread_invariant=True)
-    ds = _TrainSet(train_arrays, data.y[train], cfg.augment, int(rng_for(cfg.seed, "mer-aug-seed", fold.number).integers(1 << 31)))
+    tcfg = TrainConfig(
+        epochs=cfg.epochs,
+        batch_size=cfg.batch_size,
+        lr=cfg.lr,
+        weight_decay=cfg.weight_decay,
+        seed=int(rng_for(cfg.seed, "mer-order", fold.number).integers(1 << 31)),
+        checkpoint=checkpoint,
+        resume=resume,
+        thread_invariant=True,
+    )
+    ds = _TrainSet(
+        train_arrays, data.y[train], cfg.augment, int(rng_for(cfg.seed, "mer-aug-seed", fold.number).integers(1 << 31))
+    )
     use_eval = val_arrays is not None or cfg.oracle
     history = fit(net, ds, step, tcfg, ctx=DistContext(device=device), evaluate=evaluate if use_eval else None, log=log)
     selected = cfg.epochs
@@ -374,9 +417,17 @@ def train_fold(data: MERData, fold: Fold, cfg: MERConfig, *, device: str = "cpu"
         net.load_state_dict(best["state"])
         selected = int(best["epoch"])
     scores = _predict(net, test_arrays, device)
-    return FoldResult(fold, scores, scores.argmax(1), history, selected, oracle if cfg.oracle else None,
-                      norm.to_dict(), {k_: v.detach().cpu() for k_, v in net.state_dict().items()},
-                      time.perf_counter() - t0)
+    return FoldResult(
+        fold,
+        scores,
+        scores.argmax(1),
+        history,
+        selected,
+        oracle if cfg.oracle else None,
+        norm.to_dict(),
+        {k_: v.detach().cpu() for k_, v in net.state_dict().items()},
+        time.perf_counter() - t0,
+    )
 
 
 def _fold_name(fold: Fold) -> str:
@@ -384,14 +435,27 @@ def _fold_name(fold: Fold) -> str:
 
 
 def _signature(data: MERData, cfg: MERConfig, flow_path: Path) -> dict[str, Any]:
-    return {"protocol": data.protocol.name, "config": {k: v for k, v in cfg.to_dict().items() if k != "oracle"},
-            "clips": len(data), "flow_file": flow_path.name,
-            "subjects": sorted(set(data.subject_keys.tolist()))}
+    return {
+        "protocol": data.protocol.name,
+        "config": {k: v for k, v in cfg.to_dict().items() if k != "oracle"},
+        "clips": len(data),
+        "flow_file": flow_path.name,
+        "subjects": sorted(set(data.subject_keys.tolist())),
+    }
 
 
-def run_loso(data: MERData, cfg: MERConfig, out: PathLike, *, flow_path: PathLike, folds: Sequence[int] | None = None,
-             device: str = "cpu", resume: bool = False, log: Callable[[str], None] = lambda s: None,
-             progress: Callable[..., Any] = lambda it, **kw: it) -> dict[str, Any]:
+def run_loso(
+    data: MERData,
+    cfg: MERConfig,
+    out: PathLike,
+    *,
+    flow_path: PathLike,
+    folds: Sequence[int] | None = None,
+    device: str = "cpu",
+    resume: bool = False,
+    log: Callable[[str], None] = lambda s: None,
+    progress: Callable[..., Any] = lambda it, **kw: it,
+) -> dict[str, Any]:
     """Run (a slice of) the LOSO folds and rebuild the run's outputs.
 
     Args:
@@ -425,7 +489,9 @@ def run_loso(data: MERData, cfg: MERConfig, out: PathLike, *, flow_path: PathLik
         if not isinstance(old, dict) or old.get("signature") != sig:
             raise InputError(f"{run} holds a run with other settings or data (see {sig_path}); use another directory")
         if not resume and any((run / "folds").glob("*.json")):
-            raise InputError(f"{run} already holds finished folds; pass --resume to continue it, or use another directory")
+            raise InputError(
+                f"{run} already holds finished folds; pass --resume to continue it, or use another directory"
+            )
     write_text(sig_path, json.dumps({"signature": sig, "classes": list(data.protocol.classes)}, indent=1))
     all_folds = loso_folds(data.subject_keys)
     chosen = [f for f in all_folds if folds is None or f.number in set(folds)]
@@ -437,19 +503,40 @@ def run_loso(data: MERData, cfg: MERConfig, out: PathLike, *, flow_path: PathLik
             log(f"fold {f.number}/{len(all_folds)} ({f.subject}) already finished")
             continue
         ck = run / "folds" / f"{name}.ckpt"
-        log(f"fold {f.number}/{len(all_folds)}: test subject {f.subject} ({f.test.size} clips, {f.train.size} training)")
+        log(
+            f"fold {f.number}/{len(all_folds)}: test subject {f.subject} ({f.test.size} clips, {f.train.size} training)"
+        )
         res = train_fold(data, f, cfg, device=device, checkpoint=ck, resume=resume, log=lambda s: log("  " + s))
-        model_path = save_model_file(run / "models" / f"{name}.pt", model="mecapsnet",
-                                     config=_model_config(cfg, data), state_dict=res.state_dict,
-                                     meta={"fold": f.number, "test_subject": f.subject, "protocol": data.protocol.name,
-                                           "classes": list(data.protocol.classes), "normaliser": res.normaliser,
-                                           "selected_epoch": res.selected_epoch})
-        record = {"fold": f.number, "subject": f.subject, "ids": [data.ids[i] for i in f.test],
-                  "dataset": [str(data.dataset[i]) for i in f.test], "db_subject": str(data.subject[f.test[0]]),
-                  "clip": [str(data.clip[i]) for i in f.test], "y_true": data.y[f.test].astype(int).tolist(),
-                  "y_pred": res.pred.astype(int).tolist(), "scores": np.round(res.scores, 5).tolist(),
-                  "selected_epoch": res.selected_epoch, "history": res.history, "seconds": res.seconds,
-                  "model": model_path.name, "train_subjects": sorted(set(data.subject_keys[f.train].tolist()))}
+        model_path = save_model_file(
+            run / "models" / f"{name}.pt",
+            model="mecapsnet",
+            config=_model_config(cfg, data),
+            state_dict=res.state_dict,
+            meta={
+                "fold": f.number,
+                "test_subject": f.subject,
+                "protocol": data.protocol.name,
+                "classes": list(data.protocol.classes),
+                "normaliser": res.normaliser,
+                "selected_epoch": res.selected_epoch,
+            },
+        )
+        record = {
+            "fold": f.number,
+            "subject": f.subject,
+            "ids": [data.ids[i] for i in f.test],
+            "dataset": [str(data.dataset[i]) for i in f.test],
+            "db_subject": str(data.subject[f.test[0]]),
+            "clip": [str(data.clip[i]) for i in f.test],
+            "y_true": data.y[f.test].astype(int).tolist(),
+            "y_pred": res.pred.astype(int).tolist(),
+            "scores": np.round(res.scores, 5).tolist(),
+            "selected_epoch": res.selected_epoch,
+            "history": res.history,
+            "seconds": res.seconds,
+            "model": model_path.name,
+            "train_subjects": sorted(set(data.subject_keys[f.train].tolist())),
+        }
         if res.oracle_pred is not None:
             record["oracle_pred_per_epoch"] = res.oracle_pred
         write_text(done, json.dumps(record))
@@ -464,8 +551,13 @@ def _model_config(cfg: MERConfig, data: MERData) -> dict[str, Any]:
     """The :class:`~facecli.models.capsnet.MECapsConfig` of a run, as a dict."""
     from facecli.models.capsnet import MECapsConfig
 
-    return MECapsConfig(streams=tuple(cfg.streams), n_classes=len(data.protocol.classes), size=data.flow.shape[-1],
-                        width=cfg.width, stream_dropout=cfg.stream_dropout).to_dict()
+    return MECapsConfig(
+        streams=tuple(cfg.streams),
+        n_classes=len(data.protocol.classes),
+        size=data.flow.shape[-1],
+        width=cfg.width,
+        stream_dropout=cfg.stream_dropout,
+    ).to_dict()
 
 
 _FOLD_KEYS = ("fold", "dataset", "db_subject", "clip", "y_true", "y_pred")
@@ -476,8 +568,10 @@ def _read_fold_record(path: Path) -> dict[str, Any]:
     rec = read_json(path, "a finished fold record (folds/*.json)")
     lacking = [k for k in _FOLD_KEYS if not isinstance(rec, dict) or k not in rec]
     if lacking:
-        raise FormatError(f"{path}: expected a fold record with {', '.join(_FOLD_KEYS)}; it lacks {', '.join(lacking)} "
-                          f"(delete it and rerun the fold with --resume)")
+        raise FormatError(
+            f"{path}: expected a fold record with {', '.join(_FOLD_KEYS)}; it lacks {', '.join(lacking)} "
+            f"(delete it and rerun the fold with --resume)"
+        )
     n = len(rec["y_true"])
     if any(len(rec[k]) != n for k in ("dataset", "clip", "y_pred")):
         raise FormatError(f"{path}: y_true, y_pred, dataset and clip have different lengths")
@@ -512,17 +606,27 @@ def assemble_run(run: PathLike) -> dict[str, Any]:
     if not files:
         raise InputError(f"{r} has no finished fold yet")
     recs = sorted((_read_fold_record(f) for f in files), key=lambda d: d["fold"])
-    rows = [LogRow(rec["dataset"][i], rec["db_subject"], rec["clip"][i], rec["y_true"][i], rec["y_pred"][i])
-            for rec in recs for i in range(len(rec["y_true"]))]
+    rows = [
+        LogRow(rec["dataset"][i], rec["db_subject"], rec["clip"][i], rec["y_true"][i], rec["y_pred"][i])
+        for rec in recs
+        for i in range(len(rec["y_true"]))
+    ]
     write_result_log(r / "result_log.csv", rows)
     yt = np.array([x.gt for x in rows], dtype=np.int64)
     yp = np.array([x.pred for x in rows], dtype=np.int64)
     fold_of = [rec["subject"] for rec in recs for _ in rec["y_true"]]
     rep = mer_report(yt, yp, classes, datasets=[x.db for x in rows], folds=fold_of)
     total = len(head["signature"]["subjects"])
-    rep.update({"protocol": head["signature"]["protocol"], "folds_finished": len(recs), "folds_total": total,
-                "complete": len(recs) == total, "selected_epochs": [rec["selected_epoch"] for rec in recs],
-                "train_seconds": float(sum(rec["seconds"] for rec in recs))})
+    rep.update(
+        {
+            "protocol": head["signature"]["protocol"],
+            "folds_finished": len(recs),
+            "folds_total": total,
+            "complete": len(recs) == total,
+            "selected_epochs": [rec["selected_epoch"] for rec in recs],
+            "train_seconds": float(sum(rec["seconds"] for rec in recs)),
+        }
+    )
     if all("oracle_pred_per_epoch" in rec for rec in recs):
         from facecli.metrics.mer import uar, uf1
 
@@ -531,7 +635,10 @@ def assemble_run(run: PathLike) -> dict[str, Any]:
             hits = [int(np.sum(np.array(p) == np.array(rec["y_true"]))) for p in rec["oracle_pred_per_epoch"]]
             best.extend(rec["oracle_pred_per_epoch"][int(np.argmax(hits))])
         ob = np.array(best, dtype=np.int64)
-        rep["oracle_optimistic"] = {"note": "test-set epoch selection per fold: optimistic, not a valid result",
-                                    "uf1": uf1(yt, ob, len(classes)), "uar": uar(yt, ob, len(classes))}
+        rep["oracle_optimistic"] = {
+            "note": "test-set epoch selection per fold: optimistic, not a valid result",
+            "uf1": uf1(yt, ob, len(classes)),
+            "uar": uar(yt, ob, len(classes)),
+        }
     write_text(r / "metrics.json", json.dumps(rep, indent=1))
     return rep

@@ -83,9 +83,17 @@ def _field_basis(height: int, width: int, centres: np.ndarray) -> np.ndarray:
     return poly_basis(pts, centres.min(axis=0), centres.max(axis=0), 2)
 
 
-def stabilised_residuals(frames: np.ndarray, box: FaceBox, ref: int, cells: int = 8, blur: float = 1.0,
-                         margin: int | None = None, threads: int | None = None, stride: int = 2,
-                         weighted: bool = True) -> np.ndarray:
+def stabilised_residuals(
+    frames: np.ndarray,
+    box: FaceBox,
+    ref: int,
+    cells: int = 8,
+    blur: float = 1.0,
+    margin: int | None = None,
+    threads: int | None = None,
+    stride: int = 2,
+    weighted: bool = True,
+) -> np.ndarray:
     """Head-stabilised, pixel-weighted residual images (steps 1–3 of the module text).
 
     Args:
@@ -110,14 +118,13 @@ def stabilised_residuals(frames: np.ndarray, box: FaceBox, ref: int, cells: int 
     """
     import cv2
 
-
     t_n = len(frames)
     bx, by, bw, bh = box.x, box.y, box.w, box.h
     m = max(2, min(bw, bh) // 25) if margin is None else margin
     rois = grid_rois(FaceBox(0, 0, bw, bh), cells)
     cen = cell_centres(rois)
     basis = _field_basis(bh, bw, cen).astype(np.float32)  # (bh*bw, 6)
-    ref8 = np.ascontiguousarray(frames[ref, by:by + bh, bx:bx + bw])
+    ref8 = np.ascontiguousarray(frames[ref, by : by + bh, bx : bx + bw])
     # Blurring commutes with the near-identity warp, so each frame is blurred once around the
     # box and sampled only at the kept points (grid + field), not warped whole and then blurred.
     fh, fw = frames.shape[1:]
@@ -128,7 +135,7 @@ def stabilised_residuals(frames: np.ndarray, box: FaceBox, ref: int, cells: int 
         region = frames[t, ry0:ry1, rx0:rx1].astype(np.float32)
         return cv2.GaussianBlur(region, (0, 0), blur) if blur > 0 else region
 
-    ref_b = np.ascontiguousarray(blurred_region(ref)[by - ry0:by - ry0 + bh, bx - rx0:bx - rx0 + bw])
+    ref_b = np.ascontiguousarray(blurred_region(ref)[by - ry0 : by - ry0 + bh, bx - rx0 : bx - rx0 + bw])
     inner = (slice(m, bh - m, stride), slice(m, bw - m, stride))
     # the 12 images a small error in the field's coefficients adds to a residual
     gx = cv2.Sobel(ref_b, cv2.CV_32F, 1, 0, ksize=1, scale=0.5)[inner].reshape(-1, 1)
@@ -146,10 +153,12 @@ def stabilised_residuals(frames: np.ndarray, box: FaceBox, ref: int, cells: int 
     def work(positions: np.ndarray) -> None:
         dis = dis_flow("ultrafast")  # one per thread
         for t in positions:
-            flow = dis.calc(ref8, np.ascontiguousarray(frames[t, by:by + bh, bx:bx + bw]), None)
+            flow = dis.calc(ref8, np.ascontiguousarray(frames[t, by : by + bh, bx : bx + bw]), None)
             coef = robust_poly_fit(a_cells, cell_means(flow, rois)).astype(np.float32)
             where = grid + (b_in @ coef).reshape(ph, pw, 2)
-            x[t] = (cv2.remap(blurred_region(t), where, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE) - ref_in).ravel()
+            x[t] = (
+                cv2.remap(blurred_region(t), where, None, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE) - ref_in
+            ).ravel()
 
     todo = np.array([t for t in range(t_n) if t != ref], dtype=np.int64)
     n_threads = max(1, min(cv2.getNumThreads() if threads is None else threads, len(todo) // 8, 8))
@@ -191,8 +200,9 @@ def _costs(gram: np.ndarray, designs: np.ndarray, ks: Sequence[int]) -> np.ndarr
     return np.stack([w[:, : max(w.shape[1] - k, 0)].sum(axis=1) for k in ks], axis=1)
 
 
-def envelope_cost(gram: np.ndarray, candidates: np.ndarray, rows: np.ndarray, n: int, k: int | Sequence[int],
-                  chunk: int | None = None) -> np.ndarray:
+def envelope_cost(
+    gram: np.ndarray, candidates: np.ndarray, rows: np.ndarray, n: int, k: int | Sequence[int], chunk: int | None = None
+) -> np.ndarray:
     """The fit cost (step 4) of each (onset, apex, offset) candidate.
 
     Args:
@@ -213,9 +223,9 @@ def envelope_cost(gram: np.ndarray, candidates: np.ndarray, rows: np.ndarray, n:
     if chunk is None:
         chunk = int(max(1, min(256, 2e8 // (8 * 5 * len(rows) ** 2))))
     for s in range(0, len(candidates), chunk):
-        part = candidates[s:s + chunk]
+        part = candidates[s : s + chunk]
         designs = np.stack([np.stack([ones, envelope(n, *c)[rows]], axis=1) for c in part])
-        out[s:s + chunk] = _costs(gram, designs, ks)
+        out[s : s + chunk] = _costs(gram, designs, ks)
     return out[:, 0] if isinstance(k, (int, np.integer)) else out
 
 
@@ -242,7 +252,7 @@ def _expression_curve(gram: np.ndarray, rows: np.ndarray, n: int, env: np.ndarra
     q, _ = np.linalg.qr(designs)
     p = np.eye(len(rows)) - q @ q.T
     w, v = np.linalg.eigh(p @ gram @ p)
-    head = v[:, len(w) - k:] if k > 0 else np.zeros((len(rows), 0))
+    head = v[:, len(w) - k :] if k > 0 else np.zeros((len(rows), 0))
     c = np.eye(len(rows)) - np.full((len(rows),) * 2, 1.0 / len(rows))  # the constant image out
     r = c - head @ (head.T @ c)
     w2, v2 = np.linalg.eigh(r @ gram @ r.T)
@@ -260,8 +270,9 @@ def _expression_curve(gram: np.ndarray, rows: np.ndarray, n: int, env: np.ndarra
     return score.astype(np.float32)
 
 
-def fit_envelope(x: np.ndarray, ref: int, onset: int | None, offset: int | None, k: int = 16,
-                 spread: int = 4) -> ResidualFit:
+def fit_envelope(
+    x: np.ndarray, ref: int, onset: int | None, offset: int | None, k: int = 16, spread: int = 4
+) -> ResidualFit:
     """Fit the envelope to residuals (step 4): apex, and onset/offset when unknown.
 
     The cost is summed over ``k − 2·spread``, ``k − spread``, …, ``k + 2·spread`` free
@@ -298,18 +309,36 @@ def fit_envelope(x: np.ndarray, ref: int, onset: int | None, offset: int | None,
     if onset is not None and offset is not None:
         if offset - onset < 2:
             apex = float(onset)
-            return ResidualFit(float(onset), apex, float(offset),
-                               _expression_curve(gram, rows, n, envelope(n, onset, apex + 0.5, offset + 1), k), k)
+            return ResidualFit(
+                float(onset),
+                apex,
+                float(offset),
+                _expression_curve(gram, rows, n, envelope(n, onset, apex + 0.5, offset + 1), k),
+                k,
+            )
         coarse = np.array([(onset, a, offset) for a in range(onset + 1, offset)], dtype=np.float64)
     else:
         step = max(1, int(np.ceil(n / 24)))
-        coarse = np.array([(o, a, f) for o in range(0, n - 2, step) for f in range(o + 2, n, step)
-                           for a in range(o + 1, f, max(1, step // 2))], dtype=np.float64)
+        coarse = np.array(
+            [
+                (o, a, f)
+                for o in range(0, n - 2, step)
+                for f in range(o + 2, n, step)
+                for a in range(o + 1, f, max(1, step // 2))
+            ],
+            dtype=np.float64,
+        )
         best = coarse[int(np.argmin(cost(coarse)))]
         o0, a0, f0 = (int(v) for v in best)
-        coarse = np.array([(o, a, f) for o in range(max(0, o0 - step), min(n - 2, o0 + step) + 1)
-                           for f in range(max(o + 2, f0 - step), min(n - 1, f0 + step) + 1)
-                           for a in range(max(o + 1, a0 - step), min(f - 1, a0 + step) + 1)], dtype=np.float64)
+        coarse = np.array(
+            [
+                (o, a, f)
+                for o in range(max(0, o0 - step), min(n - 2, o0 + step) + 1)
+                for f in range(max(o + 2, f0 - step), min(n - 1, f0 + step) + 1)
+                for a in range(max(o + 1, a0 - step), min(f - 1, a0 + step) + 1)
+            ],
+            dtype=np.float64,
+        )
     o, a, f = coarse[int(np.argmin(cost(coarse)))]
     fine = np.array([(o, a + d, f) for d in np.arange(-0.75, 0.76, 0.25) if o < a + d < f], dtype=np.float64)
     o, a, f = fine[int(np.argmin(cost(fine)))]

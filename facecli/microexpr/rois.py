@@ -33,8 +33,10 @@ class FaceBox:
         x1, y1 = min(width, self.x + self.w), min(height, self.y + self.h)
         if x1 - x0 < 16 or y1 - y0 < 16:
             where = f" in {source}" if source else ""
-            raise InputError(f"expected a face box of at least 16x16 px inside the {width}x{height} frame, "
-                             f"got {self.x},{self.y},{self.w},{self.h}{where}")
+            raise InputError(
+                f"expected a face box of at least 16x16 px inside the {width}x{height} frame, "
+                f"got {self.x},{self.y},{self.w},{self.h}{where}"
+            )
         return FaceBox(x0, y0, x1 - x0, y1 - y0)
 
 

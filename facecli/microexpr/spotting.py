@@ -121,7 +121,7 @@ def lbp_histograms(frames: np.ndarray, box: FaceBox, cells: int, size: int) -> n
     rois = grid_rois(FaceBox(0, 0, size, size), cells)
     out = np.empty((len(frames), len(rois), 10), dtype=np.float32)
     for t, f in enumerate(frames):
-        crop = cv2.resize(f[box.y:box.y + box.h, box.x:box.x + box.w], (size, size), interpolation=cv2.INTER_AREA)
+        crop = cv2.resize(f[box.y : box.y + box.h, box.x : box.x + box.w], (size, size), interpolation=cv2.INTER_AREA)
         codes = local_binary_pattern(crop, 8, 1, method="uniform").astype(np.int64)
         for c, (x0, y0, x1, y1) in enumerate(rois):
             h = np.bincount(codes[y0:y1, x0:x1].ravel(), minlength=10)[:10].astype(np.float32)
@@ -147,12 +147,12 @@ def expression_component(motion: np.ndarray, lo: int, hi: int) -> np.ndarray:
     step = np.abs(np.diff(x, axis=0))
     noise = np.median(step, axis=0) if len(step) else np.ones(x.shape[1])
     x = x / (noise + 1e-6 + 1e-3 * float(np.median(noise)))
-    win = x[lo:hi + 1]
+    win = x[lo : hi + 1]
     if len(win) < 2 or not np.any(win):
         return np.zeros(t_n)
     _, _, vt = np.linalg.svd(win, full_matrices=False)
     curve = x @ vt[0]
-    return -curve if curve[lo:hi + 1].mean() < 0 else curve
+    return -curve if curve[lo : hi + 1].mean() < 0 else curve
 
 
 def _detrend(x: np.ndarray, lo: int, hi: int) -> np.ndarray:
@@ -198,7 +198,7 @@ def lbp_curve(frames: np.ndarray, box: FaceBox, ref: int, end: int, st: SpotSett
 
 def flow_curve(frames: np.ndarray, box: FaceBox, ref: int, end: int, st: SpotSettings) -> np.ndarray:
     """(T,) raw optical-flow spotting curve (before smoothing); ``ref``/``end``: onset/offset positions."""
-    crops = np.ascontiguousarray(frames[:, box.y:box.y + box.h, box.x:box.x + box.w])
+    crops = np.ascontiguousarray(frames[:, box.y : box.y + box.h, box.x : box.x + box.w])
     rois = grid_rois(FaceBox(0, 0, box.w, box.h), st.cells)
     dis = dis_flow("ultrafast")
     m_on = np.zeros((len(crops), len(rois), 2), dtype=np.float64)
@@ -208,8 +208,15 @@ def flow_curve(frames: np.ndarray, box: FaceBox, ref: int, end: int, st: SpotSet
     return expression_component(_detrend(m_on, ref, end), ref, end)
 
 
-def spot_apex(frames: np.ndarray, *, onset: int | None = None, offset: int | None = None,
-              box: FaceBox | None = None, settings: SpotSettings | None = None, source: str = "") -> SpotResult:
+def spot_apex(
+    frames: np.ndarray,
+    *,
+    onset: int | None = None,
+    offset: int | None = None,
+    box: FaceBox | None = None,
+    settings: SpotSettings | None = None,
+    source: str = "",
+) -> SpotResult:
     """Find the apex of one clip.
 
     Args:
@@ -234,23 +241,30 @@ def spot_apex(frames: np.ndarray, *, onset: int | None = None, offset: int | Non
     lo = 0 if onset is None else onset
     hi = t_n - 1 if offset is None else offset
     if not 0 <= lo < t_n or not 0 <= hi < t_n:
-        raise InputError(f"expected onset and offset inside the clip's {t_n} frames, got positions {lo} and {hi}{where}")
+        raise InputError(
+            f"expected onset and offset inside the clip's {t_n} frames, got positions {lo} and {hi}{where}"
+        )
     if lo > hi:
         raise InputError(f"expected onset <= offset, got onset at position {lo} after offset at {hi}{where}")
     b = (box or FaceBox(0, 0, wid, hgt)).clip_to(wid, hgt, source=source)
     if st.cells > min(b.w, b.h) // 2:
-        raise InputError(f"expected at most {min(b.w, b.h) // 2} grid cells per side for a {b.w}x{b.h} face box, "
-                         f"got {st.cells}{where}")
+        raise InputError(
+            f"expected at most {min(b.w, b.h) // 2} grid cells per side for a {b.w}x{b.h} face box, "
+            f"got {st.cells}{where}"
+        )
     if st.method == "residual":
         from facecli.microexpr.residual import MAX_FRAMES, fit_envelope, stabilised_residuals
 
         if t_n > MAX_FRAMES:
-            raise InputError(f"expected at most {MAX_FRAMES} frames for --method residual (its fit is a T x T "
-                             f"problem per candidate apex), got {t_n}{where}; trim the clip or use --method flow")
+            raise InputError(
+                f"expected at most {MAX_FRAMES} frames for --method residual (its fit is a T x T "
+                f"problem per candidate apex), got {t_n}{where}; trim the clip or use --method flow"
+            )
 
         x = stabilised_residuals(frames, b, lo, cells=st.cells)
-        fit = fit_envelope(x, lo, onset if offset is not None else None, offset if onset is not None else None,
-                           k=st.components)
+        fit = fit_envelope(
+            x, lo, onset if offset is not None else None, offset if onset is not None else None, k=st.components
+        )
         if onset is None or offset is None:
             lo, hi = 0, t_n - 1
         apex = int(min(max(round(fit.apex), lo), hi))
@@ -263,6 +277,6 @@ def spot_apex(frames: np.ndarray, *, onset: int | None = None, offset: int | Non
     if len(curves) == 1:
         score = curves[0]
     else:
-        score = np.mean([c / max(float(np.abs(c[lo:hi + 1]).max()), 1e-9) for c in curves], axis=0)
-    apex = lo + int(np.argmax(score[lo:hi + 1]))
+        score = np.mean([c / max(float(np.abs(c[lo : hi + 1]).max()), 1e-9) for c in curves], axis=0)
+    apex = lo + int(np.argmax(score[lo : hi + 1]))
     return SpotResult(apex_index=apex, score=score.astype(np.float32), window=(lo, hi))

@@ -105,7 +105,8 @@ class DualPathAttention(nn.Module):
 
     def forward(self, x: Tensor, keep_maps: bool = False) -> Tensor:
         """x: (B, C, H, W) → (B, C, H, W); ``keep_maps`` stores (channel, spatial) weights."""
-        y, ch, sp = dual_path_attention(x, self.fc1.weight, self.fc1.bias, self.fc2.weight, self.fc2.bias,
-                                        self.spatial.weight, self.spatial.bias)
+        y, ch, sp = dual_path_attention(
+            x, self.fc1.weight, self.fc1.bias, self.fc2.weight, self.fc2.bias, self.spatial.weight, self.spatial.bias
+        )
         self.last_maps = (ch.detach(), sp.detach()) if keep_maps else None
         return y

@@ -66,8 +66,12 @@ class CAPOutput(NamedTuple):
 
 def _block(cin: int, cout: int, stride: int = 1) -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
-        nn.Conv2d(cout, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout), nn.ReLU(inplace=True),
+        nn.Conv2d(cin, cout, 3, stride=stride, padding=1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(inplace=True),
+        nn.Conv2d(cout, cout, 3, padding=1, bias=False),
+        nn.BatchNorm2d(cout),
+        nn.ReLU(inplace=True),
     )
 
 
@@ -89,12 +93,18 @@ class CascadedAtrousPyramid(nn.Module):
     def __init__(self, channels: int, dilations: Sequence[int] = (1, 2, 4, 8)) -> None:
         super().__init__()
         self.stages = nn.ModuleList(
-            nn.Sequential(nn.Conv2d(channels, channels, 3, padding=d, dilation=d, bias=False),
-                          nn.BatchNorm2d(channels), nn.ReLU(inplace=True))
+            nn.Sequential(
+                nn.Conv2d(channels, channels, 3, padding=d, dilation=d, bias=False),
+                nn.BatchNorm2d(channels),
+                nn.ReLU(inplace=True),
+            )
             for d in dilations
         )
-        self.fuse = nn.Sequential(nn.Conv2d(channels * len(self.stages), channels, 1, bias=False),
-                                  nn.BatchNorm2d(channels), nn.ReLU(inplace=True))
+        self.fuse = nn.Sequential(
+            nn.Conv2d(channels * len(self.stages), channels, 1, bias=False),
+            nn.BatchNorm2d(channels),
+            nn.ReLU(inplace=True),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         outs = []

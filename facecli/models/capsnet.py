@@ -77,7 +77,10 @@ class MECapsConfig:
 
         bad = [s for s in self.streams if s not in STREAM_CHANNELS]
         if not self.streams or bad or len(set(self.streams)) != len(self.streams):
-            raise InputError(f"expected streams from {', '.join(STREAM_CHANNELS)} (each once), got {','.join(self.streams) or 'none'}")
+            raise InputError(
+                f"expected streams from {', '.join(STREAM_CHANNELS)} (each once), got "
+                f"{','.join(self.streams) or 'none'}"
+            )
         if self.size < 16 or self.size % 8:
             raise InputError(f"expected an input size that is a multiple of 8 and >= 16, got {self.size}")
         if self.n_classes < 2:
@@ -101,8 +104,15 @@ def squash(s: Tensor, dim: int = -1, eps: float = 1e-8) -> Tensor:
     return s * (n2 / (1.0 + n2)) / torch.sqrt(n2 + eps)
 
 
-def margin_loss(lengths: Tensor, target: Tensor, *, m_pos: float = 0.9, m_neg: float = 0.1, lam: float = 0.5,
-                class_weight: Tensor | None = None) -> Tensor:
+def margin_loss(
+    lengths: Tensor,
+    target: Tensor,
+    *,
+    m_pos: float = 0.9,
+    m_neg: float = 0.1,
+    lam: float = 0.5,
+    class_weight: Tensor | None = None,
+) -> Tensor:
     """Mean margin loss.
 
     Args:
@@ -124,8 +134,13 @@ def margin_loss(lengths: Tensor, target: Tensor, *, m_pos: float = 0.9, m_neg: f
 
 def _stream(c_in: int, width: int) -> nn.Sequential:
     return nn.Sequential(
-        nn.Conv2d(c_in, width, 5, padding=2, bias=False), nn.BatchNorm2d(width), nn.ReLU(inplace=True), nn.MaxPool2d(2),
-        nn.Conv2d(width, 2 * width, 3, padding=1, bias=False), nn.BatchNorm2d(2 * width), nn.ReLU(inplace=True),
+        nn.Conv2d(c_in, width, 5, padding=2, bias=False),
+        nn.BatchNorm2d(width),
+        nn.ReLU(inplace=True),
+        nn.MaxPool2d(2),
+        nn.Conv2d(width, 2 * width, 3, padding=1, bias=False),
+        nn.BatchNorm2d(2 * width),
+        nn.ReLU(inplace=True),
         nn.MaxPool2d(2),
     )
 
@@ -143,14 +158,17 @@ class MECapsNet(nn.Module):
         self.config = config
         w = config.width
         self.streams = nn.ModuleDict({s: _stream(STREAM_CHANNELS[s], w) for s in config.streams})
-        self.fuse = nn.Sequential(nn.Conv2d(2 * w * len(config.streams), 2 * w, 1, bias=False), nn.BatchNorm2d(2 * w),
-                                  nn.ReLU(inplace=True))
+        self.fuse = nn.Sequential(
+            nn.Conv2d(2 * w * len(config.streams), 2 * w, 1, bias=False), nn.BatchNorm2d(2 * w), nn.ReLU(inplace=True)
+        )
         self.drop = nn.Dropout2d(config.dropout)
         self.primary = nn.Conv2d(2 * w, config.primary_types * config.primary_dim, 5, stride=2, padding=2)
         n_primary = (config.size // 8) ** 2 * config.primary_types
         self.n_primary = n_primary
         # one transformation matrix per (primary capsule, class): u_hat = W u
-        self.route_weight = nn.Parameter(0.05 * torch.randn(n_primary, config.n_classes, config.class_dim, config.primary_dim))
+        self.route_weight = nn.Parameter(
+            0.05 * torch.randn(n_primary, config.n_classes, config.class_dim, config.primary_dim)
+        )
 
     def primary_capsules(self, inputs: Mapping[str, Tensor]) -> Tensor:
         """(B, N_primary, primary_dim) squashed primary capsules."""

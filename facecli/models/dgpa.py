@@ -103,8 +103,9 @@ class DGPANet(nn.Module):
             raise ValueError(f"expected grid 'dynamic' or 'uniform', got {cfg.grid!r}")
         self.config = cfg
         w = cfg.width
-        self.backbone = nn.Sequential(_conv_bn(cfg.in_channels, w, 2), _Residual(w), _conv_bn(w, 2 * w, 2),
-                                      _Residual(2 * w))
+        self.backbone = nn.Sequential(
+            _conv_bn(cfg.in_channels, w, 2), _Residual(w), _conv_bn(w, 2 * w, 2), _Residual(2 * w)
+        )
         self.attention = DualPathAttention(2 * w) if cfg.attention else None
         self.cell_conv = _conv_bn(2 * w, cfg.cell_dim // 2)
         self.fc = nn.Linear(cfg.cells * cfg.cells * cfg.cell_dim, cfg.dim)

@@ -178,8 +178,9 @@ def _max_pool2(x: Tensor) -> Tensor:
         return F.max_pool2d(x, 2)
     h, w = x.shape[-2] // 2 * 2, x.shape[-1] // 2 * 2
     x = x[..., :h, :w]
-    return torch.maximum(torch.maximum(x[..., 0::2, 0::2], x[..., 0::2, 1::2]),
-                         torch.maximum(x[..., 1::2, 0::2], x[..., 1::2, 1::2]))
+    return torch.maximum(
+        torch.maximum(x[..., 0::2, 0::2], x[..., 0::2, 1::2]), torch.maximum(x[..., 1::2, 0::2], x[..., 1::2, 1::2])
+    )
 
 
 def _version(t: Tensor) -> int:
@@ -235,21 +236,34 @@ class _PatchNet(nn.Module):
         c2 = self.conv2(x)
         pooled = F.relu(_max_pool2(c2))
         o = self.crop_at
-        centre = F.relu(c2[..., o:o + self.pooled, o:o + self.pooled])
+        centre = F.relu(c2[..., o : o + self.pooled, o : o + self.pooled])
         f = torch.cat([centre, pooled], dim=1).reshape(b * n, -1)
         f = f * torch.sigmoid(self.attention(f))
         return self.project(f).reshape(b, n, -1)
 
     def _weights(self) -> dict[str, Tensor]:
-        params = (self.conv1.weight, self.conv1.bias, self.conv2.weight, self.conv2.bias,
-                  self.attention.weight, self.attention.bias, self.project.weight, self.project.bias)
+        params = (
+            self.conv1.weight,
+            self.conv1.bias,
+            self.conv2.weight,
+            self.conv2.bias,
+            self.attention.weight,
+            self.attention.bias,
+            self.project.weight,
+            self.project.bias,
+        )
         key = tuple((q.data_ptr(), _version(q), q.device, q.dtype) for q in params)
         if self._packed is not None and self._packed[0] == key:
             return self._packed[1]
         with torch.no_grad():
             c, k = self.conv1.out_channels, self.pooled
             # channels-last feature j = (part, y, x, c) is the reference's (part, c, y, x)
-            perm = torch.arange(self.dim, device=self.attention.weight.device).reshape(2, c, k, k).permute(0, 2, 3, 1).reshape(-1)
+            perm = (
+                torch.arange(self.dim, device=self.attention.weight.device)
+                .reshape(2, c, k, k)
+                .permute(0, 2, 3, 1)
+                .reshape(-1)
+            )
             packed = {
                 "w1": self.conv1.weight.reshape(c, 9).t().contiguous(),
                 "b1": self.conv1.bias.detach().clone(),
@@ -296,7 +310,9 @@ class _PatchNet(nn.Module):
         sub.copy_(x.as_strided((4, 4, m, h, h), (p, 1, p * p, 2 * p, 2)))
         col1 = self._buffer("col1", (3, 3, 2, 2, m, h, h), x)
         col1.copy_(sub.as_strided((3, 3, 2, 2, m, h, h), (4 * hw, hw, 4 * hw, hw, h * h, h, 1)))
-        c1 = torch.addmm(w["b1"], col1.view(9, 4 * hw).t(), w["w1"], out=self._buffer("c1", (4 * hw, c), x)).view(4, hw * c)
+        c1 = torch.addmm(w["b1"], col1.view(9, 4 * hw).t(), w["w1"], out=self._buffer("c1", (4 * hw, c), x)).view(
+            4, hw * c
+        )
         x1 = self._buffer("p1", (m, h, h, c), x)
         t1 = self._buffer("p1_t", (m, h, h, c), x)
         torch.maximum(c1[0], c1[1], out=x1.view(-1))
@@ -311,7 +327,7 @@ class _PatchNet(nn.Module):
         c2 = c2.view(m, s2, s2, c)
         o, k = self.crop_at, self.pooled
         feat = self._buffer("feat", (m, 2, k, k, c), x)
-        feat[:, 0].copy_(c2[:, o:o + k, o:o + k])
+        feat[:, 0].copy_(c2[:, o : o + k, o : o + k])
         self._pool_relu(c2, "p2", out=feat[:, 1])
         f = feat.view(m, -1).clamp_(min=0)
         att = torch.addmm(w["ba"], f, w["wa"], out=self._buffer("att", (m, f.shape[1]), x))
@@ -323,7 +339,7 @@ class _PatchNet(nn.Module):
         (M, H, W, C) map, into a work buffer (or ``out``)."""
         m, hh, ww, c = x.shape
         h, wd = hh // 2, ww // 2
-        x = x[:, :2 * h, :2 * wd]
+        x = x[:, : 2 * h, : 2 * wd]
         a = self._buffer(name, (m, h, wd, c), x) if out is None else out
         t = self._buffer(name + "_t", (m, h, wd, c), x)
         torch.maximum(x[:, 0::2, 0::2], x[:, 0::2, 1::2], out=a)
@@ -345,11 +361,15 @@ class MuSiCa(nn.Module):
         L = config.n_landmarks
         self.patch_index = list(range(0, L, config.patch_every))
         n_p = len(self.patch_index)
-        self.features = nn.ModuleList(_PatchNet(config.patch, config.channels, config.bottleneck) for _ in range(config.iterations))
+        self.features = nn.ModuleList(
+            _PatchNet(config.patch, config.channels, config.bottleneck) for _ in range(config.iterations)
+        )
         shared: dict[str, Tensor] = {}  # the iterations run one after another: one set of work buffers
         for f in self.features:
             f.workspace = shared
-        self.rnn = nn.ModuleList(nn.Linear(n_p * config.bottleneck + config.hidden, config.hidden) for _ in range(config.iterations))
+        self.rnn = nn.ModuleList(
+            nn.Linear(n_p * config.bottleneck + config.hidden, config.hidden) for _ in range(config.iterations)
+        )
         self.delta = nn.ModuleList(nn.Linear(config.hidden, 2 * L) for _ in range(config.iterations))
         self.error = nn.ModuleList(nn.Linear(config.hidden, 1) for _ in range(config.iterations))
         for d in self.delta:
@@ -358,7 +378,7 @@ class MuSiCa(nn.Module):
         mean = torch.tensor(config.mean_shape, dtype=torch.float32) if config.mean_shape else torch.zeros(L, 2)
         self.register_buffer("mean_shape", mean.reshape(L, 2))
         # patch sampling offsets, in pixels of a level, centred on the landmark
-        r = (torch.arange(config.patch, dtype=torch.float32) - (config.patch - 1) / 2.0)
+        r = torch.arange(config.patch, dtype=torch.float32) - (config.patch - 1) / 2.0
         gy, gx = torch.meshgrid(r, r, indexing="ij")
         self.register_buffer("offsets", torch.stack([gx, gy], dim=-1))  # (P, P, 2)
 
@@ -373,10 +393,14 @@ class MuSiCa(nn.Module):
         scale = torch.tensor([2.0 / w, 2.0 / h], dtype=level.dtype, device=level.device)
         n, p = points.shape[1], self.config.patch
         grid = points[:, :, None, :] + (self.offsets * scale).reshape(1, 1, p * p, 2)  # (B, N, P·P, 2)
-        out = F.grid_sample(level, grid.reshape(b, n * p, p, 2), mode="bilinear", padding_mode="border", align_corners=False)
+        out = F.grid_sample(
+            level, grid.reshape(b, n * p, p, 2), mode="bilinear", padding_mode="border", align_corners=False
+        )
         return out.reshape(b, n, p, p)
 
-    def forward(self, images: Tensor, *, init: Tensor | None = None, exit_threshold: float | None = None) -> MuSiCaOutput:
+    def forward(
+        self, images: Tensor, *, init: Tensor | None = None, exit_threshold: float | None = None
+    ) -> MuSiCaOutput:
         """Run the cascade.
 
         Args:
@@ -428,7 +452,7 @@ class MuSiCa(nn.Module):
 
     def _step(self, it: int, level: Tensor, shape: Tensor, hidden: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         b = shape.shape[0]
-        feats = self.features[it](self._patches(level, shape[:, ::self.config.patch_every]))  # = patch_index
+        feats = self.features[it](self._patches(level, shape[:, :: self.config.patch_every]))  # = patch_index
         hidden = torch.tanh(self.rnn[it](torch.cat([feats.reshape(b, -1), hidden], dim=1)))
         shape = shape + self.delta[it](hidden).reshape(b, -1, 2)
         err = F.softplus(self.error[it](hidden)).squeeze(1)

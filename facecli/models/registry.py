@@ -31,7 +31,9 @@ __all__ = ["BUILDERS", "build", "load"]
 def _cap(cfg: Mapping[str, Any]) -> Any:
     from facecli.models.cap import CAPNet
 
-    return CAPNet(width=int(cfg["width"]), dilations=tuple(cfg["dilations"]), in_channels=int(cfg.get("in_channels", 3)))
+    return CAPNet(
+        width=int(cfg["width"]), dilations=tuple(cfg["dilations"]), in_channels=int(cfg.get("in_channels", 3))
+    )
 
 
 def _dgpa(cfg: Mapping[str, Any]) -> Any:
@@ -60,7 +62,11 @@ def _mecapsnet(cfg: Mapping[str, Any]) -> Any:
 
 #: model name (as stored in model files) → network from its ``config``.
 BUILDERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
-    "cap": _cap, "dgpa": _dgpa, "musica": _musica, "sgcn": _sgcn, "mecapsnet": _mecapsnet,
+    "cap": _cap,
+    "dgpa": _dgpa,
+    "musica": _musica,
+    "sgcn": _sgcn,
+    "mecapsnet": _mecapsnet,
 }
 
 
@@ -96,6 +102,7 @@ def load(path: PathLike, *, expect: str | None = None, device: str = "cpu") -> t
     try:
         net.load_state_dict(obj["state_dict"])
     except (RuntimeError, KeyError) as exc:
-        raise FormatError(f"{path}: its weights do not fit its {obj['model']} config "
-                          f"({str(exc).splitlines()[0]})") from exc
+        raise FormatError(
+            f"{path}: its weights do not fit its {obj['model']} config ({str(exc).splitlines()[0]})"
+        ) from exc
     return net.to(device).eval(), obj

@@ -179,7 +179,9 @@ class SGCN(nn.Module):
             x = self.mixers[i](torch.cat([xg, xl], dim=1))
         return self.head(x)
 
-    def forward(self, x: Tensor, local: SparseAdjacency, global_: SparseAdjacency, batch: Tensor | None = None) -> Tensor:
+    def forward(
+        self, x: Tensor, local: SparseAdjacency, global_: SparseAdjacency, batch: Tensor | None = None
+    ) -> Tensor:
         """Heatmaps for every point.
 
         Args:
@@ -191,11 +193,13 @@ class SGCN(nn.Module):
         Returns:
             (M, L) float32 heatmap values (≈ 1 at a landmark, 0 far from it).
         """
-        return self._layers(x, lambda conv, h: self._conv(conv, h, local), lambda conv, h: self._conv(conv, h, global_),
-                            batch)
+        return self._layers(
+            x, lambda conv, h: self._conv(conv, h, local), lambda conv, h: self._conv(conv, h, global_), batch
+        )
 
-    def forward_edges(self, x: Tensor, local_edge_index: Tensor, global_edge_index: Tensor,
-                      batch: Tensor | None = None) -> Tensor:
+    def forward_edges(
+        self, x: Tensor, local_edge_index: Tensor, global_edge_index: Tensor, batch: Tensor | None = None
+    ) -> Tensor:
         """The same network through ``GCNConv``'s own normalisation and message passing.
 
         Args:

@@ -85,8 +85,9 @@ def input_kind(path: PathLike, forced: str = "auto") -> str:
         return "image"
     if suf in IMAGE_SUFFIXES:
         return "image"
-    raise InputError(f"{p}: expected a mesh ({', '.join(MESH_SUFFIXES)}), depth map (.png 16-bit, .npy) "
-                     f"or image, got suffix {suf!r}")
+    raise InputError(
+        f"{p}: expected a mesh ({', '.join(MESH_SUFFIXES)}), depth map (.png 16-bit, .npy) or image, got suffix {suf!r}"
+    )
 
 
 def apply_pose(points: np.ndarray, pose: np.ndarray | None) -> np.ndarray:
@@ -106,8 +107,9 @@ def _pack(maps: dict[int, NormalMap], view: OrthoView) -> dict[str, np.ndarray]:
     return out
 
 
-def geometry_normal_maps(path: PathLike, kind: str, opts: GeometryOptions, *,
-                         pose: np.ndarray | None = None) -> dict[str, np.ndarray]:
+def geometry_normal_maps(
+    path: PathLike, kind: str, opts: GeometryOptions, *, pose: np.ndarray | None = None
+) -> dict[str, np.ndarray]:
     """Normal, mask and depth maps of one geometry file at every scale.
 
     Args:
@@ -170,7 +172,9 @@ def _check_visible(arrays: dict[str, np.ndarray], src: str) -> dict[str, np.ndar
 
     masks = [v for k, v in arrays.items() if k.startswith("mask_")]
     if not any(m.any() for m in masks):
-        raise ValidationError(f"expected a surface in view, got no pixel on it in {src} (check --width/--centre/--pose)")
+        raise ValidationError(
+            f"expected a surface in view, got no pixel on it in {src} (check --width/--centre/--pose)"
+        )
     return arrays
 
 
@@ -201,7 +205,11 @@ def load_poses(path: PathLike) -> dict[str, np.ndarray]:
 
         with warnings.catch_warnings():  # numpy warns about empty or odd text before failing: the error says it
             warnings.simplefilter("ignore")
-            m = np.load(p) if p.suffix.lower() == ".npy" else np.loadtxt(p, delimiter="," if p.suffix == ".csv" else None)
+            m = (
+                np.load(p)
+                if p.suffix.lower() == ".npy"
+                else np.loadtxt(p, delimiter="," if p.suffix == ".csv" else None)
+            )
     except Exception as exc:
         raise FormatError(f"{p}: expected a 4x4 matrix (.npy or text) or a registration .h5 ({exc})") from exc
     m = np.asarray(m, dtype=np.float64)

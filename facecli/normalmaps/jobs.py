@@ -48,8 +48,11 @@ class TextureOptions:
     @classmethod
     def defaults(cls, scales: Sequence[int]) -> "TextureOptions":
         """P = 16 and R = 2 at scales >= 256, else P = 8, R = 1; cells of s/16 px (>= 4)."""
-        return cls(points=[16 if s >= 256 else 8 for s in scales], radius=[2.0 if s >= 256 else 1.0 for s in scales],
-                   cell=[max(4, s // 16) for s in scales])
+        return cls(
+            points=[16 if s >= 256 else 8 for s in scales],
+            radius=[2.0 if s >= 256 else 1.0 for s in scales],
+            cell=[max(4, s // 16) for s in scales],
+        )
 
 
 @dataclass
@@ -98,8 +101,10 @@ class NormalsJob:
         if img.dtype != np.uint8:
             raise InputError(f"expected an 8-bit photograph, got {img.dtype} in {path} (a depth map? use --kind depth)")
         if min(img.shape[:2]) < MIN_IMAGE_SIDE:
-            raise ValidationError(f"expected a face photo of at least {MIN_IMAGE_SIDE}x{MIN_IMAGE_SIDE} px, got "
-                                  f"{img.shape[1]}x{img.shape[0]} in {path}")
+            raise ValidationError(
+                f"expected a face photo of at least {MIN_IMAGE_SIDE}x{MIN_IMAGE_SIDE} px, got "
+                f"{img.shape[1]}x{img.shape[0]} in {path}"
+            )
         out: dict[str, np.ndarray] = {}
         if self.image_method == "sobel":
             for s in self.scales:
@@ -142,14 +147,21 @@ class NormalsJob:
                 out[f"depth_{s}"] = arrays[f"depth_{s}"].astype(np.float32)
             if tex is not None:
                 grey = normals_to_grey(n, m)
-                out[f"texture_{s}"] = texture_channels(grey, points=int(tex.points[i]), radius=float(tex.radius[i]),
-                                                       cell=int(tex.cell[i]), levels=tex.levels).astype(np.float16)
+                out[f"texture_{s}"] = texture_channels(
+                    grey,
+                    points=int(tex.points[i]),
+                    radius=float(tex.radius[i]),
+                    cell=int(tex.cell[i]),
+                    levels=tex.levels,
+                ).astype(np.float16)
         if "view" in arrays:
             out["view"] = arrays["view"]
         if self.preview_dir is not None:
-            from facecli.normalmaps.preview import save_normals_preview
             from facecli.io.naming import safe_name
+            from facecli.normalmaps.preview import save_normals_preview
 
-            save_normals_preview(self.preview_dir / f"{safe_name(item.id)}.png",
-                                 [(arrays[f"normals_{s}"], arrays[f"mask_{s}"]) for s in self.scales])
+            save_normals_preview(
+                self.preview_dir / f"{safe_name(item.id)}.png",
+                [(arrays[f"normals_{s}"], arrays[f"mask_{s}"]) for s in self.scales],
+            )
         return out

@@ -37,7 +37,7 @@ def prepare_image(image: np.ndarray, size: int, *, source: str = "") -> np.ndarr
     if h != w:
         m = min(h, w)
         r0, c0 = (h - m) // 2, (w - m) // 2
-        img = img[r0:r0 + m, c0:c0 + m]
+        img = img[r0 : r0 + m, c0 : c0 + m]
     if img.shape[0] != size:
         img = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA if img.shape[0] > size else cv2.INTER_LINEAR)
     return np.ascontiguousarray(img)
@@ -100,8 +100,10 @@ def load_cap(path: PathLike | None = None, *, device: str = "cpu") -> CAPPredict
 
     p = Path(path) if path is not None else DEFAULT_CAP
     if path is None and not p.exists():
-        raise InputError(f"the default CAP model is missing from the package ({p}); train one with "
-                         f"'facecli normals train ROOT -o cap.pt' and pass --model cap.pt")
+        raise InputError(
+            f"the default CAP model is missing from the package ({p}); train one with "
+            f"'facecli normals train ROOT -o cap.pt' and pass --model cap.pt"
+        )
     net, obj = load(p, expect="cap", device=device)
     meta = dict(obj.get("meta", {}))
     return CAPPredictor(net=net, input_size=int(meta.get("input_size", 128)), meta=meta, path=str(p), device=device)

@@ -16,8 +16,7 @@ import numpy as np
 from facecli.errors import FormatError, InputError
 from facecli.seeding import rng_for
 
-__all__ = ["RenderSet", "find_gt_file", "load_render_set", "CAPDataset", "cap_step", "downsample_normals",
-           "NOISE_MAX"]
+__all__ = ["RenderSet", "find_gt_file", "load_render_set", "CAPDataset", "cap_step", "downsample_normals", "NOISE_MAX"]
 
 #: the largest pixel-noise sigma (images in [0, 1]) used by training augmentation
 NOISE_MAX = 0.05
@@ -55,7 +54,9 @@ def find_gt_file(root: Path, gt: Path | None) -> Path:
     raise InputError(f"{root}: expected synth_gt.h5 or normals_gt.h5 (image -> normal ground truth); give --gt FILE")
 
 
-def load_render_set(root: Path, gt: Path | None = None, *, size: int | None = None, limit: int | None = None) -> RenderSet:
+def load_render_set(
+    root: Path, gt: Path | None = None, *, size: int | None = None, limit: int | None = None
+) -> RenderSet:
     """Read a training/evaluation set into memory.
 
     Args:
@@ -71,7 +72,9 @@ def load_render_set(root: Path, gt: Path | None = None, *, size: int | None = No
 
     path = find_gt_file(root, gt)
     reader = ContainerReader(path, kind="normals")
-    sizes = sorted(int(k.split("_")[1]) for k in reader.keys() if k.startswith("normals_") and k.split("_")[1].isdigit())
+    sizes = sorted(
+        int(k.split("_")[1]) for k in reader.keys() if k.startswith("normals_") and k.split("_")[1].isdigit()
+    )
     if not sizes:
         raise FormatError(f"{path}: expected normals_<size> arrays, got {reader.keys()}")
     s = size or sizes[-1]
@@ -131,7 +134,7 @@ class CAPDataset:
         if self.augment:
             rng = rng_for(self.seed, "cap-augment", self.epoch, i)
             r0, c0 = rng.integers(0, s - c + 1, size=2)
-            img, nrm, msk = img[r0:r0 + c, c0:c0 + c], nrm[r0:r0 + c, c0:c0 + c], msk[r0:r0 + c, c0:c0 + c]
+            img, nrm, msk = img[r0 : r0 + c, c0 : c0 + c], nrm[r0 : r0 + c, c0 : c0 + c], msk[r0 : r0 + c, c0 : c0 + c]
             if rng.random() < 0.5:
                 img, nrm, msk = img[:, ::-1], nrm[:, ::-1] * np.array([-1.0, 1.0, 1.0], np.float32), msk[:, ::-1]
             gain = rng.uniform(0.7, 1.3) * rng.uniform(0.9, 1.1, size=3)
@@ -143,10 +146,12 @@ class CAPDataset:
             img = np.clip(img, 0.0, 1.0)
         else:
             o = (s - c) // 2
-            img, nrm, msk = img[o:o + c, o:o + c], nrm[o:o + c, o:o + c], msk[o:o + c, o:o + c]
-        return (torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1), dtype=np.float32)),
-                torch.from_numpy(np.ascontiguousarray(nrm.transpose(2, 0, 1), dtype=np.float32)),
-                torch.from_numpy(np.ascontiguousarray(msk[None], dtype=np.float32)))
+            img, nrm, msk = img[o : o + c, o : o + c], nrm[o : o + c, o : o + c], msk[o : o + c, o : o + c]
+        return (
+            torch.from_numpy(np.ascontiguousarray(img.transpose(2, 0, 1), dtype=np.float32)),
+            torch.from_numpy(np.ascontiguousarray(nrm.transpose(2, 0, 1), dtype=np.float32)),
+            torch.from_numpy(np.ascontiguousarray(msk[None], dtype=np.float32)),
+        )
 
 
 def downsample_normals(normals: Any, mask: Any, factor: int) -> tuple[Any, Any, Any]:
@@ -181,7 +186,7 @@ def cap_step(net: Any, batch: Any) -> tuple[Any, dict[str, float]]:
     loss = 0.0
     angle = None
     for k, (out, w) in enumerate(zip(outs, SCALE_WEIGHTS)):
-        n_k, m_k, inner = downsample_normals(nrm, msk, 2 ** k)
+        n_k, m_k, inner = downsample_normals(nrm, msk, 2**k)
         a = angular_loss(out.normals, n_k, inner)
         if k == 0:
             angle = a

@@ -39,8 +39,9 @@ class CAPTrainOptions:
     limit: int | None = None
 
 
-def evaluate_cap(net: Any, images: np.ndarray, normals: np.ndarray, masks: np.ndarray, *, batch: int = 32,
-                 device: str = "cpu") -> dict[str, float]:
+def evaluate_cap(
+    net: Any, images: np.ndarray, normals: np.ndarray, masks: np.ndarray, *, batch: int = 32, device: str = "cpu"
+) -> dict[str, float]:
     """Mean/median angular error (deg) of the finest head inside the ground-truth masks.
 
     Args:
@@ -54,17 +55,29 @@ def evaluate_cap(net: Any, images: np.ndarray, normals: np.ndarray, masks: np.nd
     net.eval()
     with torch.no_grad():
         for i in range(0, len(images), batch):
-            x = torch.from_numpy(images[i:i + batch].astype(np.float32) / 255.0).permute(0, 3, 1, 2).to(device)
+            x = torch.from_numpy(images[i : i + batch].astype(np.float32) / 255.0).permute(0, 3, 1, 2).to(device)
             pred = net(x)[0].normals.permute(0, 2, 3, 1).cpu().numpy()
-            errs.append(angular_errors(pred, normals[i:i + batch], masks[i:i + batch]))
+            errs.append(angular_errors(pred, normals[i : i + batch], masks[i : i + batch]))
     e = np.concatenate(errs) if errs else np.zeros(0)
-    return {"angle_mean_deg": float(e.mean()) if e.size else float("nan"),
-            "angle_median_deg": float(np.median(e)) if e.size else float("nan")}
+    return {
+        "angle_mean_deg": float(e.mean()) if e.size else float("nan"),
+        "angle_median_deg": float(np.median(e)) if e.size else float("nan"),
+    }
 
 
-def train_cap(root: Path, output: Path, opts: CAPTrainOptions, *, gt: Path | None = None, seed: int = 0,
-              device: str = "auto", resume: bool = False, argv: list[str] | None = None,
-              log: Callable[[str], None] = lambda s: None, progress: Callable[..., Any] | None = None) -> dict:
+def train_cap(
+    root: Path,
+    output: Path,
+    opts: CAPTrainOptions,
+    *,
+    gt: Path | None = None,
+    seed: int = 0,
+    device: str = "auto",
+    resume: bool = False,
+    argv: list[str] | None = None,
+    log: Callable[[str], None] = lambda s: None,
+    progress: Callable[..., Any] | None = None,
+) -> dict:
     """Train CAP and write the model file ``output`` (checkpoint: ``output`` + ``.ckpt``).
 
     Returns:
@@ -91,15 +104,25 @@ def train_cap(root: Path, output: Path, opts: CAPTrainOptions, *, gt: Path | Non
             raise InputError(f"expected ground-truth normal maps with a side divisible by 8, got {size}")
         groups = [subject_of(i, opts.subjects) for i in data.ids]
         tr, va = group_split(groups, opts.val_fraction, seed)
-        log(f"{len(data.ids)} images of {len(set(groups))} subjects from {root} ({gt_path.name}), size {size}; "
-            f"training on {len(tr)}, {len(va)} held out for reporting")
+        log(
+            f"{len(data.ids)} images of {len(set(groups))} subjects from {root} ({gt_path.name}), size {size}; "
+            f"training on {len(tr)}, {len(va)} held out for reporting"
+        )
         torch.manual_seed(seed)
         net = CAPNet(width=opts.width, dilations=(1, 2, 4, 8) if opts.atrous else (1, 1, 1, 1)).to(ctx.device)
         train_set = CAPDataset(data.subset(tr), crop=opts.crop, seed=seed)
         val = data.subset(va)
-        evaluate = (lambda m: evaluate_cap(m, val.images, val.normals, val.masks, device=ctx.device)) if len(va) else None
-        cfg = TrainConfig(epochs=opts.epochs, batch_size=opts.batch_size, lr=opts.lr, seed=seed,
-                          checkpoint=output.with_name(output.name + ".ckpt"), resume=resume)
+        evaluate = (
+            (lambda m: evaluate_cap(m, val.images, val.normals, val.masks, device=ctx.device)) if len(va) else None
+        )
+        cfg = TrainConfig(
+            epochs=opts.epochs,
+            batch_size=opts.batch_size,
+            lr=opts.lr,
+            seed=seed,
+            checkpoint=output.with_name(output.name + ".ckpt"),
+            resume=resume,
+        )
         history = fit(net, train_set, cap_step, cfg, ctx=ctx, evaluate=evaluate, log=log, progress=progress)
         meta = {
             "trained_on": f"{root} ({gt_path.name}): {len(tr)} images",

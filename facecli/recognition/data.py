@@ -12,12 +12,19 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 
 from facecli.errors import FormatError, InputError
-from facecli.io.text import read_text
 from facecli.io.container import ContainerReader
+from facecli.io.text import read_text
 from facecli.train.splits import subject_of
 
-__all__ = ["INPUT_GROUPS", "FaceInputs", "parse_inputs", "load_face_inputs", "identity_labels", "read_labels",
-           "flip_inputs"]
+__all__ = [
+    "INPUT_GROUPS",
+    "FaceInputs",
+    "parse_inputs",
+    "load_face_inputs",
+    "identity_labels",
+    "read_labels",
+    "flip_inputs",
+]
 
 #: Channel groups and their channel counts.
 INPUT_GROUPS = {"normals": 3, "rgb": 3, "texture": 5}
@@ -28,7 +35,9 @@ def parse_inputs(text: str | Sequence[str]) -> tuple[str, ...]:
     items = [t.strip() for t in (text.split(",") if isinstance(text, str) else text) if t.strip()]
     bad = [t for t in items if t not in INPUT_GROUPS]
     if not items or bad or len(set(items)) != len(items):
-        raise InputError(f"expected --inputs from {', '.join(INPUT_GROUPS)} (comma-separated, no repeats), got {text!r}")
+        raise InputError(
+            f"expected --inputs from {', '.join(INPUT_GROUPS)} (comma-separated, no repeats), got {text!r}"
+        )
     return tuple(items)
 
 
@@ -131,7 +140,11 @@ def load_face_inputs(
         chans = sum(INPUT_GROUPS[g] for g in inputs)
         x = np.zeros((len(index), chans, size, size), np.float32)
         for row, i in enumerate(progress(index, total=len(index), desc="loading")):
-            keys = [f"normals_{s}"] + ([f"mask_{s}"] if has_mask else []) + ([f"texture_{s}"] if "texture" in inputs else [])
+            keys = (
+                [f"normals_{s}"]
+                + ([f"mask_{s}"] if has_mask else [])
+                + ([f"texture_{s}"] if "texture" in inputs else [])
+            )
             smp = r.sample(i, keys)
             parts = []
             for g in inputs:

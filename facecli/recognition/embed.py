@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-
 from facecli.errors import InputError
 
 __all__ = ["DEFAULT_DGPA", "LoadedDGPA", "load_dgpa", "embed_file"]
@@ -68,19 +67,37 @@ def embed_file(
     t0 = time.perf_counter()
     with ContainerReader(normals_file, kind="normals") as r:
         ids = r.ids
-    params = {"model": str(model.path), "model_synthetic": bool(model.meta.get("synthetic", False)),
-              "inputs": list(model.config.inputs), "input_size": model.config.input_size, "flip": flip,
-              "normals": str(normals_file)}
-    w = ContainerWriter(output, "embeddings", producer=producer, params=params, argv=argv, resume=resume,
-                        array_attrs={"embedding": {"norm": "L2 = 1", "model": model.path.name}})
+    params = {
+        "model": str(model.path),
+        "model_synthetic": bool(model.meta.get("synthetic", False)),
+        "inputs": list(model.config.inputs),
+        "input_size": model.config.input_size,
+        "flip": flip,
+        "normals": str(normals_file),
+    }
+    w = ContainerWriter(
+        output,
+        "embeddings",
+        producer=producer,
+        params=params,
+        argv=argv,
+        resume=resume,
+        array_attrs={"embedding": {"norm": "L2 = 1", "model": model.path.name}},
+    )
     try:
         done = w.completed_ids
         todo = [i for i in ids if i not in done]
         chunk = max(batch, 256)
         for k in progress(range(0, len(todo), chunk), total=(len(todo) + chunk - 1) // chunk, desc="embedding"):
-            part = todo[k:k + chunk]
-            data = load_face_inputs(normals_file, size=model.config.input_size, inputs=model.config.inputs,
-                                    scale=scale, images=images, ids=part)
+            part = todo[k : k + chunk]
+            data = load_face_inputs(
+                normals_file,
+                size=model.config.input_size,
+                inputs=model.config.inputs,
+                scale=scale,
+                images=images,
+                ids=part,
+            )
             emb = embed_array(model.net, data.x, device=device, batch=batch, flip=flip, inputs=model.config.inputs)
             w.write_many(part, {"embedding": emb})
     except BaseException:
@@ -88,5 +105,9 @@ def embed_file(
         raise
     w.close()
     secs = time.perf_counter() - t0
-    return {"embedded": len(todo), "resumed_skipped": len(ids) - len(todo), "seconds": round(secs, 3),
-            "per_second": round(len(todo) / secs, 2) if secs > 0 else None}
+    return {
+        "embedded": len(todo),
+        "resumed_skipped": len(ids) - len(todo),
+        "seconds": round(secs, 3),
+        "per_second": round(len(todo) / secs, 2) if secs > 0 else None,
+    }

@@ -25,7 +25,7 @@ def plot_roc(path: Path, curves: Mapping[str, tuple[np.ndarray, np.ndarray, floa
     fig, ax = plt.subplots(figsize=(5.5, 4.5), dpi=120)
     for label, (far, tar, eer) in curves.items():
         keep = far > 0
-        line, = ax.plot(far[keep], tar[keep], label=f"{label} (EER {100 * eer:.2f} %)")
+        (line,) = ax.plot(far[keep], tar[keep], label=f"{label} (EER {100 * eer:.2f} %)")
         ax.plot([eer], [1 - eer], "o", color=line.get_color())
     ax.set_xscale("log")
     ax.set_xlim(left=max(1e-4, min((c[0][c[0] > 0].min() for c in curves.values()), default=1e-4)), right=1.0)

@@ -100,8 +100,15 @@ def _step(model: Any, batch: Any) -> tuple[Any, dict[str, float]]:
     return loss, {"acc": float(acc)}
 
 
-def embed_array(net: Any, x: np.ndarray, *, device: str = "cpu", batch: int = 64, flip: bool = False,
-                inputs: tuple[str, ...] = ("normals",)) -> np.ndarray:
+def embed_array(
+    net: Any,
+    x: np.ndarray,
+    *,
+    device: str = "cpu",
+    batch: int = 64,
+    flip: bool = False,
+    inputs: tuple[str, ...] = ("normals",),
+) -> np.ndarray:
     """Embeddings (N, D) float32 of inputs x: (N, C, S, S); ``flip`` adds the mirrored
     image's embedding before normalising (test-time augmentation)."""
     import torch
@@ -110,10 +117,10 @@ def embed_array(net: Any, x: np.ndarray, *, device: str = "cpu", batch: int = 64
     out = []
     with torch.no_grad():
         for k in range(0, len(x), batch):
-            xb = torch.from_numpy(np.ascontiguousarray(x[k:k + batch])).to(device)
+            xb = torch.from_numpy(np.ascontiguousarray(x[k : k + batch])).to(device)
             e = net(xb)
             if flip:
-                e = e + net(torch.from_numpy(flip_inputs(x[k:k + batch], inputs)).to(device))
+                e = e + net(torch.from_numpy(flip_inputs(x[k : k + batch], inputs)).to(device))
             out.append(torch.nn.functional.normalize(e, dim=1).cpu().numpy())
     return np.concatenate(out).astype(np.float32)
 
@@ -139,7 +146,7 @@ def recalibrate_batchnorm(net: Any, x: np.ndarray, *, device: str = "cpu", batch
     net.train()
     with torch.no_grad():
         for k in range(0, len(x), batch):
-            xb = x[k:k + batch]
+            xb = x[k : k + batch]
             if len(xb) >= 2:
                 net(torch.from_numpy(np.ascontiguousarray(xb)).to(device))
     for m, mom in zip(bns, saved):
@@ -159,10 +166,20 @@ def all_pairs_eer(emb: np.ndarray, labels: np.ndarray) -> float:
     return equal_error_rate(scores, same)[0]
 
 
-def train_dgpa(normals_file: Path, output: Path, opts: GridAttnTrainOptions, *, images: Path | None = None,
-               labels_file: Path | None = None, seed: int = 0, device: str = "auto", resume: bool = False,
-               argv: list[str] | None = None, log: Callable[[str], None] = lambda s: None,
-               progress: Callable[..., Any] | None = None) -> dict[str, Any]:
+def train_dgpa(
+    normals_file: Path,
+    output: Path,
+    opts: GridAttnTrainOptions,
+    *,
+    images: Path | None = None,
+    labels_file: Path | None = None,
+    seed: int = 0,
+    device: str = "auto",
+    resume: bool = False,
+    argv: list[str] | None = None,
+    log: Callable[[str], None] = lambda s: None,
+    progress: Callable[..., Any] | None = None,
+) -> dict[str, Any]:
     """Train DGPA-Net and write the model file ``output`` (checkpoint ``output.ckpt``).
 
     Returns:
@@ -183,8 +200,14 @@ def train_dgpa(normals_file: Path, output: Path, opts: GridAttnTrainOptions, *, 
     ctx = setup_distributed(device)
     try:
         with_progress = progress or (lambda it, **k: it)
-        data = load_face_inputs(normals_file, size=opts.input_size, inputs=opts.inputs, scale=opts.scale,
-                                images=images, progress=with_progress if ctx.is_main else (lambda it, **k: it))
+        data = load_face_inputs(
+            normals_file,
+            size=opts.input_size,
+            inputs=opts.inputs,
+            scale=opts.scale,
+            images=images,
+            progress=with_progress if ctx.is_main else (lambda it, **k: it),
+        )
         if opts.limit is not None:
             data = data.subset(np.arange(min(opts.limit, len(data.ids))))
         names = identity_labels(data.ids, read_labels(labels_file) if labels_file else None)
@@ -194,13 +217,24 @@ def train_dgpa(normals_file: Path, output: Path, opts: GridAttnTrainOptions, *, 
             raise InputError(f"expected at least 2 training identities, got {len(train_names)} in {normals_file}")
         index = {n: k for k, n in enumerate(train_names)}
         y_train = np.array([index[names[i]] for i in tr], np.int64)
-        log(f"{len(data.ids)} faces of {len(set(names))} identities from {normals_file}; training on {len(tr)} "
+        log(
+            f"{len(data.ids)} faces of {len(set(names))} identities from {normals_file}; training on {len(tr)} "
             f"({len(train_names)} identities), {len(va)} held out for reporting; inputs {','.join(opts.inputs)} "
-            f"at {opts.input_size} px")
+            f"at {opts.input_size} px"
+        )
         torch.manual_seed(seed)
-        cfg = DGPAConfig(in_channels=data.x.shape[1], width=opts.width, cells=opts.cells, patch=opts.patch,
-                         grid=opts.grid, uniform_share=opts.uniform_share, attention=opts.attention, dim=opts.dim,
-                         input_size=opts.input_size, inputs=tuple(opts.inputs))
+        cfg = DGPAConfig(
+            in_channels=data.x.shape[1],
+            width=opts.width,
+            cells=opts.cells,
+            patch=opts.patch,
+            grid=opts.grid,
+            uniform_share=opts.uniform_share,
+            attention=opts.attention,
+            dim=opts.dim,
+            input_size=opts.input_size,
+            inputs=tuple(opts.inputs),
+        )
         net = DGPANet(cfg)
         head = ArcFaceHead(cfg.dim, len(train_names), scale=opts.arc_scale, margin=opts.arc_margin)
         model = _trainer(net, head).to(ctx.device)
@@ -212,10 +246,24 @@ def train_dgpa(normals_file: Path, output: Path, opts: GridAttnTrainOptions, *, 
             emb = embed_array(m.net, val.x, device=ctx.device)
             return {"eer": all_pairs_eer(emb, val_labels)}
 
-        tcfg = TrainConfig(epochs=opts.epochs, batch_size=opts.batch_size, lr=opts.lr, seed=seed,
-                           checkpoint=output.with_name(output.name + ".ckpt"), resume=resume)
-        history = fit(model, train_set, _step, tcfg, ctx=ctx, evaluate=evaluate if len(va) >= 2 else None,
-                      log=log, progress=progress)
+        tcfg = TrainConfig(
+            epochs=opts.epochs,
+            batch_size=opts.batch_size,
+            lr=opts.lr,
+            seed=seed,
+            checkpoint=output.with_name(output.name + ".ckpt"),
+            resume=resume,
+        )
+        history = fit(
+            model,
+            train_set,
+            _step,
+            tcfg,
+            ctx=ctx,
+            evaluate=evaluate if len(va) >= 2 else None,
+            log=log,
+            progress=progress,
+        )
         recalibrate_batchnorm(net, train_set.data.x, device=ctx.device, batch=max(opts.batch_size, 32))
         if len(va) >= 2:
             val_eer = all_pairs_eer(embed_array(net, val.x, device=ctx.device), val_labels)

@@ -32,8 +32,9 @@ class PairScores:
 
     def subset(self, keep: np.ndarray) -> "PairScores":
         idx = np.flatnonzero(keep)
-        return PairScores([self.a[i] for i in idx], [self.b[i] for i in idx], self.score[idx], self.same[idx],
-                          self.fold[idx])
+        return PairScores(
+            [self.a[i] for i in idx], [self.b[i] for i in idx], self.score[idx], self.same[idx], self.fold[idx]
+        )
 
 
 def _stem(i: str) -> str:
@@ -67,7 +68,9 @@ def match_ids(wanted: Sequence[str], available: Sequence[str], source: str) -> d
     return out
 
 
-def score_pairs(ids: Sequence[str], emb: np.ndarray, pairs: Sequence[LFWPair], source: str = "embeddings") -> PairScores:
+def score_pairs(
+    ids: Sequence[str], emb: np.ndarray, pairs: Sequence[LFWPair], source: str = "embeddings"
+) -> PairScores:
     """Cosine similarity of each pair.
 
     Args:
@@ -81,19 +84,37 @@ def score_pairs(ids: Sequence[str], emb: np.ndarray, pairs: Sequence[LFWPair], s
     ia = np.array([rows[p.a] for p in pairs])
     ib = np.array([rows[p.b] for p in pairs])
     score = np.einsum("nd,nd->n", e[ia], e[ib])
-    return PairScores([p.a for p in pairs], [p.b for p in pairs], score.astype(np.float32),
-                      np.array([p.same for p in pairs], bool), np.array([p.fold for p in pairs], np.int32))
+    return PairScores(
+        [p.a for p in pairs],
+        [p.b for p in pairs],
+        score.astype(np.float32),
+        np.array([p.same for p in pairs], bool),
+        np.array([p.fold for p in pairs], np.int32),
+    )
 
 
 def write_scores(path: Path, scores: PairScores, *, params: dict[str, Any], argv: list[str] | None = None) -> Path:
     """Write a ``verification`` container: one sample per pair (``pair_00000``...)."""
     from facecli.io.container import ContainerWriter
 
-    with ContainerWriter(path, "verification", producer="facecli grid-attn verify", params=params, argv=argv,
-                         array_attrs={"score": {"meaning": "cosine similarity, higher = same person"}}) as w:
-        w.write_many([f"pair_{k:05d}" for k in range(len(scores.a))],
-                     {"score": scores.score.astype(np.float32), "same": scores.same.astype(bool),
-                      "fold": scores.fold.astype(np.int32), "a": np.asarray(scores.a), "b": np.asarray(scores.b)})
+    with ContainerWriter(
+        path,
+        "verification",
+        producer="facecli grid-attn verify",
+        params=params,
+        argv=argv,
+        array_attrs={"score": {"meaning": "cosine similarity, higher = same person"}},
+    ) as w:
+        w.write_many(
+            [f"pair_{k:05d}" for k in range(len(scores.a))],
+            {
+                "score": scores.score.astype(np.float32),
+                "same": scores.same.astype(bool),
+                "fold": scores.fold.astype(np.int32),
+                "a": np.asarray(scores.a),
+                "b": np.asarray(scores.b),
+            },
+        )
     return Path(path)
 
 
@@ -105,9 +126,13 @@ def read_scores(path: Path) -> PairScores:
         need = {"score", "same", "fold", "a", "b"}
         if not need <= set(r.keys()):
             raise InputError(f"{path}: expected arrays {sorted(need)}, got {r.keys()}")
-        return PairScores([str(x) for x in r.read("a")], [str(x) for x in r.read("b")],
-                          np.asarray(r.read("score"), np.float64), np.asarray(r.read("same")).astype(bool),
-                          np.asarray(r.read("fold"), np.int64))
+        return PairScores(
+            [str(x) for x in r.read("a")],
+            [str(x) for x in r.read("b")],
+            np.asarray(r.read("score"), np.float64),
+            np.asarray(r.read("same")).astype(bool),
+            np.asarray(r.read("fold"), np.int64),
+        )
 
 
 def read_poses(path: Path) -> dict[str, float]:

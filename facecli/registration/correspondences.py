@@ -7,7 +7,9 @@ import numpy as np
 __all__ = ["edge_consistent", "feature_nn", "mutual_matches", "tuple_test"]
 
 
-def _nn_both_ways(feat_a: np.ndarray, feat_b: np.ndarray, device: str, chunk: int = 2048) -> tuple[np.ndarray, np.ndarray]:
+def _nn_both_ways(
+    feat_a: np.ndarray, feat_b: np.ndarray, device: str, chunk: int = 2048
+) -> tuple[np.ndarray, np.ndarray]:
     """Nearest b for every a and nearest a for every b, from one pass over the distances."""
     import torch
 

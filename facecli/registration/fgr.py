@@ -162,8 +162,10 @@ def fgr_multistart(
         if len(tried) >= starts - 1:
             break
         h = hyp[int(b)].numpy()
-        if any(np.abs(h[:3, :3] - t0[:3, :3]).max() < 0.05 and np.linalg.norm(h[:3, 3] - t0[:3, 3]) < 2 * delta
-               for t0 in tried):
+        if any(
+            np.abs(h[:3, :3] - t0[:3, :3]).max() < 0.05 and np.linalg.norm(h[:3, 3] - t0[:3, 3]) < 2 * delta
+            for t0 in tried
+        ):
             continue  # near-duplicate of a start already run
         tried.append(h)
         res = gnc_geman_mcclure(p, q, delta=delta, div=div, init=h, mu0=(4.0 * delta) ** 2)

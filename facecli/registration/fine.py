@@ -89,16 +89,42 @@ def gm_point_to_plane(
     t = np.asarray(init, np.float64).copy()
     mu0 = max(max_distance * max_distance, delta * delta)
     if coarse_source is not None:
-        t, it, _ = _irls(np.asarray(coarse_source, np.float64), q, nq, border, kd, t, mu0, delta, max_distance, iterations, tol)
-        t, it2, n_corr = _irls(np.asarray(source, np.float64), q, nq, border, kd, t, delta * delta, delta, max_distance,
-                               polish_iterations, tol)
+        t, it, _ = _irls(
+            np.asarray(coarse_source, np.float64), q, nq, border, kd, t, mu0, delta, max_distance, iterations, tol
+        )
+        t, it2, n_corr = _irls(
+            np.asarray(source, np.float64),
+            q,
+            nq,
+            border,
+            kd,
+            t,
+            delta * delta,
+            delta,
+            max_distance,
+            polish_iterations,
+            tol,
+        )
         return FineResult(t, it + it2, n_corr)
-    t, it, n_corr = _irls(np.asarray(source, np.float64), q, nq, border, kd, t, mu0, delta, max_distance, iterations, tol)
+    t, it, n_corr = _irls(
+        np.asarray(source, np.float64), q, nq, border, kd, t, mu0, delta, max_distance, iterations, tol
+    )
     return FineResult(t, it, n_corr)
 
 
-def _irls(p: np.ndarray, q: np.ndarray, nq: np.ndarray, border: np.ndarray, kd: object, t: np.ndarray, mu: float, delta: float,
-          max_distance: float, iterations: int, tol: float) -> tuple[np.ndarray, int, int]:
+def _irls(
+    p: np.ndarray,
+    q: np.ndarray,
+    nq: np.ndarray,
+    border: np.ndarray,
+    kd: object,
+    t: np.ndarray,
+    mu: float,
+    delta: float,
+    max_distance: float,
+    iterations: int,
+    tol: float,
+) -> tuple[np.ndarray, int, int]:
     mu_min = delta * delta
     n_corr = 0
     it = 0

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 
 from facecli.errors import InputError
-from facecli.io.naming import safe_name
 from facecli.io.inputs import InputItem
 from facecli.io.mesh import read_mesh, read_points, write_mesh, write_points
+from facecli.io.naming import safe_name
 from facecli.registration.pipeline import (
     RegistrationConfig,
     RegistrationResult,
@@ -44,8 +44,11 @@ def pair_items(root: Path) -> list[InputItem]:
     """
     if not root.is_dir():
         raise InputError(f"--pairs expects a directory of <id>/source.ply + <id>/target.ply, got {root}")
-    items = [InputItem(d.name, d) for d in sorted(root.iterdir())
-             if d.is_dir() and (d / "source.ply").exists() and (d / "target.ply").exists()]
+    items = [
+        InputItem(d.name, d)
+        for d in sorted(root.iterdir())
+        if d.is_dir() and (d / "source.ply").exists() and (d / "target.ply").exists()
+    ]
     if not items:
         raise InputError(f"{root} holds no <id>/source.ply + <id>/target.ply pair")
     return items
@@ -155,8 +158,7 @@ class RegisterJob:
             check_cloud(tgt_pts, source=tgt_name)
             check_units(src_pts, tgt_pts, str(src_path), tgt_name)
             t0 = time.perf_counter()
-            cloud = prepare_cloud(tgt_pts, cfg.voxel, device=cfg.device, full_normals=cfg.fine == "gm",
-                                  source=tgt_name)
+            cloud = prepare_cloud(tgt_pts, cfg.voxel, device=cfg.device, full_normals=cfg.fine == "gm", source=tgt_name)
             tgt = TargetCache.build(cloud)
             tgt_secs = time.perf_counter() - t0
         t0 = time.perf_counter()

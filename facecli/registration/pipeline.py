@@ -16,8 +16,14 @@ from facecli.registration.preprocess import PreparedCloud, check_cloud, prepare_
 from facecli.registration.ransac import ransac_svd
 from facecli.seeding import rng_for
 
-__all__ = ["RegistrationConfig", "RegistrationResult", "register_clouds", "register_prepared", "evaluate_fit",
-           "TargetCache"]
+__all__ = [
+    "RegistrationConfig",
+    "RegistrationResult",
+    "register_clouds",
+    "register_prepared",
+    "evaluate_fit",
+    "TargetCache",
+]
 
 METHODS = ("fgr", "ransac")
 FINE = ("gm", "none")
@@ -80,8 +86,12 @@ class RegistrationConfig:
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        d.update(delta=self.coarse_delta, fine_delta=self.fine_scale, fine_max_distance=self.fine_cutoff,
-                 inlier_threshold=self.threshold)
+        d.update(
+            delta=self.coarse_delta,
+            fine_delta=self.fine_scale,
+            fine_max_distance=self.fine_cutoff,
+            inlier_threshold=self.threshold,
+        )
         return d
 
 
@@ -143,8 +153,9 @@ def evaluate_fit(source: np.ndarray, transform: np.ndarray, tree: Any, threshold
     return float(ok.mean()), float(np.sqrt(np.mean(d[ok] ** 2)))
 
 
-def register_prepared(src: PreparedCloud, tgt: TargetCache, config: RegistrationConfig,
-                      *, key: tuple[Any, ...] = ()) -> RegistrationResult:
+def register_prepared(
+    src: PreparedCloud, tgt: TargetCache, config: RegistrationConfig, *, key: tuple[Any, ...] = ()
+) -> RegistrationResult:
     """Register two prepared clouds.
 
     Args:
@@ -169,8 +180,9 @@ def register_prepared(src: PreparedCloud, tgt: TargetCache, config: Registration
             local = np.arange(kept.shape[0]).reshape(-1, 3)
         else:  # no consistent triple: optimise over all matches
             kept, local = pairs, None
-        res = fgr_multistart(ps[kept[:, 0]], pt[kept[:, 1]], local, delta=config.coarse_delta,
-                             starts=config.starts, div=config.div)
+        res = fgr_multistart(
+            ps[kept[:, 0]], pt[kept[:, 1]], local, delta=config.coarse_delta, starts=config.starts, div=config.div
+        )
         coarse, n_tuples = res.transform, len(kept)
     else:
         rr = ransac_svd(ps[pairs[:, 0]], pt[pairs[:, 1]], rng, threshold=config.coarse_delta, device=config.device)
@@ -181,18 +193,32 @@ def register_prepared(src: PreparedCloud, tgt: TargetCache, config: Registration
     t0 = time.perf_counter()
     final, n_fine = coarse, 0
     if config.fine == "gm":
-        fr = gm_point_to_plane(src.points, tgt.cloud.points, tgt.cloud.normals, coarse, delta=config.fine_scale,
-                               max_distance=config.fine_cutoff, tree=tgt.tree,
-                               coarse_source=src.down, target_boundary=tgt.cloud.boundary)
+        fr = gm_point_to_plane(
+            src.points,
+            tgt.cloud.points,
+            tgt.cloud.normals,
+            coarse,
+            delta=config.fine_scale,
+            max_distance=config.fine_cutoff,
+            tree=tgt.tree,
+            coarse_source=src.down,
+            target_boundary=tgt.cloud.boundary,
+        )
         final, n_fine = fr.transform, fr.correspondences
     secs["fine"] = time.perf_counter() - t0
     fit, rmse = evaluate_fit(src.points, final, tgt.tree, config.threshold)
     return RegistrationResult(final, coarse, fit, rmse, len(pairs), n_tuples, coarse_inl, n_fine, secs)
 
 
-def register_clouds(source: np.ndarray, target: np.ndarray, config: RegistrationConfig | None = None,
-                    *, source_name: str = "source", target_name: str = "target",
-                    key: tuple[Any, ...] = ()) -> RegistrationResult:
+def register_clouds(
+    source: np.ndarray,
+    target: np.ndarray,
+    config: RegistrationConfig | None = None,
+    *,
+    source_name: str = "source",
+    target_name: str = "target",
+    key: tuple[Any, ...] = (),
+) -> RegistrationResult:
     """Register ``source`` onto ``target``.
 
     Args:
@@ -228,8 +254,9 @@ def register_clouds(source: np.ndarray, target: np.ndarray, config: Registration
     return res
 
 
-def check_units(src: PreparedCloud | np.ndarray, tgt: PreparedCloud | np.ndarray, source_name: str,
-                target_name: str) -> None:
+def check_units(
+    src: PreparedCloud | np.ndarray, tgt: PreparedCloud | np.ndarray, source_name: str, target_name: str
+) -> None:
     """Refuse clouds whose extents differ by more than 10x (mm vs m, cm).
 
     Args:

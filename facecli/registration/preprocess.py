@@ -16,7 +16,15 @@ import numpy as np
 from facecli.errors import InputError
 from facecli.validation import check_array
 
-__all__ = ["PreparedCloud", "boundary_points", "check_cloud", "voxel_downsample", "estimate_normals", "prepare_cloud", "MIN_POINTS"]
+__all__ = [
+    "PreparedCloud",
+    "boundary_points",
+    "check_cloud",
+    "voxel_downsample",
+    "estimate_normals",
+    "prepare_cloud",
+    "MIN_POINTS",
+]
 
 MIN_POINTS = 10
 

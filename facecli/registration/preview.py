@@ -9,8 +9,15 @@ import numpy as np
 __all__ = ["save_preview"]
 
 
-def save_preview(path: Path, source: np.ndarray, target: np.ndarray, transform: np.ndarray, *,
-                 title: str = "", max_points: int = 6000) -> Path:
+def save_preview(
+    path: Path,
+    source: np.ndarray,
+    target: np.ndarray,
+    transform: np.ndarray,
+    *,
+    title: str = "",
+    max_points: int = 6000,
+) -> Path:
     """Two panels, before and after: target in blue, source in orange.
 
     Points are projected on the target's two main axes (PCA), so a face scan is

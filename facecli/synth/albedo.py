@@ -17,14 +17,16 @@ from facecli.synth import template as T
 
 __all__ = ["sample_albedo", "mean_albedo", "evaluate_albedo"]
 
-_SKIN_TONES = np.array([
-    [0.78, 0.57, 0.45],
-    [0.70, 0.48, 0.36],
-    [0.58, 0.38, 0.27],
-    [0.42, 0.27, 0.18],
-    [0.27, 0.17, 0.11],
-    [0.84, 0.65, 0.55],
-])
+_SKIN_TONES = np.array(
+    [
+        [0.78, 0.57, 0.45],
+        [0.70, 0.48, 0.36],
+        [0.58, 0.38, 0.27],
+        [0.42, 0.27, 0.18],
+        [0.27, 0.17, 0.11],
+        [0.84, 0.65, 0.55],
+    ]
+)
 _IRIS = np.array([[0.25, 0.14, 0.06], [0.12, 0.07, 0.03], [0.22, 0.35, 0.50], [0.25, 0.35, 0.18], [0.35, 0.25, 0.12]])
 _HAIR = np.array([[0.05, 0.04, 0.03], [0.18, 0.11, 0.06], [0.35, 0.24, 0.12], [0.55, 0.42, 0.25], [0.30, 0.28, 0.27]])
 
@@ -139,7 +141,9 @@ def evaluate_albedo(params: Mapping[str, Any], x: np.ndarray, y: np.ndarray) -> 
     r = np.hypot(in_eye_x, y - T.PUPIL_Y)
     sclera = np.array([0.80, 0.76, 0.72])
     iris = np.asarray(params["iris"])
-    eye_col = np.where((r < T.IRIS_RADIUS)[:, None], iris[None, :] * (0.8 + 0.4 * (r / T.IRIS_RADIUS))[:, None], sclera[None, :])
+    eye_col = np.where(
+        (r < T.IRIS_RADIUS)[:, None], iris[None, :] * (0.8 + 0.4 * (r / T.IRIS_RADIUS))[:, None], sclera[None, :]
+    )
     eye_col = np.where((r < T.PUPIL_RADIUS)[:, None], np.array([0.02, 0.02, 0.02])[None, :], eye_col)
     col = col * (1 - w_eye[:, None]) + eye_col * w_eye[:, None]
     margin = _soft(np.abs(y - upl) - 0.45, 0.4) * (np.abs(in_eye_x) <= T.EYE_HALF_WIDTH + 1.0)

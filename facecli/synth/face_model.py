@@ -143,24 +143,28 @@ def _pchip(x_knots: np.ndarray, y_knots: np.ndarray, x: np.ndarray) -> np.ndarra
 def _vertical_warp(y: np.ndarray, p: Mapping[str, float]) -> np.ndarray:
     """Monotone remapping of heights: the person's vertical proportions."""
     e = p["eye_level"]
-    knots_t = np.array([T.Y_MAX, 40.0, 18.0, T.EYE_Y, T.NOSE_TIP_Y, T.SUBNASALE_Y, T.STOMION_Y, -75.0, T.MENTON_Y, T.Y_MIN])
+    knots_t = np.array(
+        [T.Y_MAX, 40.0, 18.0, T.EYE_Y, T.NOSE_TIP_Y, T.SUBNASALE_Y, T.STOMION_Y, -75.0, T.MENTON_Y, T.Y_MIN]
+    )
     nose = p["nose_length"]
     lip = p["upper_lip_height"]
     lower = p["lower_lip_height"]
     chin = p["chin_height"]
     brow = 18.0 + e + p["brow_height"]
-    knots_i = np.array([
-        T.Y_MAX + e + p["brow_height"] + p["forehead_height"],
-        40.0 + e + p["brow_height"] + 0.5 * p["forehead_height"],
-        brow,
-        T.EYE_Y + e,
-        T.NOSE_TIP_Y + e - 0.75 * nose - p["nose_tip_droop"],
-        T.SUBNASALE_Y + e - nose,
-        T.STOMION_Y + e - nose - lip,
-        -75.0 + e - nose - lip - lower,
-        T.MENTON_Y + e - nose - lip - lower - chin,
-        T.Y_MIN + e - nose - lip - lower - chin,
-    ])
+    knots_i = np.array(
+        [
+            T.Y_MAX + e + p["brow_height"] + p["forehead_height"],
+            40.0 + e + p["brow_height"] + 0.5 * p["forehead_height"],
+            brow,
+            T.EYE_Y + e,
+            T.NOSE_TIP_Y + e - 0.75 * nose - p["nose_tip_droop"],
+            T.SUBNASALE_Y + e - nose,
+            T.STOMION_Y + e - nose - lip,
+            -75.0 + e - nose - lip - lower,
+            T.MENTON_Y + e - nose - lip - lower - chin,
+            T.Y_MIN + e - nose - lip - lower - chin,
+        ]
+    )
     # keep strictly decreasing (tiny gaps can never invert)
     for i in range(1, knots_i.size):
         knots_i[i] = min(knots_i[i], knots_i[i - 1] - 2.0)
@@ -169,10 +173,16 @@ def _vertical_warp(y: np.ndarray, p: Mapping[str, float]) -> np.ndarray:
 
 def _width_scale(y: np.ndarray, p: Mapping[str, float]) -> np.ndarray:
     ky = np.array([T.Y_MAX, 45.0, -10.0, -80.0, T.MENTON_Y, T.Y_MIN])
-    kv = 1.0 + np.array([
-        p["forehead_width"], p["forehead_width"], p["face_width"],
-        p["jaw_width"], p["chin_width"], p["chin_width"],
-    ])
+    kv = 1.0 + np.array(
+        [
+            p["forehead_width"],
+            p["forehead_width"],
+            p["face_width"],
+            p["jaw_width"],
+            p["chin_width"],
+            p["chin_width"],
+        ]
+    )
     return _pchip(ky, kv, y)
 
 
@@ -276,7 +286,11 @@ def _expression(x: np.ndarray, y: np.ndarray, au: Mapping[str, float]) -> np.nda
         d[:, 1] -= 4.0 * au["AU4"] * w
         d[:, 0] -= 3.0 * au["AU4"] * sgn * w * _smoothstep(ax, 0.0, 6.0)
         d[:, 2] += 1.2 * au["AU4"] * _g(x, 7.0) * _g(y - 12.0, 6.0)
-    for name, strength, centre in (("AU7", 0.45, -1.0), ("AU43", 0.93, -T.LOWER_LID + 0.6), ("AU6", 0.18, -T.LOWER_LID)):
+    for name, strength, centre in (
+        ("AU7", 0.45, -1.0),
+        ("AU43", 0.93, -T.LOWER_LID + 0.6),
+        ("AU6", 0.18, -T.LOWER_LID),
+    ):
         k = au.get(name)
         if not k:
             continue

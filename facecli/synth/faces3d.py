@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Callable, Iterable
 
-
 from facecli.errors import InputError
 from facecli.io.atomic import write_text
 from facecli.io.facescape import write_landmark_indices
@@ -54,9 +53,19 @@ def write_faces3d(
         for idx, name, aus in FACESCAPE_SET[:expressions]:
             v = build_vertices(ident, aus)
             written.append(write_mesh(out / str(sid) / f"{idx}_{name}.obj", v, tpl.faces))
-    write_text(out / "synth_faces3d.json", json.dumps({
-        "generator": "facecli synth faces3d", "seed": seed, "units": "mm",
-        "frame": "+X right, +Y up, +Z toward the viewer", "landmarks": "ibug68 vertex indices (key v10)",
-        "expressions": {f"{i}_{n}": a for i, n, a in FACESCAPE_SET[:expressions]}, "identities": meta,
-    }, indent=1))
+    write_text(
+        out / "synth_faces3d.json",
+        json.dumps(
+            {
+                "generator": "facecli synth faces3d",
+                "seed": seed,
+                "units": "mm",
+                "frame": "+X right, +Y up, +Z toward the viewer",
+                "landmarks": "ibug68 vertex indices (key v10)",
+                "expressions": {f"{i}_{n}": a for i, n, a in FACESCAPE_SET[:expressions]},
+                "identities": meta,
+            },
+            indent=1,
+        ),
+    )
     return written

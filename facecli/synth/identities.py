@@ -21,10 +21,55 @@ from facecli.synth.scene import Pose, SceneOptions, render_person
 
 __all__ = ["write_identities", "synthetic_name"]
 
-_FIRST = ["Ada", "Bao", "Cai", "Dara", "Emil", "Fatou", "Goran", "Hana", "Ivo", "Jun", "Kofi", "Lena", "Mira", "Nils",
-          "Omar", "Pia", "Quin", "Rosa", "Sami", "Tova", "Uma", "Vik", "Wen", "Yara", "Zeno"]
-_LAST = ["Arden", "Brook", "Castell", "Dunmore", "Eskel", "Farrow", "Galloway", "Hartley", "Ingram", "Jessop",
-         "Kerrow", "Lindqvist", "Morrow", "Norcott", "Oakes", "Pell", "Quarry", "Rook", "Selby", "Thorne"]
+_FIRST = [
+    "Ada",
+    "Bao",
+    "Cai",
+    "Dara",
+    "Emil",
+    "Fatou",
+    "Goran",
+    "Hana",
+    "Ivo",
+    "Jun",
+    "Kofi",
+    "Lena",
+    "Mira",
+    "Nils",
+    "Omar",
+    "Pia",
+    "Quin",
+    "Rosa",
+    "Sami",
+    "Tova",
+    "Uma",
+    "Vik",
+    "Wen",
+    "Yara",
+    "Zeno",
+]
+_LAST = [
+    "Arden",
+    "Brook",
+    "Castell",
+    "Dunmore",
+    "Eskel",
+    "Farrow",
+    "Galloway",
+    "Hartley",
+    "Ingram",
+    "Jessop",
+    "Kerrow",
+    "Lindqvist",
+    "Morrow",
+    "Norcott",
+    "Oakes",
+    "Pell",
+    "Quarry",
+    "Rook",
+    "Selby",
+    "Thorne",
+]
 
 
 def synthetic_name(k: int) -> str:
@@ -74,11 +119,23 @@ def write_identities(
         raise InputError(f"expected --max-yaw in (0, 85] degrees, got {max_yaw}")
     names = [synthetic_name(start + k) for k in range(identities)]
     gt = ContainerWriter(
-        out / "normals_gt.h5", "normals", producer="facecli synth identities",
-        params={"identities": identities, "per_identity": per_identity, "seed": seed, "size": size,
-                "start": start, "yaw_sd": yaw_sd, "max_yaw": max_yaw},
-        array_attrs={f"normals_{normal_size}": {"layout": "NHWC", "frame": "view: +x right, +y up, +z to camera"},
-                     f"mask_{normal_size}": {"layout": "NHW"}, f"depth_{normal_size}": {"units": "mm"}},
+        out / "normals_gt.h5",
+        "normals",
+        producer="facecli synth identities",
+        params={
+            "identities": identities,
+            "per_identity": per_identity,
+            "seed": seed,
+            "size": size,
+            "start": start,
+            "yaw_sd": yaw_sd,
+            "max_yaw": max_yaw,
+        },
+        array_attrs={
+            f"normals_{normal_size}": {"layout": "NHWC", "frame": "view: +x right, +y up, +z to camera"},
+            f"mask_{normal_size}": {"layout": "NHW"},
+            f"depth_{normal_size}": {"units": "mm"},
+        },
     )
     gt.set_root_attr("scales", str(normal_size))
     pose_rows = ["id,yaw,pitch,roll"]
@@ -89,8 +146,13 @@ def write_identities(
             for j in range(1, per_identity + 1):
                 rng = rng_for(seed, "identity-image", k, j)
                 yaw = float(np.clip(rng.normal(0, yaw_sd), -max_yaw, max_yaw))
-                pose = Pose(yaw, float(rng.normal(0, 7)), float(rng.normal(0, 5)),
-                            shift=tuple(rng.uniform(-6, 6, size=2)), scale=float(rng.uniform(0.85, 1.0)))
+                pose = Pose(
+                    yaw,
+                    float(rng.normal(0, 7)),
+                    float(rng.normal(0, 5)),
+                    shift=tuple(rng.uniform(-6, 6, size=2)),
+                    scale=float(rng.uniform(0.85, 1.0)),
+                )
                 expr = random_expression(rng, strong=0.4)
                 occ = ("glasses",) if rng.random() < 0.1 else ()
                 opts = SceneOptions(occluders=occ, noise=float(rng.uniform(0, 3)))
@@ -98,10 +160,22 @@ def write_identities(
                 rel = lfw_image_path(names[k0], j)
                 pose_rows.append(f"{rel},{pose.yaw:.3f},{pose.pitch:.3f},{pose.roll:.3f}")
                 write_image(out / rel, res.image, quality=92)
-                res_n, _ = render_person(ident, expr, pose, rng_for(seed, "identity-normals", k, j),
-                                         size=(normal_size, normal_size), options=SceneOptions(clutter=False))
-                gt.write(rel, {f"normals_{normal_size}": res_n.normals.astype(np.float16),
-                               f"mask_{normal_size}": res_n.mask, f"depth_{normal_size}": res_n.depth})
+                res_n, _ = render_person(
+                    ident,
+                    expr,
+                    pose,
+                    rng_for(seed, "identity-normals", k, j),
+                    size=(normal_size, normal_size),
+                    options=SceneOptions(clutter=False),
+                )
+                gt.write(
+                    rel,
+                    {
+                        f"normals_{normal_size}": res_n.normals.astype(np.float16),
+                        f"mask_{normal_size}": res_n.mask,
+                        f"depth_{normal_size}": res_n.depth,
+                    },
+                )
     except BaseException:
         gt.abort()  # keep the work file (.part) for --resume; the target is left as it was
         raise
@@ -117,8 +191,12 @@ def write_identities(
     n = min(pairs_per_fold, n_avail)
     for people in fold_people:
         matched_all = [(names[p], i + 1, j + 1) for p in people for i, j in combinations(range(per_identity), 2)]
-        mism_all = [(names[a], i + 1, names[b], j + 1) for a, b in combinations(people, 2)
-                    for i in range(per_identity) for j in range(per_identity)]
+        mism_all = [
+            (names[a], i + 1, names[b], j + 1)
+            for a, b in combinations(people, 2)
+            for i in range(per_identity)
+            for j in range(per_identity)
+        ]
         m_sel = rng.choice(len(matched_all), size=n, replace=False)
         u_sel = rng.choice(len(mism_all), size=n, replace=False)
         folds.append(([matched_all[i] for i in sorted(m_sel)], [mism_all[i] for i in sorted(u_sel)]))

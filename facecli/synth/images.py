@@ -90,7 +90,9 @@ def write_images(
     idx = tpl.ibug68 if scheme == "ibug68" else tpl.wflw98
     out.mkdir(parents=True, exist_ok=True)
     gt = ContainerWriter(
-        out / "synth_gt.h5", "normals", producer="facecli synth images",
+        out / "synth_gt.h5",
+        "normals",
+        producer="facecli synth images",
         params={"scheme": scheme, "count": count, "seed": seed, "size": size},
         array_attrs={
             f"normals_{size}": {"layout": "NHWC", "frame": "view: +x right, +y up, +z to camera"},
@@ -132,17 +134,22 @@ def write_images(
                 hi = res.landmarks.max(axis=0)
                 pad = (hi - lo) * rng.uniform(0.0, 0.1, size=2)
                 rect = np.concatenate([lo - pad, hi + pad])
-                att = np.array([flags[k] for k in ("pose", "expression", "illumination", "make-up", "occlusion", "blur")])
+                att = np.array(
+                    [flags[k] for k in ("pose", "expression", "illumination", "make-up", "occlusion", "blur")]
+                )
                 split = "train" if i < n_train else "test"
                 wflw_lines[split].append(format_wflw_line(res.landmarks, rect, att, rel.removeprefix("WFLW_images/")))
-            gt.write(rel, {
-                f"normals_{size}": res.normals.astype(np.float16),
-                f"depth_{size}": res.depth,
-                f"mask_{size}": res.mask,
-                "landmarks": res.landmarks,
-                "visible": res.visible,
-                "pose": np.array([pose.yaw, pose.pitch, pose.roll], dtype=np.float32),
-            })
+            gt.write(
+                rel,
+                {
+                    f"normals_{size}": res.normals.astype(np.float16),
+                    f"depth_{size}": res.depth,
+                    f"mask_{size}": res.mask,
+                    "landmarks": res.landmarks,
+                    "visible": res.visible,
+                    "pose": np.array([pose.yaw, pose.pitch, pose.roll], dtype=np.float32),
+                },
+            )
     except BaseException:
         gt.abort()  # keep the work file (.part) for --resume; the target is left as it was
         raise

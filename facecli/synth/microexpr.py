@@ -128,32 +128,64 @@ def write_microexpr(
         walk = head_jitter * np.cumsum(rng.normal(0, 0.04, size=(n, 3)), axis=0)
         shift = head_jitter * np.cumsum(rng.normal(0, 0.03, size=(n, 2)), axis=0)
         scene_rng = rng_for(seed, "me-scene", layout, s, c)
-        opts = SceneOptions(light=sample_light(scene_rng), background=make_background(scene_rng, size, size), noise=noise)
+        opts = SceneOptions(
+            light=sample_light(scene_rng), background=make_background(scene_rng, size, size), noise=noise
+        )
         neutral = build_vertices(ident, {})[tpl.ibug68]
         disp = np.zeros(n)
         for t in range(n):
             expr = {k: v * env[t] for k, v in aus.items()}
             verts = build_vertices(ident, expr)
             disp[t] = np.linalg.norm(verts[tpl.ibug68] - neutral, axis=1).max()
-            pose = Pose(base_pose.yaw + walk[t, 0], base_pose.pitch + walk[t, 1], base_pose.roll + walk[t, 2],
-                        shift=(float(shift[t, 0]), float(shift[t, 1])), scale=base_pose.scale)
-            res, _ = render_person(ident, None, pose, rng_for(seed, "me-frame", layout, s, c, t),
-                                   size=(size, size), options=opts, vertices=verts)
+            pose = Pose(
+                base_pose.yaw + walk[t, 0],
+                base_pose.pitch + walk[t, 1],
+                base_pose.roll + walk[t, 2],
+                shift=(float(shift[t, 0]), float(shift[t, 1])),
+                scale=base_pose.scale,
+            )
+            res, _ = render_person(
+                ident,
+                None,
+                pose,
+                rng_for(seed, "me-frame", layout, s, c, t),
+                size=(size, size),
+                options=opts,
+                vertices=verts,
+            )
             write_image(out / subj_dir / clip_name / frame_name(start + t), res.image, quality=95)
         true_apex = int(np.argmax(disp))
-        clip = MEClip(layout, normalise_subject(layout, subj_dir), clip_name, start + onset,
-                      None if layout == "smic" else start + true_apex, start + offset, emotion,
-                      "+".join(a.removeprefix("AU") for a in aus))
+        clip = MEClip(
+            layout,
+            normalise_subject(layout, subj_dir),
+            clip_name,
+            start + onset,
+            None if layout == "smic" else start + true_apex,
+            start + offset,
+            emotion,
+            "+".join(a.removeprefix("AU") for a in aus),
+        )
         coded.append(clip)
         truth[f"{subj_dir}/{clip_name}"] = {
-            "emotion": emotion, "onset": start + onset, "apex": start + true_apex, "offset": start + offset,
-            "first_frame": start, "n_frames": n, "fps": fps, "max_displacement_mm": float(disp.max()),
+            "emotion": emotion,
+            "onset": start + onset,
+            "apex": start + true_apex,
+            "offset": start + offset,
+            "first_frame": start,
+            "n_frames": n,
+            "fps": fps,
+            "max_displacement_mm": float(disp.max()),
             "displacement_mm": [round(float(d), 4) for d in disp],
         }
     sheets = []
     for suffix in (".xlsx", ".csv"):
         sheets.append(write_coding_sheet(out / f"{_SHEETS[layout]}{suffix}", coded, layout))
     meta = out / "synth_microexpr.json"
-    write_text(meta, json.dumps({"layout": layout, "seed": seed, "size": size, "head_jitter": head_jitter, "noise": noise,
-                                "clips": truth}, indent=1))
+    write_text(
+        meta,
+        json.dumps(
+            {"layout": layout, "seed": seed, "size": size, "head_jitter": head_jitter, "noise": noise, "clips": truth},
+            indent=1,
+        ),
+    )
     return sheets + [meta]

@@ -94,11 +94,23 @@ def write_pairs_dataset(
     tpl = get_template()
     out.mkdir(parents=True, exist_ok=True)
     w = ContainerWriter(
-        out / "gt.h5", "registration", producer="facecli synth pairs",
-        params={"count": count, "seed": seed, "overlap": list(overlap), "noise": list(noise),
-                "outliers": list(outliers)}, ragged=("source_true",),
-        array_attrs={"transform": {"units": "mm", "description": "4x4, maps source onto target"},
-                     "source_true": {"units": "mm"}, "noise_mm": {"units": "mm"}, "spacing_mm": {"units": "mm"}},
+        out / "gt.h5",
+        "registration",
+        producer="facecli synth pairs",
+        params={
+            "count": count,
+            "seed": seed,
+            "overlap": list(overlap),
+            "noise": list(noise),
+            "outliers": list(outliers),
+        },
+        ragged=("source_true",),
+        array_attrs={
+            "transform": {"units": "mm", "description": "4x4, maps source onto target"},
+            "source_true": {"units": "mm"},
+            "noise_mm": {"units": "mm"},
+            "spacing_mm": {"units": "mm"},
+        },
     )
     try:
         for i in progress(range(count)):
@@ -137,11 +149,17 @@ def write_pairs_dataset(
             pid = f"pair_{i:04d}"
             write_points(out / pid / "source.ply", src_moved)
             write_points(out / pid / "target.ply", tgt)
-            w.write(pid, {
-                "transform": gt, "overlap": np.float32(ov), "noise_mm": np.float32(sigma),
-                "outlier_ratio": np.float32(ratio), "spacing_mm": sp.astype(np.float32),
-                "source_true": src_true.astype(np.float32),
-            })
+            w.write(
+                pid,
+                {
+                    "transform": gt,
+                    "overlap": np.float32(ov),
+                    "noise_mm": np.float32(sigma),
+                    "outlier_ratio": np.float32(ratio),
+                    "spacing_mm": sp.astype(np.float32),
+                    "source_true": src_true.astype(np.float32),
+                },
+            )
     except BaseException:
         w.abort()  # keep the work file (.part) for --resume; the target is left as it was
         raise

@@ -124,8 +124,14 @@ def make_occluders(
                 int(rng.integers(6))
             ]
             size = rng.uniform(35.0, 70.0, size=2)
-            parts = [_box((size[0], size[1], 18.0), (target[0] + rng.uniform(-8, 8), target[1] + rng.uniform(-8, 8), 135.0))]
-            col = tuple(np.asarray(skin) * rng.uniform(0.9, 1.1)) if kind == "hand" else tuple(rng.uniform(0.05, 0.9, size=3))
+            parts = [
+                _box((size[0], size[1], 18.0), (target[0] + rng.uniform(-8, 8), target[1] + rng.uniform(-8, 8), 135.0))
+            ]
+            col = (
+                tuple(np.asarray(skin) * rng.uniform(0.9, 1.1))
+                if kind == "hand"
+                else tuple(rng.uniform(0.05, 0.9, size=3))
+            )
         else:
             from facecli.errors import InputError
 
@@ -182,8 +188,15 @@ def render_person(
     bg = opts.background if opts.background is not None else make_background(rng, h, w, clutter=opts.clutter)
     occ = make_occluders(opts.occluders, rng, rot, trans, identity.albedo["skin"]) if opts.occluders else []
     res = render_face(
-        world, tpl.faces, np.stack([tpl.x, tpl.y], 1), identity.albedo, cam,
-        light=light, occluders=occ, background=bg, landmark_index=lm_idx,
+        world,
+        tpl.faces,
+        np.stack([tpl.x, tpl.y], 1),
+        identity.albedo,
+        cam,
+        light=light,
+        occluders=occ,
+        background=bg,
+        landmark_index=lm_idx,
     )
     img = res.image
     if opts.blur > 0:

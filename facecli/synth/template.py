@@ -134,13 +134,15 @@ def ibug68_positions() -> np.ndarray:
     pts[31:36] = [[-12.0, -39.0], [-6.5, -41.2], [0.0, SUBNASALE_Y], [6.5, -41.2], [12.0, -39.0]]
     third = EYE_HALF_WIDTH / 3.0
     for side, base in ((-1.0, 36), (1.0, 42)):
-        xs = np.array([EYE_X + EYE_HALF_WIDTH, EYE_X + third, EYE_X - third, EYE_X - EYE_HALF_WIDTH, EYE_X - third, EYE_X + third])
+        xs = np.array(
+            [EYE_X + EYE_HALF_WIDTH, EYE_X + third, EYE_X - third, EYE_X - EYE_HALF_WIDTH, EYE_X - third, EYE_X + third]
+        )
         line, up, lo = eye_lids(xs)
         ys = np.array([line[0], up[1], up[2], line[3], lo[4], lo[5]])
         eye = np.stack([side * xs, ys], 1)
         if side > 0:  # left eye starts at the inner corner and runs clockwise in the image
             eye = eye[[3, 2, 1, 0, 5, 4]]
-        pts[base:base + 6] = eye
+        pts[base : base + 6] = eye
     up = _UPPER_LIP
     lo = _LOWER_LIP
     pts[48] = [-MOUTH_HALF_WIDTH, STOMION_Y]
@@ -151,8 +153,14 @@ def ibug68_positions() -> np.ndarray:
     pts[58:60] = [[-lo[1, 0], lo[1, 1]], [-lo[2, 0], lo[2, 1]]]
     hi, lw = STOMION_Y + 0.6, STOMION_Y - 0.6
     pts[60:68] = [
-        [-24.5, STOMION_Y], [-9.0, hi], [0.0, hi], [9.0, hi],
-        [24.5, STOMION_Y], [9.0, lw], [0.0, lw], [-9.0, lw],
+        [-24.5, STOMION_Y],
+        [-9.0, hi],
+        [0.0, hi],
+        [9.0, hi],
+        [24.5, STOMION_Y],
+        [9.0, lw],
+        [0.0, lw],
+        [-9.0, lw],
     ]
     return pts
 
@@ -180,16 +188,24 @@ def wflw98_positions() -> np.ndarray:
     pts[55:60] = ib[31:36]
     q = EYE_HALF_WIDTH / 2.0
     for side, base in ((-1.0, 60), (1.0, 68)):
-        xs = np.array([
-            EYE_X + EYE_HALF_WIDTH, EYE_X + q, EYE_X, EYE_X - q,
-            EYE_X - EYE_HALF_WIDTH, EYE_X - q, EYE_X, EYE_X + q,
-        ])
+        xs = np.array(
+            [
+                EYE_X + EYE_HALF_WIDTH,
+                EYE_X + q,
+                EYE_X,
+                EYE_X - q,
+                EYE_X - EYE_HALF_WIDTH,
+                EYE_X - q,
+                EYE_X,
+                EYE_X + q,
+            ]
+        )
         line, up, lo = eye_lids(xs)
         ys = np.array([line[0], up[1], up[2], up[3], line[4], lo[5], lo[6], lo[7]])
         eye = np.stack([side * xs, ys], 1)
         if side > 0:
             eye = eye[[4, 3, 2, 1, 0, 7, 6, 5]]
-        pts[base:base + 8] = eye
+        pts[base : base + 8] = eye
     pts[76:96] = ib[48:68]
     pts[96] = [-EYE_X, PUPIL_Y]
     pts[97] = [EYE_X, PUPIL_Y]

@@ -45,8 +45,15 @@ def load_checkpoint(path: PathLike) -> dict[str, Any]:
         raise FormatError(f"{p}: not a readable checkpoint ({exc.__class__.__name__}: {exc})") from exc
 
 
-def save_model_file(path: PathLike, *, model: str, config: Mapping[str, Any], state_dict: Mapping[str, Any],
-                    meta: Mapping[str, Any], half: bool = False) -> Path:
+def save_model_file(
+    path: PathLike,
+    *,
+    model: str,
+    config: Mapping[str, Any],
+    state_dict: Mapping[str, Any],
+    meta: Mapping[str, Any],
+    half: bool = False,
+) -> Path:
     """Write a model file (see the module docstring).
 
     Args:
@@ -54,13 +61,22 @@ def save_model_file(path: PathLike, *, model: str, config: Mapping[str, Any], st
             casts them back into the model's float32 parameters). The file's meta then
             says ``"stored_dtype": "float16"``.
     """
+
     def _store(v: Any) -> Any:
         v = v.detach().cpu()
         return v.half() if half and v.is_floating_point() else v
 
     meta = dict(meta, stored_dtype="float16" if half else "float32")
-    return save_atomic({"format": MODEL_FORMAT, "model": model, "config": dict(config),
-                        "state_dict": {k: _store(v) for k, v in state_dict.items()}, "meta": meta}, path)
+    return save_atomic(
+        {
+            "format": MODEL_FORMAT,
+            "model": model,
+            "config": dict(config),
+            "state_dict": {k: _store(v) for k, v in state_dict.items()},
+            "meta": meta,
+        },
+        path,
+    )
 
 
 def load_model_file(path: PathLike, *, model: str | None) -> dict[str, Any]:
@@ -79,7 +95,10 @@ def load_model_file(path: PathLike, *, model: str | None) -> dict[str, Any]:
     except Exception as exc:
         raise FormatError(f"{p}: not a readable facecli model file ({exc.__class__.__name__})") from exc
     if not isinstance(obj, dict) or obj.get("format") != MODEL_FORMAT:
-        raise FormatError(f"{p}: expected a {MODEL_FORMAT} file, got {obj.get('format') if isinstance(obj, dict) else type(obj).__name__}")
+        raise FormatError(
+            f"{p}: expected a {MODEL_FORMAT} file, got "
+            f"{obj.get('format') if isinstance(obj, dict) else type(obj).__name__}"
+        )
     if model is not None and obj.get("model") != model:
         raise FormatError(f"{p}: expected a {model!r} model, got {obj.get('model')!r}")
     return obj

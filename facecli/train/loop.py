@@ -104,9 +104,16 @@ def fit(
     return _fit(model, dataset, step, cfg, ctx, evaluate, log, progress)
 
 
-def _fit(model: Any, dataset: Any, step: Callable[[Any, Any], tuple[Any, Mapping[str, float]]], cfg: TrainConfig,
-         ctx: DistContext, evaluate: Callable[[Any], Mapping[str, float]] | None, log: Callable[[str], None],
-         progress: Callable[..., Any] | None) -> list[dict[str, float]]:
+def _fit(
+    model: Any,
+    dataset: Any,
+    step: Callable[[Any, Any], tuple[Any, Mapping[str, float]]],
+    cfg: TrainConfig,
+    ctx: DistContext,
+    evaluate: Callable[[Any], Mapping[str, float]] | None,
+    log: Callable[[str], None],
+    progress: Callable[..., Any] | None,
+) -> list[dict[str, float]]:
     import torch
     from torch.utils.data import DataLoader, DistributedSampler
 
@@ -127,8 +134,11 @@ def _fit(model: Any, dataset: Any, step: Callable[[Any, Any], tuple[Any, Mapping
         start_epoch = int(ck["epoch"]) + 1
         history = list(ck.get("history", []))
         log(f"resumed from {cfg.checkpoint} after epoch {start_epoch}")
-    sampler = DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True,
-                                 seed=cfg.seed) if ctx.distributed else None
+    sampler = (
+        DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=cfg.seed)
+        if ctx.distributed
+        else None
+    )
     steps_per_epoch = math.ceil(len(dataset) / (cfg.batch_size * ctx.world_size))
     total = steps_per_epoch * cfg.epochs
     for epoch in range(start_epoch, cfg.epochs):
@@ -159,8 +169,11 @@ def _fit(model: Any, dataset: Any, step: Callable[[Any, Any], tuple[Any, Mapping
             sums["loss"] = sums.get("loss", 0.0) + float(loss.detach()) * n
             for k, v in metrics.items():
                 sums[k] = sums.get(k, 0.0) + float(v) * n
-        row: dict[str, float] = {"epoch": epoch + 1, **{k: v / max(count, 1) for k, v in sums.items()},
-                                 "seconds": time.perf_counter() - t0}
+        row: dict[str, float] = {
+            "epoch": epoch + 1,
+            **{k: v / max(count, 1) for k, v in sums.items()},
+            "seconds": time.perf_counter() - t0,
+        }
         if evaluate is not None and ctx.is_main:
             model.eval()
             with torch.no_grad():
@@ -169,8 +182,16 @@ def _fit(model: Any, dataset: Any, step: Callable[[Any, Any], tuple[Any, Mapping
         if ctx.is_main:
             log("  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
             if cfg.checkpoint is not None:
-                save_atomic({"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch,
-                             "history": history, "extra": cfg.extra}, cfg.checkpoint)
+                save_atomic(
+                    {
+                        "model": model.state_dict(),
+                        "optimizer": opt.state_dict(),
+                        "epoch": epoch,
+                        "history": history,
+                        "extra": cfg.extra,
+                    },
+                    cfg.checkpoint,
+                )
         if ctx.distributed:
             import torch.distributed as dist
 

@@ -45,8 +45,9 @@ def fits(x: Tensor, w1: Tensor) -> bool:
     return 4 * (3 * c + 2 * w1.shape[0] + 3 * h * w) <= MAX_SMEM_BYTES
 
 
-def forward(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, ws: Tensor, bs: Tensor,
-            backend: Backend) -> tuple[Tensor, Tensor, Tensor]:
+def forward(
+    x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, ws: Tensor, bs: Tensor, backend: Backend
+) -> tuple[Tensor, Tensor, Tensor]:
     """The kernel's forward (no autograd): see the reference for shapes; float32 only."""
     b, c, h, w = x.shape
     r, k = w1.shape[0], ws.shape[-1]
@@ -58,8 +59,14 @@ def forward(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, ws: Tenso
     spatial = torch.empty((b, 1, h, w), dtype=torch.float32, device=x.device)
     if b:
         with on_device(x):
-            backend.call("attention_forward", *(ptr(t) for t in args), *(ctypes.c_int(v) for v in (b, c, r, h, w, k)),
-                         ptr(y), ptr(channel), ptr(spatial))
+            backend.call(
+                "attention_forward",
+                *(ptr(t) for t in args),
+                *(ctypes.c_int(v) for v in (b, c, r, h, w, k)),
+                ptr(y),
+                ptr(channel),
+                ptr(spatial),
+            )
     return y, channel, spatial
 
 
@@ -73,8 +80,10 @@ class _Fused(torch.autograd.Function):
     @staticmethod
     def backward(ctx, gy, gch, gsp):  # type: ignore[override]
         if ctx.reference is None:
-            raise RuntimeError("the fused attention forward has no backward of its own: pass reference= (the "
-                               "PyTorch reference, facecli.models.attention.dual_path_attention_reference)")
+            raise RuntimeError(
+                "the fused attention forward has no backward of its own: pass reference= (the "
+                "PyTorch reference, facecli.models.attention.dual_path_attention_reference)"
+            )
         inputs = [t.detach().requires_grad_(need) for t, need in zip(ctx.saved_tensors, ctx.needs_input_grad[:7])]
         with torch.enable_grad():
             outs = ctx.reference(*inputs)
@@ -84,10 +93,18 @@ class _Fused(torch.autograd.Function):
         return (*(next(got) if t.requires_grad else None for t in inputs), None, None)
 
 
-def fused_dual_path_attention(x: Tensor, w1: Tensor, b1: Tensor, w2: Tensor, b2: Tensor, ws: Tensor, bs: Tensor,
-                              *, backend: Backend | None = None,
-                              reference: Callable[..., tuple[Tensor, Tensor, Tensor]] | None = None,
-                              ) -> tuple[Tensor, Tensor, Tensor]:
+def fused_dual_path_attention(
+    x: Tensor,
+    w1: Tensor,
+    b1: Tensor,
+    w2: Tensor,
+    b2: Tensor,
+    ws: Tensor,
+    bs: Tensor,
+    *,
+    backend: Backend | None = None,
+    reference: Callable[..., tuple[Tensor, Tensor, Tensor]] | None = None,
+) -> tuple[Tensor, Tensor, Tensor]:
     """Dual-path attention with the fused forward (CUDA build unless ``backend`` is given).
 
     Gradients go through ``reference`` (the PyTorch implementation with the same

@@ -63,13 +63,19 @@ def grid_tables(points: "torch.Tensor", radius: float) -> dict[str, "torch.Tenso
     order = torch.argsort(key, stable=True)
     keys, sizes = torch.unique_consecutive(key[order], return_counts=True)
     starts = torch.cumsum(sizes, 0) - sizes
-    return {"cell": cell.to(torch.int32).contiguous(), "dims": dims.contiguous(), "keys": keys.contiguous(),
-            "starts": starts.to(torch.int32).contiguous(), "sizes": sizes.to(torch.int32).contiguous(),
-            "order": order.to(torch.int32).contiguous()}
+    return {
+        "cell": cell.to(torch.int32).contiguous(),
+        "dims": dims.contiguous(),
+        "keys": keys.contiguous(),
+        "starts": starts.to(torch.int32).contiguous(),
+        "sizes": sizes.to(torch.int32).contiguous(),
+        "order": order.to(torch.int32).contiguous(),
+    }
 
 
-def radius_search(points: "torch.Tensor", radius: float, max_nn: int, backend: Backend, *,
-                  search: str = "grid") -> tuple["torch.Tensor", "torch.Tensor", "torch.Tensor"]:
+def radius_search(
+    points: "torch.Tensor", radius: float, max_nn: int, backend: Backend, *, search: str = "grid"
+) -> tuple["torch.Tensor", "torch.Tensor", "torch.Tensor"]:
     """At most ``max_nn`` nearest points within ``radius`` of every point, nearest first
     (ties by index), the point itself included.
 
@@ -98,14 +104,35 @@ def radius_search(points: "torch.Tensor", radius: float, max_nn: int, backend: B
             backend.call("radius_search_brute", ptr(points), ci, r, ck, ptr(idx), ptr(d2), ptr(cnt))
         else:
             g = grid_tables(points, radius)
-            backend.call("radius_search_grid", ptr(points), ptr(g["cell"]), ptr(g["dims"]), ptr(g["keys"]),
-                         ptr(g["starts"]), ptr(g["sizes"]), ctypes.c_int(g["keys"].shape[0]), ptr(g["order"]), ci, r,
-                         ck, ptr(idx), ptr(d2), ptr(cnt))
+            backend.call(
+                "radius_search_grid",
+                ptr(points),
+                ptr(g["cell"]),
+                ptr(g["dims"]),
+                ptr(g["keys"]),
+                ptr(g["starts"]),
+                ptr(g["sizes"]),
+                ctypes.c_int(g["keys"].shape[0]),
+                ptr(g["order"]),
+                ci,
+                r,
+                ck,
+                ptr(idx),
+                ptr(d2),
+                ptr(cnt),
+            )
     return idx, d2, cnt
 
 
-def fpfh_tensors(points: "torch.Tensor", normals: "torch.Tensor", radius: float, max_nn: int, backend: Backend, *,
-                 search: str = "grid") -> "torch.Tensor":
+def fpfh_tensors(
+    points: "torch.Tensor",
+    normals: "torch.Tensor",
+    radius: float,
+    max_nn: int,
+    backend: Backend,
+    *,
+    search: str = "grid",
+) -> "torch.Tensor":
     """FPFH of a cloud on one device.
 
     Args:
@@ -132,8 +159,9 @@ def fpfh_tensors(points: "torch.Tensor", normals: "torch.Tensor", radius: float,
     return out
 
 
-def fpfh_numpy(points: np.ndarray, normals: np.ndarray, radius: float, max_nn: int, *, device: str = "cuda",
-               search: str = "grid") -> np.ndarray:
+def fpfh_numpy(
+    points: np.ndarray, normals: np.ndarray, radius: float, max_nn: int, *, device: str = "cuda", search: str = "grid"
+) -> np.ndarray:
     """:func:`fpfh_tensors` on ``device`` with the CUDA build, from and to numpy: (N, 33) float32."""
     import torch
 

@@ -7,13 +7,14 @@ import subprocess
 
 import numpy as np
 import pytest
+
+# shared assertions of the CLI tests (tests/commands/cli_checks.py)
+from cli_checks import ok as _ok
+from cli_checks import one_line_error as _one_line_error
 from typer.testing import CliRunner
 
 from facecli.commands.main import app
 from facecli.io.container import ContainerReader
-# shared assertions of the CLI tests (tests/commands/cli_checks.py)
-from cli_checks import ok as _ok
-from cli_checks import one_line_error as _one_line_error
 
 runner = CliRunner()
 
@@ -21,8 +22,30 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def tiny_model(wflw_dir, tmp_path_factory):
     out = tmp_path_factory.mktemp("musica") / "m.pt"
-    r = _ok(runner.invoke(app, ["--seed", "0", "align", "train", str(wflw_dir), "--split", "train", "-o", str(out),
-                                "--epochs", "1", "--batch-size", "4", "--crop", "48", "--half", "--json"]))
+    r = _ok(
+        runner.invoke(
+            app,
+            [
+                "--seed",
+                "0",
+                "align",
+                "train",
+                str(wflw_dir),
+                "--split",
+                "train",
+                "-o",
+                str(out),
+                "--epochs",
+                "1",
+                "--batch-size",
+                "4",
+                "--crop",
+                "48",
+                "--half",
+                "--json",
+            ],
+        )
+    )
     assert json.loads(r.stdout)["epochs"] == 1 and out.exists()
     import torch
 
@@ -33,16 +56,42 @@ def tiny_model(wflw_dir, tmp_path_factory):
 
 def test_predict_dataset_and_evaluate(wflw_dir, tiny_model, tmp_path):
     out = tmp_path / "lm.h5"
-    _ok(runner.invoke(app, ["align", "predict", str(wflw_dir), "--dataset", "--split", "test", "--model", str(tiny_model),
-                            "-o", str(out), "--pts-dir", str(tmp_path / "pts"), "--preview", str(tmp_path / "prev"),
-                            "--exit-threshold", "1e9"]))
+    _ok(
+        runner.invoke(
+            app,
+            [
+                "align",
+                "predict",
+                str(wflw_dir),
+                "--dataset",
+                "--split",
+                "test",
+                "--model",
+                str(tiny_model),
+                "-o",
+                str(out),
+                "--pts-dir",
+                str(tmp_path / "pts"),
+                "--preview",
+                str(tmp_path / "prev"),
+                "--exit-threshold",
+                "1e9",
+            ],
+        )
+    )
     with ContainerReader(out, kind="landmarks2d") as r:
         assert len(r) == 2 and r.sample(0)["landmarks"].shape == (98, 2)
         assert set(r.read("box_source").astype(str)) == {"annotation"}
         assert (np.asarray(r.read("exit_iteration")) == 1).all()  # a huge threshold: everyone leaves after iteration 1
     assert len(list((tmp_path / "pts").glob("*.pts"))) == 2 and len(list((tmp_path / "prev").glob("*.png"))) == 2
-    rep = json.loads(_ok(runner.invoke(app, ["evaluate", "align", str(out), "--gt", str(wflw_dir), "--json",
-                                             "--plot", str(tmp_path / "ced.png")])).stdout)
+    rep = json.loads(
+        _ok(
+            runner.invoke(
+                app,
+                ["evaluate", "align", str(out), "--gt", str(wflw_dir), "--json", "--plot", str(tmp_path / "ced.png")],
+            )
+        ).stdout
+    )
     assert rep["matched"] == 2 and rep["subsets"]["all"]["faces"] == 2 and rep["exit_iterations"] == {"1": 2}
     assert (tmp_path / "ced.png").stat().st_size > 1000
     # the evaluator's NME, recomputed here by hand from the two files (outer eye corners 60/72)
@@ -51,8 +100,9 @@ def test_predict_dataset_and_evaluate(wflw_dir, tiny_model, tmp_path):
     truth = {f.id: f.landmarks for f in load_alignment_set(wflw_dir, split="test")}
     with ContainerReader(out) as r:
         pred = dict(zip(r.ids, r.read("landmarks")))
-    by_hand = np.mean([np.linalg.norm(pred[k] - g, axis=1).mean() / np.linalg.norm(g[60] - g[72])
-                       for k, g in truth.items()])
+    by_hand = np.mean(
+        [np.linalg.norm(pred[k] - g, axis=1).mean() / np.linalg.norm(g[60] - g[72]) for k, g in truth.items()]
+    )
     assert rep["subsets"]["all"]["nme_pct"] == pytest.approx(100 * by_hand, rel=1e-5)
 
 
@@ -61,22 +111,37 @@ def test_boxes_file_and_whole_image_fallback(wflw_dir, tiny_model, tmp_path):
     boxes = tmp_path / "boxes.csv"
     boxes.write_text(f"image,x0,y0,x1,y1\n{imgs[0].name},20,15,75,80\n")
     out = tmp_path / "p.h5"
-    r = _ok(runner.invoke(app, ["align", "predict", *map(str, imgs), "--boxes", str(boxes), "--model", str(tiny_model),
-                                "-o", str(out)]))
+    r = _ok(
+        runner.invoke(
+            app,
+            ["align", "predict", *map(str, imgs), "--boxes", str(boxes), "--model", str(tiny_model), "-o", str(out)],
+        )
+    )
     assert "have no face box" in r.stderr
     with ContainerReader(out, kind="landmarks2d") as rd:
         src = dict(zip(rd.ids, rd.read("box_source").astype(str)))
         assert sorted(src.values()) == ["boxes-file", "image"]
     boxes.write_text("a.jpg,1,2,3\n")
-    _one_line_error(runner.invoke(app, ["align", "predict", str(imgs[0]), "--boxes", str(boxes), "--model", str(tiny_model),
-                                        "-o", str(out)]), "boxes.csv:1", "image,x0,y0,x1,y1")
-    _one_line_error(runner.invoke(app, ["align", "predict", str(imgs[0]), "--model", str(tmp_path / "none.pt")]), "no such model")
-    _one_line_error(runner.invoke(app, ["align", "train", str(tmp_path / "nope"), "-o", str(tmp_path / "m.pt")]), "nope")
+    _one_line_error(
+        runner.invoke(
+            app, ["align", "predict", str(imgs[0]), "--boxes", str(boxes), "--model", str(tiny_model), "-o", str(out)]
+        ),
+        "boxes.csv:1",
+        "image,x0,y0,x1,y1",
+    )
+    _one_line_error(
+        runner.invoke(app, ["align", "predict", str(imgs[0]), "--model", str(tmp_path / "none.pt")]), "no such model"
+    )
+    _one_line_error(
+        runner.invoke(app, ["align", "train", str(tmp_path / "nope"), "-o", str(tmp_path / "m.pt")]), "nope"
+    )
 
 
 def test_shell_pipe(wflw_dir, tiny_model, tmp_path, facecli_bin):
-    cmd = (f"{facecli_bin} -q align predict {wflw_dir} --dataset --split all --model {tiny_model} -o {tmp_path / 'a.h5'} "
-           f"| xargs -I{{}} {facecli_bin} evaluate align {{}} --gt {wflw_dir} --json")
+    cmd = (
+        f"{facecli_bin} -q align predict {wflw_dir} --dataset --split all --model {tiny_model} -o {tmp_path / 'a.h5'} "
+        f"| xargs -I{{}} {facecli_bin} evaluate align {{}} --gt {wflw_dir} --json"
+    )
     res = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)

@@ -8,12 +8,13 @@ import subprocess
 
 import numpy as np
 import pytest
+
+# shared assertions of the CLI tests (tests/commands/cli_checks.py)
+from cli_checks import ok as _ok
 from typer.testing import CliRunner
 
 from facecli.commands.main import app
 from facecli.io.container import ContainerReader
-# shared assertions of the CLI tests (tests/commands/cli_checks.py)
-from cli_checks import ok as _ok
 
 runner = CliRunner()
 
@@ -39,8 +40,23 @@ def smic(tmp_path_factory):
 def test_coded_dataset_outputs(casme, tmp_path):
     out = tmp_path / "apex.h5"
     sheet = next(casme.glob("*.xlsx"))
-    r = _ok(runner.invoke(app, ["-q", "apex-detect", str(casme), "--coding", str(sheet), "-o", str(out),
-                                "--plot", str(tmp_path / "plots"), "--json"]))
+    r = _ok(
+        runner.invoke(
+            app,
+            [
+                "-q",
+                "apex-detect",
+                str(casme),
+                "--coding",
+                str(sheet),
+                "-o",
+                str(out),
+                "--plot",
+                str(tmp_path / "plots"),
+                "--json",
+            ],
+        )
+    )
     s = json.loads(r.stdout)
     assert s["processed"] == 4 and s["outputs"] == [str(out), str(tmp_path / "apex.csv")]
     truth = json.loads((casme / "synth_microexpr.json").read_text())["clips"]
@@ -65,11 +81,28 @@ def test_coded_dataset_outputs(casme, tmp_path):
 def test_smic_needs_truth_for_evaluation(smic, tmp_path):
     out = tmp_path / "apex.h5"
     sheet = next(smic.glob("*.csv"))
-    _ok(runner.invoke(app, ["-q", "apex-detect", str(smic), "--coding", str(sheet), "-o", str(out), "--method", "flow"]))
+    _ok(
+        runner.invoke(app, ["-q", "apex-detect", str(smic), "--coding", str(sheet), "-o", str(out), "--method", "flow"])
+    )
     r = runner.invoke(app, ["evaluate", "apex", str(out), "--coding", str(sheet)])
     assert r.exit_code == 1 and "--truth" in r.stderr and len(r.stderr.strip().splitlines()) == 1
-    ev = json.loads(_ok(runner.invoke(app, ["evaluate", "apex", str(out), "--coding", str(sheet), "--truth",
-                                            str(smic / "synth_microexpr.json"), "--json"])).stdout)
+    ev = json.loads(
+        _ok(
+            runner.invoke(
+                app,
+                [
+                    "evaluate",
+                    "apex",
+                    str(out),
+                    "--coding",
+                    str(sheet),
+                    "--truth",
+                    str(smic / "synth_microexpr.json"),
+                    "--json",
+                ],
+            )
+        ).stdout
+    )
     assert ev["datasets"]["smic"]["method"]["clips"] == 2
 
 
@@ -92,8 +125,10 @@ def test_bad_clip_skipped_and_listed(casme, tmp_path):
 def test_shell_pipe(casme, tmp_path, facecli_bin):
     out = tmp_path / "apex.h5"
     sheet = next(casme.glob("*.csv"))
-    cmd = (f"find {casme} -mindepth 2 -maxdepth 2 -type d | sort | {facecli_bin} -q apex-detect - -o {out} "
-           f"--method lbp | head -1 | xargs -I{{}} {facecli_bin} evaluate apex {{}} --coding {sheet} --json")
+    cmd = (
+        f"find {casme} -mindepth 2 -maxdepth 2 -type d | sort | {facecli_bin} -q apex-detect - -o {out} "
+        f"--method lbp | head -1 | xargs -I{{}} {facecli_bin} evaluate apex {{}} --coding {sheet} --json"
+    )
     res = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["datasets"]["casme2"]["method"]["clips"] == 4

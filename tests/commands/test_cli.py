@@ -25,7 +25,18 @@ def test_version_and_help():
     assert r.exit_code == 0 and r.stdout.startswith("facecli ")
     r = runner.invoke(app, ["--help"])
     assert r.exit_code == 0
-    for name in ["normals", "grid-attn", "register", "landmarks3d", "align", "apex-detect", "mer-train", "evaluate", "synth", "info"]:
+    for name in [
+        "normals",
+        "grid-attn",
+        "register",
+        "landmarks3d",
+        "align",
+        "apex-detect",
+        "mer-train",
+        "evaluate",
+        "synth",
+        "info",
+    ]:
         assert name in r.stdout
 
 
@@ -57,30 +68,38 @@ def test_usage_error_exit_2():
 
 
 def test_synth_stdout_is_paths_only(tmp_path):
-    r = runner.invoke(app, ["--seed", "3", "synth", "faces3d", "-o", str(tmp_path / "f"), "--subjects", "1", "--expressions", "2"])
+    r = runner.invoke(
+        app, ["--seed", "3", "synth", "faces3d", "-o", str(tmp_path / "f"), "--subjects", "1", "--expressions", "2"]
+    )
     assert r.exit_code == 0
     lines = r.stdout.strip().splitlines()
     assert all((tmp_path / "f").as_posix() in ln or ln.startswith(str(tmp_path)) for ln in lines) and len(lines) == 3
     assert "wrote 2 meshes" in r.stderr
-    r = runner.invoke(app, ["-q", "synth", "faces3d", "-o", str(tmp_path / "g"), "--subjects", "1", "--expressions", "1", "--json"])
+    r = runner.invoke(
+        app, ["-q", "synth", "faces3d", "-o", str(tmp_path / "g"), "--subjects", "1", "--expressions", "1", "--json"]
+    )
     obj = json.loads(r.stdout)
     assert obj["count"] == 1 and r.stderr == ""
 
 
 def test_help_does_not_import_heavy_libraries(facecli_bin):
-    code = ("import sys; sys.argv=['facecli','--help']\n"
-            "from facecli.commands.main import main\n"
-            "try:\n    main()\nexcept SystemExit:\n    pass\n"
-            "bad=[m for m in ('torch','open3d','torch_geometric','cv2','h5py') if m in sys.modules]\n"
-            "sys.stderr.write(repr(bad))")
+    code = (
+        "import sys; sys.argv=['facecli','--help']\n"
+        "from facecli.commands.main import main\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "bad=[m for m in ('torch','open3d','torch_geometric','cv2','h5py') if m in sys.modules]\n"
+        "sys.stderr.write(repr(bad))"
+    )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert p.stderr.strip() == "[]"
 
 
 def test_real_shell_pipe(tmp_path, facecli_bin):
     """synth writes paths on stdout; grep keeps the HDF5 one; info reads it from stdin."""
-    cmd = (f"'{facecli_bin}' synth pairs -o '{tmp_path}/p' --count 1 2>/dev/null | grep '\\.h5$' "
-           f"| '{facecli_bin}' info --json -")
+    cmd = (
+        f"'{facecli_bin}' synth pairs -o '{tmp_path}/p' --count 1 2>/dev/null | grep '\\.h5$' "
+        f"| '{facecli_bin}' info --json -"
+    )
     p = subprocess.run(["bash", "-o", "pipefail", "-c", cmd], capture_output=True, text=True)
     assert p.returncode == 0, p.stderr
     obj = json.loads(p.stdout)

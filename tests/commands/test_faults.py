@@ -22,14 +22,15 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
+# shared assertions of the CLI tests (tests/commands/cli_checks.py)
+from cli_checks import ok as _ok
+from cli_checks import one_line_error as _one_line_error
 from typer.testing import CliRunner
 
 from facecli.commands.main import app
 from facecli.io.atomic import partial_path
 from facecli.io.container import ContainerReader
-# shared assertions of the CLI tests (tests/commands/cli_checks.py)
-from cli_checks import ok as _ok
-from cli_checks import one_line_error as _one_line_error
 
 runner = CliRunner()
 SCALES = "96,48"
@@ -94,8 +95,9 @@ def _wait_for_samples(part: Path, n: int, proc: subprocess.Popen, timeout: float
 # -- [1] two writers, [4] kill -9 and --resume, [8]/[9] signals and workers --------------------------------
 def test_second_writer_is_refused_and_the_first_finishes(meshes, reference, tmp_path, facecli_bin):
     out = tmp_path / "same.h5"
-    first = subprocess.Popen(_normals_cmd(facecli_bin, meshes, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True)
+    first = subprocess.Popen(
+        _normals_cmd(facecli_bin, meshes, out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
     _wait_for_samples(partial_path(out), 1, first)
     second = subprocess.run(_normals_cmd(facecli_bin, meshes, out), capture_output=True, text=True)
     assert second.returncode == 1 and second.stdout == ""
@@ -107,8 +109,9 @@ def test_second_writer_is_refused_and_the_first_finishes(meshes, reference, tmp_
 def test_kill_then_resume_equals_an_uninterrupted_run(meshes, reference, tmp_path, facecli_bin):
     out = tmp_path / "k.h5"
     for n in (2, 5):  # two kills at different points, then a resume that finishes
-        proc = subprocess.Popen(_normals_cmd(facecli_bin, meshes, out, "--resume"), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            _normals_cmd(facecli_bin, meshes, out, "--resume"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         _wait_for_samples(partial_path(out), n, proc)
         proc.kill()
         proc.wait()
@@ -122,13 +125,19 @@ def test_kill_then_resume_equals_an_uninterrupted_run(meshes, reference, tmp_pat
     _info_ok(facecli_bin, out)
 
 
-@pytest.mark.parametrize("sig,code,workers", [(signal.SIGINT, 130, "1"), (signal.SIGINT, 130, "2"),
-                                              (signal.SIGTERM, 143, "2")])
-def test_signals_end_the_run_cleanly_and_take_the_workers_along(meshes, reference, tmp_path, facecli_bin, sig, code,
-                                                                workers):
+@pytest.mark.parametrize(
+    "sig,code,workers", [(signal.SIGINT, 130, "1"), (signal.SIGINT, 130, "2"), (signal.SIGTERM, 143, "2")]
+)
+def test_signals_end_the_run_cleanly_and_take_the_workers_along(
+    meshes, reference, tmp_path, facecli_bin, sig, code, workers
+):
     out = tmp_path / "s.h5"
-    proc = subprocess.Popen(_normals_cmd(facecli_bin, meshes, out, "--workers", workers),
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        _normals_cmd(facecli_bin, meshes, out, "--workers", workers),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     _wait_for_samples(partial_path(out), 1, proc)
     proc.send_signal(sig)
     assert proc.wait(60) == code
@@ -139,8 +148,9 @@ def test_signals_end_the_run_cleanly_and_take_the_workers_along(meshes, referenc
     _info_ok(facecli_bin, partial_path(out))
     time.sleep(0.5)
     assert _children_of(proc.pid) == []
-    r = subprocess.run(_normals_cmd(facecli_bin, meshes, out, "--workers", workers, "--resume"),
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        _normals_cmd(facecli_bin, meshes, out, "--workers", workers, "--resume"), capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr
     with ContainerReader(out) as rd:
         assert sorted(rd.ids) == sorted(ContainerReader(reference).ids)
@@ -166,8 +176,9 @@ def _children_of(pid: int) -> list[int]:
 @pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc to find the workers")
 def test_workers_die_with_a_killed_parent(meshes, tmp_path, facecli_bin):
     out = tmp_path / "w.h5"
-    proc = subprocess.Popen(_normals_cmd(facecli_bin, meshes, out, "--workers", "2"),
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        _normals_cmd(facecli_bin, meshes, out, "--workers", "2"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     _wait_for_samples(partial_path(out), 1, proc)
     workers = _children_of(proc.pid)
     assert workers, "the run should have worker processes"
@@ -176,8 +187,11 @@ def test_workers_die_with_a_killed_parent(meshes, tmp_path, facecli_bin):
     deadline = time.time() + 10
     while time.time() < deadline and any(Path(f"/proc/{w}").exists() for w in workers):
         time.sleep(0.1)
-    alive = [w for w in workers if Path(f"/proc/{w}").exists()
-             and "Z" not in Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[:1]]
+    alive = [
+        w
+        for w in workers
+        if Path(f"/proc/{w}").exists() and "Z" not in Path(f"/proc/{w}/stat").read_text().rsplit(")", 1)[1].split()[:1]
+    ]
     assert alive == []
 
 
@@ -215,8 +229,10 @@ def test_an_output_that_is_an_input_is_refused_untouched(reference, faces3d_dir,
         (["normals", str(mesh), "-o", str(mesh)], mesh),
         (["grid-attn", "embed", str(normals), "-o", str(normals)], normals),
         (["evaluate", "register", str(reg), "--gt", str(pairs_dir / "gt.h5"), "--csv", str(reg)], reg),
-        (["evaluate", "register", str(reg), "--gt", str(pairs_dir / "gt.h5"), "--csv", str(pairs_dir / "gt.h5")],
-         pairs_dir / "gt.h5"),
+        (
+            ["evaluate", "register", str(reg), "--gt", str(pairs_dir / "gt.h5"), "--csv", str(pairs_dir / "gt.h5")],
+            pairs_dir / "gt.h5",
+        ),
     ]
     for argv, victim in cases:
         before = victim.read_bytes()
@@ -233,13 +249,20 @@ def test_output_that_is_an_input_in_verify_and_apex(smic4_dir, tmp_path):
     emb = tmp_path / "e.h5"
     _ok(runner.invoke(app, ["grid-attn", "embed", str(ids / "normals_gt.h5"), "-o", str(emb)]))
     before = emb.read_bytes()
-    _one_line_error(runner.invoke(app, ["grid-attn", "verify", str(emb), "--pairs", str(ids / "pairs.txt"),
-                                        "-o", str(emb)]), "also an input")
+    _one_line_error(
+        runner.invoke(app, ["grid-attn", "verify", str(emb), "--pairs", str(ids / "pairs.txt"), "-o", str(emb)]),
+        "also an input",
+    )
     assert emb.read_bytes() == before
     sheet = next(p for p in smic4_dir.iterdir() if p.suffix in (".xlsx", ".csv"))
     before = sheet.read_bytes()
-    _one_line_error(runner.invoke(app, ["apex-detect", str(smic4_dir), "--coding", str(sheet), "-o",
-                                        str(tmp_path / "a.h5"), "--csv", str(sheet)]), "also an input")
+    _one_line_error(
+        runner.invoke(
+            app,
+            ["apex-detect", str(smic4_dir), "--coding", str(sheet), "-o", str(tmp_path / "a.h5"), "--csv", str(sheet)],
+        ),
+        "also an input",
+    )
     assert sheet.read_bytes() == before
 
 
@@ -254,8 +277,9 @@ def test_output_directory_gets_the_default_name(faces3d_dir, tmp_path):
 # -- [5] --resume with other parameters, [12] failures after --resume -------------------------------------------
 def test_resume_with_other_parameters_is_refused_up_front(meshes, tmp_path, facecli_bin):
     out = tmp_path / "p.h5"
-    proc = subprocess.Popen(_normals_cmd(facecli_bin, meshes, out), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        _normals_cmd(facecli_bin, meshes, out), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     _wait_for_samples(partial_path(out), 2, proc)
     proc.kill()
     proc.wait()
@@ -285,19 +309,26 @@ def test_skip_records_missing_paths_on_stdin(faces3d_dir, tmp_path):
     mesh = next(faces3d_dir.rglob("*.obj"))
     out = tmp_path / "m.h5"
     stdin = f"{mesh}\n{tmp_path / 'gone.obj'}\n"
-    r = _ok(runner.invoke(app, ["normals", "-", "--scales", "32", "-o", str(out), "--on-error", "skip", "--json"],
-                          input=stdin))
+    r = _ok(
+        runner.invoke(
+            app, ["normals", "-", "--scales", "32", "-o", str(out), "--on-error", "skip", "--json"], input=stdin
+        )
+    )
     s = json.loads(r.stdout)
     assert s["processed"] == 1 and s["failed"] == 1 and "no such file" in s["failures"][0]["error"]
-    _one_line_error(runner.invoke(app, ["normals", "-", "--scales", "32", "-o", str(tmp_path / "n.h5")], input=stdin),
-                    "gone.obj")
+    _one_line_error(
+        runner.invoke(app, ["normals", "-", "--scales", "32", "-o", str(tmp_path / "n.h5")], input=stdin), "gone.obj"
+    )
 
 
 def test_skip_records_missing_clip_folders(smic4_dir, tmp_path):
     out = tmp_path / "a.h5"
     clips = sorted(str(d) for d in smic4_dir.rglob("*") if d.is_dir() and any(d.glob("*.jpg")))
-    r = _ok(runner.invoke(app, ["apex-detect", clips[0], str(tmp_path / "no_clip"), "-o", str(out), "--on-error",
-                                "skip", "--json"]))
+    r = _ok(
+        runner.invoke(
+            app, ["apex-detect", clips[0], str(tmp_path / "no_clip"), "-o", str(out), "--on-error", "skip", "--json"]
+        )
+    )
     s = json.loads(r.stdout)
     assert s["processed"] == 1 and s["failed"] == 1 and "no such clip" in s["failures"][0]["error"]
 
@@ -309,8 +340,24 @@ def test_meshes_and_photos_mixed_are_skipped_with_a_reason(faces3d_dir, tmp_path
     src.mkdir()
     shutil.copy(next(faces3d_dir.rglob("*.obj")), src / "a.obj")
     write_image(src / "b.png", np.full((64, 64, 3), 120, np.uint8))
-    r = _ok(runner.invoke(app, ["normals", str(src), "--scales", "32", "-o", str(tmp_path / "x.h5"), "--on-error",
-                                "skip", "--image-method", "sobel", "--json"]))
+    r = _ok(
+        runner.invoke(
+            app,
+            [
+                "normals",
+                str(src),
+                "--scales",
+                "32",
+                "-o",
+                str(tmp_path / "x.h5"),
+                "--on-error",
+                "skip",
+                "--image-method",
+                "sobel",
+                "--json",
+            ],
+        )
+    )
     s = json.loads(r.stdout)
     assert s["processed"] == 1 and s["failed"] == 1
     assert "different kinds cannot share one output file" in s["failures"][0]["error"]
@@ -324,32 +371,47 @@ def test_truncated_and_absurd_meshes_are_refused(faces3d_dir, pairs_dir, tmp_pat
     assert not data[: len(data) - 37].endswith(b"\n")
     tgt = str(pairs_dir / "pair_0000" / "target.ply")
     _one_line_error(runner.invoke(app, ["normals", str(cut), "-o", str(tmp_path / "a.h5")]), "cut.obj", "truncated")
-    _one_line_error(runner.invoke(app, ["-q", "landmarks3d", "predict", str(cut), "-o", str(tmp_path / "b.h5")]),
-                    "cut.obj", "truncated")
-    _one_line_error(runner.invoke(app, ["register", str(cut), tgt, "-o", str(tmp_path / "c.h5")]), "cut.obj",
-                    "truncated")
+    _one_line_error(
+        runner.invoke(app, ["-q", "landmarks3d", "predict", str(cut), "-o", str(tmp_path / "b.h5")]),
+        "cut.obj",
+        "truncated",
+    )
+    _one_line_error(
+        runner.invoke(app, ["register", str(cut), tgt, "-o", str(tmp_path / "c.h5")]), "cut.obj", "truncated"
+    )
     from facecli.io.mesh import read_mesh, write_mesh
 
     m = read_mesh(next(faces3d_dir.rglob("*.obj")))
     huge = write_mesh(tmp_path / "huge.obj", m.vertices * 1e20, m.faces)
     _one_line_error(runner.invoke(app, ["normals", str(huge), "-o", str(tmp_path / "d.h5")]), "huge.obj", "corrupt")
     metres = write_mesh(tmp_path / "metres.obj", m.vertices / 1000.0, m.faces)
-    _one_line_error(runner.invoke(app, ["normals", str(metres), "-o", str(tmp_path / "e.h5")]), "metres.obj",
-                    "millimetres")
+    _one_line_error(
+        runner.invoke(app, ["normals", str(metres), "-o", str(tmp_path / "e.h5")]), "metres.obj", "millimetres"
+    )
 
 
 def test_tiny_and_truncated_photos_are_refused(tmp_path):
     from facecli.io.image import write_image
 
     write_image(tmp_path / "one.png", np.zeros((1, 1, 3), np.uint8))
-    _one_line_error(runner.invoke(app, ["normals", str(tmp_path / "one.png"), "--image-method", "sobel", "-o",
-                                        str(tmp_path / "a.h5")]), "one.png", "1x1")
+    _one_line_error(
+        runner.invoke(
+            app, ["normals", str(tmp_path / "one.png"), "--image-method", "sobel", "-o", str(tmp_path / "a.h5")]
+        ),
+        "one.png",
+        "1x1",
+    )
     rng = np.random.default_rng(0)
     write_image(tmp_path / "full.jpg", rng.integers(0, 255, (96, 96, 3), dtype=np.uint8))
     data = (tmp_path / "full.jpg").read_bytes()
     (tmp_path / "cut.jpg").write_bytes(data[: len(data) // 2])
-    _one_line_error(runner.invoke(app, ["normals", str(tmp_path / "cut.jpg"), "--image-method", "sobel", "-o",
-                                        str(tmp_path / "b.h5")]), "cut.jpg", "truncated")
+    _one_line_error(
+        runner.invoke(
+            app, ["normals", str(tmp_path / "cut.jpg"), "--image-method", "sobel", "-o", str(tmp_path / "b.h5")]
+        ),
+        "cut.jpg",
+        "truncated",
+    )
 
 
 def test_bad_apex_and_empty_boxes_are_refused(smic4_dir, wflw_dir, tmp_path):
@@ -367,13 +429,19 @@ def test_bad_apex_and_empty_boxes_are_refused(smic4_dir, wflw_dir, tmp_path):
     cols = text[1].split(",")
     cols[3] = "abc"  # the ApexFrame column
     bad.write_text("\n".join([text[0], ",".join(cols), *text[2:]]) + "\n")
-    _one_line_error(runner.invoke(app, ["mer-train", "prepare", str(casme), "--coding", str(bad), "-o",
-                                        str(tmp_path / "f.h5")]), "bad.csv", "'abc'")
+    _one_line_error(
+        runner.invoke(app, ["mer-train", "prepare", str(casme), "--coding", str(bad), "-o", str(tmp_path / "f.h5")]),
+        "bad.csv",
+        "'abc'",
+    )
     empty = tmp_path / "boxes.csv"
     empty.write_text("")
     img = next(p for p in wflw_dir.rglob("*") if p.suffix in (".jpg", ".png"))
-    _one_line_error(runner.invoke(app, ["align", "predict", str(img), "--boxes", str(empty), "-o",
-                                        str(tmp_path / "l.h5")]), "boxes.csv", "empty")
+    _one_line_error(
+        runner.invoke(app, ["align", "predict", str(img), "--boxes", str(empty), "-o", str(tmp_path / "l.h5")]),
+        "boxes.csv",
+        "empty",
+    )
 
 
 # -- [13] binary files where text is expected, [14] no numpy warnings -------------------------------------------
@@ -389,9 +457,18 @@ def test_binary_files_give_one_line_naming_them(tmp_path, wflw_dir, smic4_dir):
     scores = tmp_path / "s.h5"
     from facecli.recognition.verify import PairScores, write_scores
 
-    write_scores(scores, PairScores(a=["a"] * 4, b=["b"] * 4, score=np.array([0.9, 0.8, 0.1, 0.2]),
-                                    same=np.array([True, True, False, False]), fold=np.zeros(4, int)),
-                 params={}, argv=[])
+    write_scores(
+        scores,
+        PairScores(
+            a=["a"] * 4,
+            b=["b"] * 4,
+            score=np.array([0.9, 0.8, 0.1, 0.2]),
+            same=np.array([True, True, False, False]),
+            fold=np.zeros(4, int),
+        ),
+        params={},
+        argv=[],
+    )
     cases = [
         ["align", "predict", str(img), "--boxes", str(blob), "-o", str(tmp_path / "a.h5")],
         ["grid-attn", "verify", str(emb), "--pairs", str(blob), "-o", str(tmp_path / "b.h5")],
@@ -410,18 +487,21 @@ def test_binary_files_give_one_line_naming_them(tmp_path, wflw_dir, smic4_dir):
 def test_empty_pose_file_has_no_numpy_warning(faces3d_dir, tmp_path):
     empty = tmp_path / "empty.h5"
     empty.write_bytes(b"")
-    r = runner.invoke(app, ["normals", str(next(faces3d_dir.rglob("*.obj"))), "--pose", str(empty), "-o",
-                            str(tmp_path / "x.h5")])
+    r = runner.invoke(
+        app, ["normals", str(next(faces3d_dir.rglob("*.obj"))), "--pose", str(empty), "-o", str(tmp_path / "x.h5")]
+    )
     _one_line_error(r, "empty.h5", "empty file")
 
 
 # -- [15] usage errors exit 2 ---------------------------------------------------------------------------------------
 def test_usage_errors_exit_2(faces3d_dir, pairs_dir, tmp_path):
     mesh = str(next(faces3d_dir.rglob("*.obj")))
-    _one_line_error(runner.invoke(app, ["normals", mesh, "--shard", "3/2", "-o", str(tmp_path / "a.h5")]), "--shard",
-                    code=2)
-    _one_line_error(runner.invoke(app, ["normals", mesh, "--scales", "64,abc", "-o", str(tmp_path / "a.h5")]),
-                    "--scales", code=2)
+    _one_line_error(
+        runner.invoke(app, ["normals", mesh, "--shard", "3/2", "-o", str(tmp_path / "a.h5")]), "--shard", code=2
+    )
+    _one_line_error(
+        runner.invoke(app, ["normals", mesh, "--scales", "64,abc", "-o", str(tmp_path / "a.h5")]), "--scales", code=2
+    )
     _one_line_error(runner.invoke(app, ["register", mesh, "-o", str(tmp_path / "a.h5")]), "SRC TGT", code=2)
 
 
@@ -434,9 +514,29 @@ def test_mer_models_are_identical_whatever_the_thread_count(smic4_dir, tmp_path,
     runs = []
     for threads in (1, 2):
         run = tmp_path / f"run{threads}"
-        r = subprocess.run([facecli_bin, "-q", "--threads", str(threads), "mer-train", "loso", str(flow), "-o",
-                            str(run), "--epochs", "2", "--width", "4", "--batch-size", "2", "--folds", "1..2"],
-                           capture_output=True, text=True)
+        r = subprocess.run(
+            [
+                facecli_bin,
+                "-q",
+                "--threads",
+                str(threads),
+                "mer-train",
+                "loso",
+                str(flow),
+                "-o",
+                str(run),
+                "--epochs",
+                "2",
+                "--width",
+                "4",
+                "--batch-size",
+                "2",
+                "--folds",
+                "1..2",
+            ],
+            capture_output=True,
+            text=True,
+        )
         assert r.returncode == 0, r.stderr
         runs.append(run)
     assert (runs[0] / "result_log.csv").read_text() == (runs[1] / "result_log.csv").read_text()
@@ -466,8 +566,9 @@ def test_random_kills_then_resume_lose_nothing(meshes, reference, tmp_path, face
         for _ in range(5):
             if kills >= total:
                 break
-            proc = subprocess.Popen(_normals_cmd(facecli_bin, meshes, out, "--resume"), stdout=subprocess.DEVNULL,
-                                    stderr=subprocess.DEVNULL)
+            proc = subprocess.Popen(
+                _normals_cmd(facecli_bin, meshes, out, "--resume"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
             time.sleep(rng.uniform(0.0, full))
             if proc.poll() is None:
                 proc.kill()
@@ -488,5 +589,6 @@ def test_random_kills_then_resume_lose_nothing(meshes, reference, tmp_path, face
         _same_samples(out, reference)
         _info_ok(facecli_bin, out)
         out.unlink()
-    sys.stderr.write(f"\nkill loop: {kills} kills over {trials} trials, {stats}; every trial equal to the "
-                     f"uninterrupted run\n")
+    sys.stderr.write(
+        f"\nkill loop: {kills} kills over {trials} trials, {stats}; every trial equal to the uninterrupted run\n"
+    )

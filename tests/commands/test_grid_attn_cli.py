@@ -7,13 +7,15 @@ import subprocess
 
 import numpy as np
 import pytest
+
+# shared assertions of the CLI tests (tests/commands/cli_checks.py)
+from cli_checks import ok as _ok
+from cli_checks import one_line_error as _one_line_error
 from typer.testing import CliRunner
 
 from facecli.commands.main import app
 from facecli.io.container import ContainerReader
 from facecli.io.lfw import read_pairs
-# shared assertions of the CLI tests (tests/commands/cli_checks.py)
-from cli_checks import ok as _ok, one_line_error as _one_line_error
 
 runner = CliRunner()
 
@@ -23,24 +25,52 @@ def lfw(tmp_path_factory):
     from facecli.synth.identities import write_identities
 
     out = tmp_path_factory.mktemp("lfw")
-    write_identities(out, identities=20, per_identity=3, seed=11, size=48, normal_size=32, pairs_per_fold=3,
-                     yaw_sd=40)
+    write_identities(out, identities=20, per_identity=3, seed=11, size=48, normal_size=32, pairs_per_fold=3, yaw_sd=40)
     return out
 
 
 @pytest.fixture(scope="module")
 def trained(lfw, tmp_path_factory):
     model = tmp_path_factory.mktemp("model") / "dgpa.pt"
-    _ok(runner.invoke(app, ["-q", "--seed", "0", "grid-attn", "train", str(lfw / "normals_gt.h5"), "-o", str(model),
-                            "--epochs", "2", "--input-size", "32", "--width", "8", "--dim", "16", "--cells", "2",
-                            "--batch-size", "16", "--json"]))
+    _ok(
+        runner.invoke(
+            app,
+            [
+                "-q",
+                "--seed",
+                "0",
+                "grid-attn",
+                "train",
+                str(lfw / "normals_gt.h5"),
+                "-o",
+                str(model),
+                "--epochs",
+                "2",
+                "--input-size",
+                "32",
+                "--width",
+                "8",
+                "--dim",
+                "16",
+                "--cells",
+                "2",
+                "--batch-size",
+                "16",
+                "--json",
+            ],
+        )
+    )
     return model
 
 
 def test_train_embed_verify_evaluate(lfw, trained, tmp_path):
     emb, scores, roc = tmp_path / "e.h5", tmp_path / "s.h5", tmp_path / "roc.png"
-    r = _ok(runner.invoke(app, ["-q", "grid-attn", "embed", str(lfw / "normals_gt.h5"), "-o", str(emb),
-                                "--model", str(trained), "--json"]))
+    r = _ok(
+        runner.invoke(
+            app,
+            ["-q", "grid-attn", "embed", str(lfw / "normals_gt.h5"), "-o", str(emb), "--model", str(trained), "--json"],
+        )
+    )
     assert json.loads(r.stdout)["embedded"] == 60
     e = ContainerReader(emb, kind="embeddings")
     assert e.read("embedding").shape == (60, 16)
@@ -52,8 +82,11 @@ def test_train_embed_verify_evaluate(lfw, trained, tmp_path):
     v = e.read("embedding")
     row = {k: i for i, k in enumerate(e.ids)}
     assert np.isclose(s.read("score")[0], v[row[pairs[0].a]] @ v[row[pairs[0].b]], atol=1e-6)
-    r = _ok(runner.invoke(app, ["evaluate", "verify", str(scores), "--poses", str(lfw / "poses.csv"),
-                                "--roc", str(roc), "--json"]))
+    r = _ok(
+        runner.invoke(
+            app, ["evaluate", "verify", str(scores), "--poses", str(lfw / "poses.csv"), "--roc", str(roc), "--json"]
+        )
+    )
     out = json.loads(r.stdout)
     assert roc.exists() and roc.stat().st_size > 1000
     allm = out["sets"]["all"]
@@ -73,34 +106,76 @@ def test_train_resume_and_model_card(lfw, trained, tmp_path):
 
 def test_embed_resume_keeps_finished(lfw, trained, tmp_path):
     emb = tmp_path / "e.h5"
-    _ok(runner.invoke(app, ["-q", "grid-attn", "embed", str(lfw / "normals_gt.h5"), "-o", str(emb), "--model", str(trained)]))
+    _ok(
+        runner.invoke(
+            app, ["-q", "grid-attn", "embed", str(lfw / "normals_gt.h5"), "-o", str(emb), "--model", str(trained)]
+        )
+    )
     first = ContainerReader(emb).read("embedding").copy()
-    r = _ok(runner.invoke(app, ["-q", "grid-attn", "embed", str(lfw / "normals_gt.h5"), "-o", str(emb), "--model",
-                                str(trained), "--resume", "--json"]))
+    r = _ok(
+        runner.invoke(
+            app,
+            [
+                "-q",
+                "grid-attn",
+                "embed",
+                str(lfw / "normals_gt.h5"),
+                "-o",
+                str(emb),
+                "--model",
+                str(trained),
+                "--resume",
+                "--json",
+            ],
+        )
+    )
     assert json.loads(r.stdout)["embedded"] == 0 and json.loads(r.stdout)["resumed_skipped"] == 60
     assert np.array_equal(ContainerReader(emb).read("embedding"), first)
 
 
 def test_bad_inputs_give_one_line_errors(lfw, trained, tmp_path):
     _one_line_error(runner.invoke(app, ["grid-attn", "train", str(tmp_path / "nope.h5")]), "nope.h5")
-    _one_line_error(runner.invoke(app, ["grid-attn", "train", str(lfw / "normals_gt.h5"), "--inputs", "depth"]),
-                    "--inputs")
-    _one_line_error(runner.invoke(app, ["grid-attn", "embed", str(lfw / "normals_gt.h5"), "--model", str(lfw / "pairs.txt"),
-                                        "-o", str(tmp_path / "e.h5")]), "pairs.txt")
+    _one_line_error(
+        runner.invoke(app, ["grid-attn", "train", str(lfw / "normals_gt.h5"), "--inputs", "depth"]), "--inputs"
+    )
+    _one_line_error(
+        runner.invoke(
+            app,
+            [
+                "grid-attn",
+                "embed",
+                str(lfw / "normals_gt.h5"),
+                "--model",
+                str(lfw / "pairs.txt"),
+                "-o",
+                str(tmp_path / "e.h5"),
+            ],
+        ),
+        "pairs.txt",
+    )
     # pairs naming people the embeddings do not have
     emb = tmp_path / "e.h5"
-    _ok(runner.invoke(app, ["-q", "grid-attn", "embed", str(lfw / "normals_gt.h5"), "-o", str(emb), "--model", str(trained)]))
+    _ok(
+        runner.invoke(
+            app, ["-q", "grid-attn", "embed", str(lfw / "normals_gt.h5"), "-o", str(emb), "--model", str(trained)]
+        )
+    )
     other = tmp_path / "pairs.txt"
     other.write_text("1\t1\nNobody_Here\t1\t2\nAda_Arden\t1\tNobody_Here\t1\n")
-    _one_line_error(runner.invoke(app, ["grid-attn", "verify", str(emb), "--pairs", str(other), "-o", str(tmp_path / "s.h5")]),
-                    "no embedding for", "Nobody_Here")
+    _one_line_error(
+        runner.invoke(app, ["grid-attn", "verify", str(emb), "--pairs", str(other), "-o", str(tmp_path / "s.h5")]),
+        "no embedding for",
+        "Nobody_Here",
+    )
     # a normals file is not a scores file
     _one_line_error(runner.invoke(app, ["evaluate", "verify", str(lfw / "normals_gt.h5")]), "verification")
 
 
 def test_shell_pipe(lfw, trained, tmp_path, facecli_bin):
-    cmd = (f"{facecli_bin} -q grid-attn embed {lfw}/normals_gt.h5 -o {tmp_path}/e.h5 --model {trained} "
-           f"| xargs -I{{}} {facecli_bin} -q grid-attn verify {{}} --pairs {lfw}/pairs.txt -o {tmp_path}/s.h5 "
-           f"| xargs {facecli_bin} -q evaluate verify --json")
+    cmd = (
+        f"{facecli_bin} -q grid-attn embed {lfw}/normals_gt.h5 -o {tmp_path}/e.h5 --model {trained} "
+        f"| xargs -I{{}} {facecli_bin} -q grid-attn verify {{}} --pairs {lfw}/pairs.txt -o {tmp_path}/s.h5 "
+        f"| xargs {facecli_bin} -q evaluate verify --json"
+    )
     res = subprocess.run(cmd, shell=True, capture_output=True, text=True, check=True)
     assert json.loads(res.stdout)["sets"]["all"]["pairs"] == 60

@@ -7,13 +7,15 @@ import subprocess
 
 import numpy as np
 import pytest
+
+# shared assertions of the CLI tests (tests/commands/cli_checks.py)
+from cli_checks import ok as _ok
+from cli_checks import one_line_error as _one_line_error
 from typer.testing import CliRunner
 
 from facecli.commands.main import app
 from facecli.io.container import ContainerReader, ContainerWriter
 from facecli.io.mesh import read_mesh, write_mesh, write_points
-# shared assertions of the CLI tests (tests/commands/cli_checks.py)
-from cli_checks import ok as _ok, one_line_error as _one_line_error
 
 runner = CliRunner()
 
@@ -21,8 +23,30 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def tiny_model(faces3d_dir, tmp_path_factory):
     model = tmp_path_factory.mktemp("sgcn") / "sgcn.pt"
-    r = _ok(runner.invoke(app, ["-q", "--seed", "0", "landmarks3d", "train", str(faces3d_dir), "-o", str(model),
-                                "--points", "1024", "--k", "8", "--epochs", "2", "--val-fraction", "0.5", "--json"]))
+    r = _ok(
+        runner.invoke(
+            app,
+            [
+                "-q",
+                "--seed",
+                "0",
+                "landmarks3d",
+                "train",
+                str(faces3d_dir),
+                "-o",
+                str(model),
+                "--points",
+                "1024",
+                "--k",
+                "8",
+                "--epochs",
+                "2",
+                "--val-fraction",
+                "0.5",
+                "--json",
+            ],
+        )
+    )
     summary = json.loads(r.stdout)
     assert summary["outputs"] == [str(model)] and summary["val_err_mm"] > 0
     return model
@@ -52,8 +76,22 @@ def test_predict_outputs_and_resume(faces3d_dir, tiny_model, tmp_path):
 
 def test_no_refine_keeps_stage_one(faces3d_dir, tiny_model, tmp_path):
     out = tmp_path / "lm.h5"
-    _ok(runner.invoke(app, ["-q", "landmarks3d", "predict", str(faces3d_dir / "1" / "1_neutral.obj"), "-o", str(out),
-                            "--model", str(tiny_model), "--no-refine"]))
+    _ok(
+        runner.invoke(
+            app,
+            [
+                "-q",
+                "landmarks3d",
+                "predict",
+                str(faces3d_dir / "1" / "1_neutral.obj"),
+                "-o",
+                str(out),
+                "--model",
+                str(tiny_model),
+                "--no-refine",
+            ],
+        )
+    )
     with ContainerReader(out) as c:
         assert np.array_equal(c.read("landmarks"), c.read("stage_one"))
 
@@ -62,8 +100,23 @@ def test_same_seed_same_output(faces3d_dir, tiny_model, tmp_path):
     mesh = faces3d_dir / "2" / "2_smile.obj"
     outs = []
     for name in ("a.h5", "b.h5"):
-        _ok(runner.invoke(app, ["-q", "--seed", "3", "landmarks3d", "predict", str(mesh), "-o", str(tmp_path / name),
-                                "--model", str(tiny_model)]))
+        _ok(
+            runner.invoke(
+                app,
+                [
+                    "-q",
+                    "--seed",
+                    "3",
+                    "landmarks3d",
+                    "predict",
+                    str(mesh),
+                    "-o",
+                    str(tmp_path / name),
+                    "--model",
+                    str(tiny_model),
+                ],
+            )
+        )
         outs.append(ContainerReader(tmp_path / name).read("landmarks"))
     assert np.array_equal(outs[0], outs[1])
 
@@ -87,11 +140,15 @@ def test_mesh_with_another_vertex_count(faces3d_dir, tiny_model, tmp_path):
 
 def test_bad_inputs_one_line_errors(faces3d_dir, tiny_model, tmp_path):
     cloud = write_points(tmp_path / "cloud.ply", np.random.default_rng(0).random((50, 3)))
-    r = runner.invoke(app, ["landmarks3d", "predict", str(cloud), "-o", str(tmp_path / "x.h5"), "--model", str(tiny_model)])
+    r = runner.invoke(
+        app, ["landmarks3d", "predict", str(cloud), "-o", str(tmp_path / "x.h5"), "--model", str(tiny_model)]
+    )
     _one_line_error(r, "cloud.ply", "point cloud")
     m = read_mesh(faces3d_dir / "1" / "1_neutral.obj")
     metres = write_mesh(tmp_path / "metres.obj", m.vertices / 1000.0, m.faces)
-    r = runner.invoke(app, ["landmarks3d", "predict", str(metres), "-o", str(tmp_path / "y.h5"), "--model", str(tiny_model)])
+    r = runner.invoke(
+        app, ["landmarks3d", "predict", str(metres), "-o", str(tmp_path / "y.h5"), "--model", str(tiny_model)]
+    )
     _one_line_error(r, "metres.obj", "millimetres")
     r = runner.invoke(app, ["landmarks3d", "predict", str(cloud), "--model", str(tmp_path / "missing.pt")])
     _one_line_error(r, "missing.pt")
@@ -108,8 +165,23 @@ def test_evaluate_ground_truth_indices_give_zero(faces3d_dir, tmp_path):
         for s in ds.scans:
             mesh = read_mesh(s.path)
             w.write(s.id, {"landmarks": ds.landmarks(mesh).astype(np.float32), "vertex": ds.indices})
-    r = _ok(runner.invoke(app, ["evaluate", "landmarks3d", str(gt), "--gt", str(faces3d_dir), "--json",
-                                "--plot", str(tmp_path / "bar.png"), "--csv", str(tmp_path / "e.csv")]))
+    r = _ok(
+        runner.invoke(
+            app,
+            [
+                "evaluate",
+                "landmarks3d",
+                str(gt),
+                "--gt",
+                str(faces3d_dir),
+                "--json",
+                "--plot",
+                str(tmp_path / "bar.png"),
+                "--csv",
+                str(tmp_path / "e.csv"),
+            ],
+        )
+    )
     s = json.loads(r.stdout)
     assert s["meshes"] == 4 and s["mean_mm"] < 1e-4 and s["max_mm"] < 1e-4
     assert (tmp_path / "bar.png").stat().st_size > 1000
@@ -125,8 +197,9 @@ def test_evaluate_matches_known_offsets(faces3d_dir, tmp_path):
         for k, s in enumerate(ds.scans):
             lm = ds.landmarks(read_mesh(s.path)) + np.array([0.0, 0.0, 1.0 + k])  # mesh k is off by 1 + k mm
             w.write(s.id, {"landmarks": lm.astype(np.float32), "vertex": ds.indices})
-    s = json.loads(_ok(runner.invoke(app, ["evaluate", "landmarks3d", str(pred), "--gt", str(faces3d_dir),
-                                           "--json"])).stdout)
+    s = json.loads(
+        _ok(runner.invoke(app, ["evaluate", "landmarks3d", str(pred), "--gt", str(faces3d_dir), "--json"])).stdout
+    )
     assert s["mean_mm"] == pytest.approx(2.5, abs=1e-4)
     assert s["subjects_mm"] == pytest.approx({"1": 1.5, "2": 3.5}, abs=1e-4)
     assert s["regions_mm"]["nose"] == pytest.approx(2.5, abs=1e-4)
@@ -134,8 +207,11 @@ def test_evaluate_matches_known_offsets(faces3d_dir, tmp_path):
 
 def test_shell_pipe(faces3d_dir, tiny_model, tmp_path, facecli_bin):
     out = tmp_path / "lm.h5"
-    cmd = (f"find {faces3d_dir} -name '1_*.obj' | sort | {facecli_bin} -q landmarks3d predict - -o {out} "
-           f"--model {tiny_model} --no-refine | xargs -I{{}} {facecli_bin} evaluate landmarks3d {{}} --gt {faces3d_dir} --json")
+    cmd = (
+        f"find {faces3d_dir} -name '1_*.obj' | sort | {facecli_bin} -q landmarks3d predict - -o {out} "
+        f"--model {tiny_model} --no-refine | xargs -I{{}} {facecli_bin} evaluate landmarks3d {{}} --gt "
+        f"{faces3d_dir} --json"
+    )
     res = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["meshes"] == 2

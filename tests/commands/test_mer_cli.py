@@ -6,13 +6,14 @@ import json
 import subprocess
 
 import pytest
+
+# shared assertions of the CLI tests (tests/commands/cli_checks.py)
+from cli_checks import ok as _ok
+from cli_checks import one_line_error as _one_line_error
 from typer.testing import CliRunner
 
 from facecli.commands.main import app
 from facecli.io.container import ContainerReader
-# shared assertions of the CLI tests (tests/commands/cli_checks.py)
-from cli_checks import ok as _ok
-from cli_checks import one_line_error as _one_line_error
 
 runner = CliRunner()
 
@@ -36,17 +37,63 @@ def test_prepare_caches_flow_and_spots_smic_apexes(flow_h5):
 
 def test_loso_report_and_evaluate(flow_h5, tmp_path):
     run = tmp_path / "run"
-    r = _ok(runner.invoke(app, ["--seed", "1", "mer-train", "loso", str(flow_h5), "-o", str(run), "--epochs", "2",
-                                "--width", "4", "--batch-size", "4", "--folds", "1..2", "--json"]))
+    r = _ok(
+        runner.invoke(
+            app,
+            [
+                "--seed",
+                "1",
+                "mer-train",
+                "loso",
+                str(flow_h5),
+                "-o",
+                str(run),
+                "--epochs",
+                "2",
+                "--width",
+                "4",
+                "--batch-size",
+                "4",
+                "--folds",
+                "1..2",
+                "--json",
+            ],
+        )
+    )
     s = json.loads(r.stdout)
     assert s["folds_finished"] == 2 and s["folds_total"] == 4 and not s["complete"] and s["ran"] == [1, 2]
     assert "INCOMPLETE" in r.stderr
-    _ok(runner.invoke(app, ["--seed", "1", "mer-train", "loso", str(flow_h5), "-o", str(run), "--epochs", "2",
-                            "--width", "4", "--batch-size", "4", "--resume", "--oracle-epoch"]))
+    _ok(
+        runner.invoke(
+            app,
+            [
+                "--seed",
+                "1",
+                "mer-train",
+                "loso",
+                str(flow_h5),
+                "-o",
+                str(run),
+                "--epochs",
+                "2",
+                "--width",
+                "4",
+                "--batch-size",
+                "4",
+                "--resume",
+                "--oracle-epoch",
+            ],
+        )
+    )
     rep = json.loads(_ok(runner.invoke(app, ["mer-train", "report", str(run), "--json"])).stdout)
     assert rep["complete"] and rep["clips"] == 4
-    ev = json.loads(_ok(runner.invoke(app, ["evaluate", "mer", str(run / "result_log.csv"), "--json",
-                                            "--plot", str(tmp_path / "cm.png")])).stdout)
+    ev = json.loads(
+        _ok(
+            runner.invoke(
+                app, ["evaluate", "mer", str(run / "result_log.csv"), "--json", "--plot", str(tmp_path / "cm.png")]
+            )
+        ).stdout
+    )
     assert ev["uf1"] == pytest.approx(rep["uf1"]) and ev["classes"] == ["negative", "positive", "surprise"]
     assert (tmp_path / "cm.png").stat().st_size > 1000
     r = _ok(runner.invoke(app, ["evaluate", "mer", str(run / "result_log.csv")]))
@@ -54,15 +101,39 @@ def test_loso_report_and_evaluate(flow_h5, tmp_path):
 
 
 def test_clear_errors(flow_h5, smic4_dir, tmp_path):
-    _one_line_error(runner.invoke(app, ["mer-train", "prepare", str(tmp_path / "nope"), "-o", str(tmp_path / "f.h5")]), "nope")
-    _one_line_error(runner.invoke(app, ["mer-train", "prepare", str(smic4_dir), "--coding", "a.xlsx", "--coding", "b.xlsx",
-                                        "-o", str(tmp_path / "f.h5")]), "one --coding sheet per root", code=2)
-    _one_line_error(runner.invoke(app, ["mer-train", "loso", str(flow_h5), "-o", str(tmp_path / "r"), "--folds", "3..9"]),
-                    "folds within 1..4")
-    _one_line_error(runner.invoke(app, ["mer-train", "loso", str(flow_h5), "-o", str(tmp_path / "r"), "--protocol", "samm"]),
-                    "no clip of the samm protocol")
-    _one_line_error(runner.invoke(app, ["mer-train", "loso", str(flow_h5), "-o", str(tmp_path / "r"), "--streams", "flow,normals"]),
-                    "no normals were given")
+    _one_line_error(
+        runner.invoke(app, ["mer-train", "prepare", str(tmp_path / "nope"), "-o", str(tmp_path / "f.h5")]), "nope"
+    )
+    _one_line_error(
+        runner.invoke(
+            app,
+            [
+                "mer-train",
+                "prepare",
+                str(smic4_dir),
+                "--coding",
+                "a.xlsx",
+                "--coding",
+                "b.xlsx",
+                "-o",
+                str(tmp_path / "f.h5"),
+            ],
+        ),
+        "one --coding sheet per root",
+        code=2,
+    )
+    _one_line_error(
+        runner.invoke(app, ["mer-train", "loso", str(flow_h5), "-o", str(tmp_path / "r"), "--folds", "3..9"]),
+        "folds within 1..4",
+    )
+    _one_line_error(
+        runner.invoke(app, ["mer-train", "loso", str(flow_h5), "-o", str(tmp_path / "r"), "--protocol", "samm"]),
+        "no clip of the samm protocol",
+    )
+    _one_line_error(
+        runner.invoke(app, ["mer-train", "loso", str(flow_h5), "-o", str(tmp_path / "r"), "--streams", "flow,normals"]),
+        "no normals were given",
+    )
     r = runner.invoke(app, ["mer-train", "loso", str(flow_h5), "--streams", "flow,depth"])
     assert r.exit_code == 2
     bad = tmp_path / "log.csv"
@@ -72,9 +143,11 @@ def test_clear_errors(flow_h5, smic4_dir, tmp_path):
 
 
 def test_shell_pipe(smic4_dir, tmp_path, facecli_bin):
-    cmd = (f"{facecli_bin} -q mer-train prepare {smic4_dir} -o {tmp_path / 'flow.h5'} --size 16 "
-           f"| xargs -I{{}} {facecli_bin} -q mer-train loso {{}} -o {tmp_path / 'run'} --epochs 1 --width 4 "
-           f"| head -1 | xargs -I{{}} {facecli_bin} evaluate mer {{}} --json")
+    cmd = (
+        f"{facecli_bin} -q mer-train prepare {smic4_dir} -o {tmp_path / 'flow.h5'} --size 16 "
+        f"| xargs -I{{}} {facecli_bin} -q mer-train loso {{}} -o {tmp_path / 'run'} --epochs 1 --width 4 "
+        f"| head -1 | xargs -I{{}} {facecli_bin} evaluate mer {{}} --json"
+    )
     res = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)

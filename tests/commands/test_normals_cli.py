@@ -7,12 +7,14 @@ import subprocess
 
 import numpy as np
 import pytest
+
+# shared assertions of the CLI tests (tests/commands/cli_checks.py)
+from cli_checks import ok as _ok
+from cli_checks import one_line_error as _one_line_error
 from typer.testing import CliRunner
 
 from facecli.commands.main import app
 from facecli.io.container import ContainerReader, ContainerWriter
-# shared assertions of the CLI tests (tests/commands/cli_checks.py)
-from cli_checks import ok as _ok, one_line_error as _one_line_error
 
 runner = CliRunner()
 
@@ -27,15 +29,35 @@ def tiny_cap(tmp_path_factory):
     torch.manual_seed(0)
     net = CAPNet(width=4)
     path = tmp_path_factory.mktemp("model") / "tiny.pt"
-    save_model_file(path, model="cap", config=net.config.as_dict(), state_dict=net.state_dict(),
-                    meta={"input_size": 32, "trained_on": "nothing (test)"})
+    save_model_file(
+        path,
+        model="cap",
+        config=net.config.as_dict(),
+        state_dict=net.state_dict(),
+        meta={"input_size": 32, "trained_on": "nothing (test)"},
+    )
     return path
 
 
 def test_meshes_to_multiscale_maps_with_texture(faces3d_dir, tmp_path):
     out = tmp_path / "n.h5"
-    r = _ok(runner.invoke(app, ["normals", str(faces3d_dir), "-o", str(out), "--scales", "64,32", "--texture",
-                                "--preview", str(tmp_path / "prev"), "--json"]))
+    r = _ok(
+        runner.invoke(
+            app,
+            [
+                "normals",
+                str(faces3d_dir),
+                "-o",
+                str(out),
+                "--scales",
+                "64,32",
+                "--texture",
+                "--preview",
+                str(tmp_path / "prev"),
+                "--json",
+            ],
+        )
+    )
     assert json.loads(r.stdout)["processed"] == 4
     rd = ContainerReader(out, kind="normals")
     assert set(rd.keys()) == {f"{k}_{s}" for k in ("normals", "mask", "depth", "texture") for s in (64, 32)} | {"view"}
@@ -67,10 +89,42 @@ def test_pose_from_a_registration_result_frontalises(faces3d_dir, tmp_path):
     with ContainerWriter(reg, "registration") as w:
         w.write("turned.obj", {"transform": back})
     a, b = tmp_path / "a.h5", tmp_path / "b.h5"
-    _ok(runner.invoke(app, ["normals", str(faces3d_dir / "1" / "1_neutral.obj"), "-o", str(a), "--scales", "64",
-                            "--width", "220", "--centre", "0,-20"]))
-    _ok(runner.invoke(app, ["normals", str(tmp_path / "scans"), "-o", str(b), "--scales", "64", "--pose", str(reg),
-                            "--width", "220", "--centre", "0,-20"]))
+    _ok(
+        runner.invoke(
+            app,
+            [
+                "normals",
+                str(faces3d_dir / "1" / "1_neutral.obj"),
+                "-o",
+                str(a),
+                "--scales",
+                "64",
+                "--width",
+                "220",
+                "--centre",
+                "0,-20",
+            ],
+        )
+    )
+    _ok(
+        runner.invoke(
+            app,
+            [
+                "normals",
+                str(tmp_path / "scans"),
+                "-o",
+                str(b),
+                "--scales",
+                "64",
+                "--pose",
+                str(reg),
+                "--width",
+                "220",
+                "--centre",
+                "0,-20",
+            ],
+        )
+    )
     na, nb = ContainerReader(a).read("normals_64")[0], ContainerReader(b).read("normals_64")[0]
     ma, mb = ContainerReader(a).read("mask_64")[0], ContainerReader(b).read("mask_64")[0]
     both = ma & mb
@@ -78,8 +132,10 @@ def test_pose_from_a_registration_result_frontalises(faces3d_dir, tmp_path):
     cos = np.sum(na[both].astype(np.float32) * nb[both].astype(np.float32), axis=1)
     assert np.median(np.degrees(np.arccos(np.clip(cos, -1, 1)))) < 1.0
     # a pose file without the input's id is a clear error
-    _one_line_error(runner.invoke(app, ["normals", str(faces3d_dir / "1"), "-o", str(tmp_path / "c.h5"), "--pose", str(reg)]),
-                    "no pose for")
+    _one_line_error(
+        runner.invoke(app, ["normals", str(faces3d_dir / "1"), "-o", str(tmp_path / "c.h5"), "--pose", str(reg)]),
+        "no pose for",
+    )
 
 
 def test_point_clouds_and_depth_maps(tmp_path):
@@ -100,14 +156,45 @@ def test_point_clouds_and_depth_maps(tmp_path):
     jj, ii = np.meshgrid(np.arange(40), np.arange(40))
     depth = (600 + 0.02 * ((jj - 20) ** 2 + (ii - 20) ** 2)).astype(np.uint16)
     cv2.imwrite(str(tmp_path / "d.png"), depth)
-    _one_line_error(runner.invoke(app, ["normals", str(tmp_path / "d.png"), "-o", str(tmp_path / "x.h5")]),
-                    "d.png is a depth map", "--intrinsics")
-    _ok(runner.invoke(app, ["normals", str(tmp_path / "d.png"), "-o", str(tmp_path / "d.h5"), "--scales", "32",
-                            "--intrinsics", "500,500,20,20"]))
+    _one_line_error(
+        runner.invoke(app, ["normals", str(tmp_path / "d.png"), "-o", str(tmp_path / "x.h5")]),
+        "d.png is a depth map",
+        "--intrinsics",
+    )
+    _ok(
+        runner.invoke(
+            app,
+            [
+                "normals",
+                str(tmp_path / "d.png"),
+                "-o",
+                str(tmp_path / "d.h5"),
+                "--scales",
+                "32",
+                "--intrinsics",
+                "500,500,20,20",
+            ],
+        )
+    )
     assert ContainerReader(tmp_path / "d.h5").read("mask_32")[0].mean() > 0.5
     cv2.imwrite(str(tmp_path / "grey.png"), np.full((8, 8), 9, np.uint8))
-    _one_line_error(runner.invoke(app, ["normals", str(tmp_path / "grey.png"), "--kind", "depth", "--intrinsics",
-                                        "500,500,4,4", "-o", str(tmp_path / "y.h5")]), "16-bit", "grey.png")
+    _one_line_error(
+        runner.invoke(
+            app,
+            [
+                "normals",
+                str(tmp_path / "grey.png"),
+                "--kind",
+                "depth",
+                "--intrinsics",
+                "500,500,4,4",
+                "-o",
+                str(tmp_path / "y.h5"),
+            ],
+        ),
+        "16-bit",
+        "grey.png",
+    )
 
 
 def test_bad_meshes_fail_clearly_and_skip_continues(faces3d_dir, tmp_path):
@@ -117,17 +204,24 @@ def test_bad_meshes_fail_clearly_and_skip_continues(faces3d_dir, tmp_path):
     (bad / "fan.obj").write_text("v 0 0 0\nv 1 0 0\nv 0 1 0\nv 0 -1 0\nv 0 0 1\nf 1 2 3\nf 1 2 4\nf 1 2 5\n")
     src = (faces3d_dir / "1" / "1_neutral.obj").read_text()
     (bad / "good.obj").write_text(src)
-    _one_line_error(runner.invoke(app, ["normals", str(bad / "fan.obj"), "-o", str(tmp_path / "a.h5")]),
-                    "manifold", "fan.obj")
+    _one_line_error(
+        runner.invoke(app, ["normals", str(bad / "fan.obj"), "-o", str(tmp_path / "a.h5")]), "manifold", "fan.obj"
+    )
     _one_line_error(runner.invoke(app, ["normals", str(bad / "empty.obj"), "-o", str(tmp_path / "a.h5")]), "empty.obj")
-    r = _ok(runner.invoke(app, ["normals", str(bad), "-o", str(tmp_path / "b.h5"), "--scales", "32", "--on-error", "skip",
-                                "--json"]))
+    r = _ok(
+        runner.invoke(
+            app, ["normals", str(bad), "-o", str(tmp_path / "b.h5"), "--scales", "32", "--on-error", "skip", "--json"]
+        )
+    )
     s = json.loads(r.stdout)
     assert s["processed"] == 1 and s["failed"] == 2
     rd = ContainerReader(tmp_path / "b.h5")
     assert rd.ids == ["good.obj"] and {f["id"] for f in rd.failures()} == {"empty.obj", "fan.obj"}
-    _one_line_error(runner.invoke(app, ["normals", str(bad / "good.obj"), "--scales", "64,x", "-o", str(tmp_path / "c.h5")]),
-                    "--scales", code=2)
+    _one_line_error(
+        runner.invoke(app, ["normals", str(bad / "good.obj"), "--scales", "64,x", "-o", str(tmp_path / "c.h5")]),
+        "--scales",
+        code=2,
+    )
 
 
 def test_images_with_cap_and_sobel_then_evaluate(tmp_path, tiny_cap):
@@ -136,8 +230,24 @@ def test_images_with_cap_and_sobel_then_evaluate(tmp_path, tiny_cap):
     root = tmp_path / "imgs"
     write_images(root, scheme="ibug68", count=3, seed=1, size=32)
     out = tmp_path / "cap.h5"
-    _ok(runner.invoke(app, ["normals", str(root), "--pattern", "*.png", "-o", str(out), "--scales", "32,16",
-                            "--model", str(tiny_cap), "--texture"]))
+    _ok(
+        runner.invoke(
+            app,
+            [
+                "normals",
+                str(root),
+                "--pattern",
+                "*.png",
+                "-o",
+                str(out),
+                "--scales",
+                "32,16",
+                "--model",
+                str(tiny_cap),
+                "--texture",
+            ],
+        )
+    )
     rd = ContainerReader(out, kind="normals")
     assert len(rd) == 3 and "depth_32" not in rd.keys() and rd.read("texture_16").shape == (3, 16, 16, 5)
     n = rd.read("normals_32").astype(np.float32)
@@ -147,17 +257,28 @@ def test_images_with_cap_and_sobel_then_evaluate(tmp_path, tiny_cap):
     assert summ["samples"] == 3 and list(summ["scales"]) == ["32"]  # the only scale both files have
     assert 0 < summ["scales"]["32"]["mean_deg"] <= 180
     # the ground truth against itself: zero error, full coverage
-    self_ev = _ok(runner.invoke(app, ["evaluate", "normals", str(root / "synth_gt.h5"), "--gt", str(root / "synth_gt.h5"),
-                                      "--json"]))
+    self_ev = _ok(
+        runner.invoke(
+            app, ["evaluate", "normals", str(root / "synth_gt.h5"), "--gt", str(root / "synth_gt.h5"), "--json"]
+        )
+    )
     m = json.loads(self_ev.stdout)["scales"]["32"]
     assert m["mean_deg"] < 0.1 and m["coverage"] == 1.0 and m["pct_under_11.25"] == 100.0
     sob = tmp_path / "sobel.h5"
-    _ok(runner.invoke(app, ["normals", str(root), "--pattern", "*.png", "-o", str(sob), "--scales", "32",
-                            "--image-method", "sobel"]))
+    _ok(
+        runner.invoke(
+            app,
+            ["normals", str(root), "--pattern", "*.png", "-o", str(sob), "--scales", "32", "--image-method", "sobel"],
+        )
+    )
     s = ContainerReader(sob).read("normals_32").astype(np.float32)
     assert np.abs(np.linalg.norm(s, axis=-1) - 1).max() < 2e-3
-    _one_line_error(runner.invoke(app, ["normals", str(root), str(root / "synth_gt.h5"), "-o", str(tmp_path / "z.h5"),
-                                        "--pattern", "*.png"]), "synth_gt.h5")
+    _one_line_error(
+        runner.invoke(
+            app, ["normals", str(root), str(root / "synth_gt.h5"), "-o", str(tmp_path / "z.h5"), "--pattern", "*.png"]
+        ),
+        "synth_gt.h5",
+    )
 
 
 def test_sobel_baseline_is_unit_unlike_the_source_code():
@@ -183,8 +304,24 @@ def test_train_command_and_resume(tmp_path):
     root = tmp_path / "r"
     write_images(root, scheme="ibug68", count=6, seed=2, size=32)
     out = tmp_path / "m.pt"
-    args = ["normals", "train", str(root), "-o", str(out), "--epochs", "1", "--width", "4", "--crop", "24",
-            "--batch-size", "3", "--val-fraction", "0.2", "--json"]
+    args = [
+        "normals",
+        "train",
+        str(root),
+        "-o",
+        str(out),
+        "--epochs",
+        "1",
+        "--width",
+        "4",
+        "--crop",
+        "24",
+        "--batch-size",
+        "3",
+        "--val-fraction",
+        "0.2",
+        "--json",
+    ]
     r = _ok(runner.invoke(app, args))
     assert json.loads(r.stdout)["outputs"] == [str(out)]
     assert (tmp_path / "m.pt.ckpt").exists()
@@ -200,8 +337,9 @@ def test_train_command_and_resume(tmp_path):
 
 def test_shell_pipe(faces3d_dir, tmp_path, facecli_bin):
     out = tmp_path / "piped.h5"
-    cmd = (f"ls {faces3d_dir}/1/*.obj | {facecli_bin} -q normals - --scales 32 -o {out} "
-           f"| xargs {facecli_bin} info --json")
+    cmd = (
+        f"ls {faces3d_dir}/1/*.obj | {facecli_bin} -q normals - --scales 32 -o {out} | xargs {facecli_bin} info --json"
+    )
     res = subprocess.run(cmd, shell=True, capture_output=True, text=True, check=True)
     info = json.loads(res.stdout)["files"][0]
     assert info["kind"] == "normals" and info["samples"] == 2

@@ -17,8 +17,23 @@ runner = CliRunner()
 def test_single_pair_with_aligned_and_preview(pairs_dir, tmp_path):
     src, tgt = pairs_dir / "pair_0000" / "source.ply", pairs_dir / "pair_0000" / "target.ply"
     out = tmp_path / "one.h5"
-    r = runner.invoke(app, ["register", str(src), str(tgt), "-o", str(out), "--id", "pair_0000", "--write-aligned",
-                            str(tmp_path / "aligned.ply"), "--preview", str(tmp_path / "p.png"), "--json"])
+    r = runner.invoke(
+        app,
+        [
+            "register",
+            str(src),
+            str(tgt),
+            "-o",
+            str(out),
+            "--id",
+            "pair_0000",
+            "--write-aligned",
+            str(tmp_path / "aligned.ply"),
+            "--preview",
+            str(tmp_path / "p.png"),
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.stderr
     summary = json.loads(r.stdout)
     assert summary["processed"] == 1 and summary["outputs"] == [str(out)]
@@ -46,8 +61,9 @@ def test_batch_pairs_resume_and_evaluate(pairs_dir, tmp_path):
     assert sorted(rd.ids) == ["pair_0000", "pair_0001", "pair_0002"]
     np.testing.assert_array_equal(rd.read("transform")[: len(first)], first)
     csv = tmp_path / "per_pair.csv"
-    ev = runner.invoke(app, ["evaluate", "register", str(out), "--gt", str(pairs_dir / "gt.h5"), "--csv", str(csv),
-                             "--json"])
+    ev = runner.invoke(
+        app, ["evaluate", "register", str(out), "--gt", str(pairs_dir / "gt.h5"), "--csv", str(csv), "--json"]
+    )
     assert ev.exit_code == 0, ev.stderr
     m = json.loads(ev.stdout)
     assert m["recall"] == 1.0 and m["re_median_deg"] < 0.5
@@ -69,8 +85,11 @@ def test_bad_inputs_exit_1_with_one_line(tmp_path, pairs_dir):
     write_points(tmp_path / "few.ply", np.random.default_rng(0).normal(size=(5, 3)))
     empty.write_text("not a ply")
     tgt = str(pairs_dir / "pair_0000" / "target.ply")
-    for bad, needle in ((tmp_path / "few.ply", "at least 10 points"), (empty, "empty.ply"),
-                        (tmp_path / "missing.ply", "no such file")):
+    for bad, needle in (
+        (tmp_path / "few.ply", "at least 10 points"),
+        (empty, "empty.ply"),
+        (tmp_path / "missing.ply", "no such file"),
+    ):
         r = runner.invoke(app, ["register", str(bad), tgt, "-o", str(tmp_path / "x.h5")])
         assert r.exit_code == 1
         assert needle in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
@@ -81,8 +100,11 @@ def test_bad_inputs_exit_1_with_one_line(tmp_path, pairs_dir):
 def test_shell_pipe_template_batch(facecli_bin, pairs_dir, tmp_path):
     """ls scans | facecli register --template T - : a real pipe, then evaluate in the same shell."""
     tpl = pairs_dir / "pair_0001" / "target.ply"
-    cmd = (f"set -o pipefail; ls {pairs_dir}/pair_000[01]/source.ply | {facecli_bin} -q register --template {tpl} - -o {tmp_path}/tpl.h5 "
-           f"| xargs {facecli_bin} info --json")
+    cmd = (
+        f"set -o pipefail; ls {pairs_dir}/pair_000[01]/source.ply | {facecli_bin} -q register --template {tpl} - -o "
+        f"{tmp_path}/tpl.h5 "
+        f"| xargs {facecli_bin} info --json"
+    )
     res = subprocess.run(["bash", "-c", cmd], capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     info = json.loads(res.stdout)
@@ -102,8 +124,21 @@ def test_batch_write_aligned_keeps_meshes_and_layout(faces3d_dir, tmp_path):
 
     template = sorted(faces3d_dir.glob("*/1_*.obj"))[0]
     out, aligned = tmp_path / "reg.h5", tmp_path / "aligned"
-    r = runner.invoke(app, ["register", "--template", str(template), str(faces3d_dir), "--pattern", "2_*.obj",
-                            "-o", str(out), "--write-aligned", str(aligned)])
+    r = runner.invoke(
+        app,
+        [
+            "register",
+            "--template",
+            str(template),
+            str(faces3d_dir),
+            "--pattern",
+            "2_*.obj",
+            "-o",
+            str(out),
+            "--write-aligned",
+            str(aligned),
+        ],
+    )
     assert r.exit_code == 0, r.stderr
     rd = ContainerReader(out, kind="registration")
     assert len(rd) == 2

@@ -40,13 +40,24 @@ def test_every_demo_stage_has_a_summary_row_format():
 
 def test_summary_of_a_recorded_run(tmp_path):
     out = _recorded_run(tmp_path)
-    r = subprocess.run([sys.executable, str(ROOT / "examples" / "demo_summary.py"), str(out), "--json"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "demo_summary.py"), str(out), "--json"], capture_output=True, text=True
+    )
     assert r.returncode == 0, r.stderr
     summ = json.loads(r.stdout)
     keys = [s["key"] for s in summ["stages"]]
-    assert keys == ["synth", "register", "normals_meshes", "landmarks3d", "normals_images", "verify_gt",
-                    "verify_photos", "apex", "align", "mer"]
+    assert keys == [
+        "synth",
+        "register",
+        "normals_meshes",
+        "landmarks3d",
+        "normals_images",
+        "verify_gt",
+        "verify_photos",
+        "apex",
+        "align",
+        "mer",
+    ]
     assert not any("no metrics" in s["summary"] for s in summ["stages"])
     by = {s["key"]: s for s in summ["stages"]}
     rec = json.loads((RECORDED / "mer.json").read_text())
@@ -88,8 +99,9 @@ def test_demo_end_to_end(tmp_path, facecli_bin):
     by = {s["key"]: s["metrics"] for s in summ["stages"]}
     assert by["register"]["recall"] >= 0.8 and by["landmarks3d"]["mean_mm"] < 4 and by["align"]["nme_pct"] < 6
     # the README's first command works again on the same folder, with the same results
-    again = subprocess.run(["bash", str(DEMO), "--json", str(tmp_path / "demo")], capture_output=True, text=True,
-                           env=env)
+    again = subprocess.run(
+        ["bash", str(DEMO), "--json", str(tmp_path / "demo")], capture_output=True, text=True, env=env
+    )
     assert again.returncode == 0, again.stderr[-3000:]
     by_again = {s["key"]: s["metrics"] for s in json.loads(again.stdout)["stages"]}
     assert by_again == by

@@ -15,9 +15,17 @@ EXAMPLES = ROOT / "examples"
 WORKFLOWS = ["facescape_landmarks.sh", "wflw_align.sh", "lfw_verify.sh", "megc2019_loso.sh", "scale_out.sh"]
 
 
-def _bash(script: str, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(["bash", str(EXAMPLES / script), *args], capture_output=True, text=True,
-                          env={**os.environ, **(env or {})}, cwd=cwd, timeout=600)
+def _bash(
+    script: str, *args: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["bash", str(EXAMPLES / script), *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        timeout=600,
+    )
 
 
 def facecli_lines(text: str) -> list[list[str]]:
@@ -34,7 +42,7 @@ def facecli_lines(text: str) -> list[list[str]]:
         starts = [i for i, w in enumerate(words) if Path(w).name == "facecli"]
         if not starts:
             continue
-        args = words[starts[0] + 1:]
+        args = words[starts[0] + 1 :]
         for stop in (">", ":::"):
             if stop in args:
                 args = args[: args.index(stop)]
@@ -45,10 +53,12 @@ def facecli_lines(text: str) -> list[list[str]]:
 def test_parse_facecli_catches_wrong_options():
     assert parse_facecli(["--seed", "0", "align", "predict", "x", "--exit-threshold", "0.1"]).name == "predict"
     assert parse_facecli(["info", "--merge", "m.h5", "a.h5"]).name == "info"
-    for bad in (["align", "predict", "x", "--exit-treshold", "0.1"],  # misspelt option
-                ["register", "a.ply", "--method", "icp"],  # not a choice
-                ["evaluate", "align", "x.h5"],  # --gt is required
-                ["landmarks3d", "predikt", "x"]):  # no such subcommand
+    for bad in (
+        ["align", "predict", "x", "--exit-treshold", "0.1"],  # misspelt option
+        ["register", "a.ply", "--method", "icp"],  # not a choice
+        ["evaluate", "align", "x.h5"],  # --gt is required
+        ["landmarks3d", "predikt", "x"],
+    ):  # no such subcommand
         with pytest.raises(Exception) as info:
             parse_facecli(bad)
         assert is_usage_error(info.value), (bad, info.value)
@@ -63,8 +73,10 @@ def test_help_and_bad_argument(script):
     assert r.returncode == 2 and "unknown argument --frobnicate" in r.stderr
 
 
-@pytest.mark.parametrize("script,env", [(s, {}) for s in WORKFLOWS] + [("scale_out.sh", {"MODE": "slurm"}),
-                                                                       ("wflw_align.sh", {"NPROC": "2"})])
+@pytest.mark.parametrize(
+    "script,env",
+    [(s, {}) for s in WORKFLOWS] + [("scale_out.sh", {"MODE": "slurm"}), ("wflw_align.sh", {"NPROC": "2"})],
+)
 def test_dry_run_commands_parse(script, env):
     r = _bash(script, "--dry-run", env={"FACECLI": "facecli", **env})
     assert r.returncode == 0, r.stderr
@@ -78,14 +90,22 @@ def test_dry_run_commands_parse(script, env):
 
 
 def test_missing_dataset_is_a_clear_error(tmp_path):
-    r = _bash("lfw_verify.sh", env={"LFW": str(tmp_path / "nope"), "FACECLI": str(Path(os.sys.executable).parent / "facecli")})
+    r = _bash(
+        "lfw_verify.sh", env={"LFW": str(tmp_path / "nope"), "FACECLI": str(Path(os.sys.executable).parent / "facecli")}
+    )
     assert r.returncode == 1 and f"LFW={tmp_path / 'nope'} does not exist" in r.stderr
 
 
 def test_facescape_workflow_runs(faces3d_dir, tmp_path, facecli_bin):
     template = sorted(faces3d_dir.glob("*/1_*.obj"))[0]
-    env = {"FACESCAPE": str(faces3d_dir), "LANDMARKS": str(faces3d_dir / "landmark_indices.npz"),
-           "TEMPLATE": str(template), "OUT": str(tmp_path / "out"), "WORKERS": "1", "FACECLI": facecli_bin}
+    env = {
+        "FACESCAPE": str(faces3d_dir),
+        "LANDMARKS": str(faces3d_dir / "landmark_indices.npz"),
+        "TEMPLATE": str(template),
+        "OUT": str(tmp_path / "out"),
+        "WORKERS": "1",
+        "FACECLI": facecli_bin,
+    }
     r = _bash("facescape_landmarks.sh", env=env)
     assert r.returncode == 0, r.stderr
     metrics = json.loads((tmp_path / "out" / "landmarks3d_metrics.json").read_text())
@@ -136,17 +156,28 @@ def test_slurm_scale_out_scripts_run(faces3d_dir, tmp_path, facecli_bin):
     (bin_dir / "sbatch").write_text('#!/usr/bin/env bash\nprintf "%s\\n" "$@" "--" >> "$SBATCH_LOG"\necho 4242\n')
     (bin_dir / "sbatch").chmod(0o755)
     out = tmp_path / "out"
-    env = {"MODE": "slurm", "SHARDS": "2", "SCANS": str(faces3d_dir), "TEMPLATE": str(sorted(faces3d_dir.glob("*/1_*.obj"))[0]),
-           "OUT": str(out), "FACECLI": facecli_bin, "SBATCH_LOG": str(tmp_path / "sbatch.log"),
-           "PATH": f"{bin_dir}:{Path(facecli_bin).parent}:{os.environ['PATH']}"}
+    env = {
+        "MODE": "slurm",
+        "SHARDS": "2",
+        "SCANS": str(faces3d_dir),
+        "TEMPLATE": str(sorted(faces3d_dir.glob("*/1_*.obj"))[0]),
+        "OUT": str(out),
+        "FACECLI": facecli_bin,
+        "SBATCH_LOG": str(tmp_path / "sbatch.log"),
+        "PATH": f"{bin_dir}:{Path(facecli_bin).parent}:{os.environ['PATH']}",
+    }
     r = _bash("scale_out.sh", env=env)
     assert r.returncode == 0, r.stderr
     calls = (tmp_path / "sbatch.log").read_text().split("--\n")[:-1]
     assert len(calls) == 2 and calls[0].split("\n")[-2].endswith("register_array.sbatch")
     assert "--dependency=afterok:4242" in calls[1]
     for task in (1, 2):
-        run = subprocess.run(["bash", str(out / "register_array.sbatch")], capture_output=True, text=True,
-                             env={**os.environ, **env, "SLURM_ARRAY_TASK_ID": str(task)})
+        run = subprocess.run(
+            ["bash", str(out / "register_array.sbatch")],
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env, "SLURM_ARRAY_TASK_ID": str(task)},
+        )
         assert run.returncode == 0, run.stderr
     wrap = calls[1].split("\n")
     merge_cmd = wrap[wrap.index("--wrap") + 1]

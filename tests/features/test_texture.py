@@ -29,12 +29,16 @@ def test_glcm_cells_are_scikit_image_graycoprops(grey):
     maps = glcm_maps(grey, cell, levels=levels)
     q = (grey.astype(int) * levels // 256).astype(np.uint8)
     for r, c in [(0, 0), (16, 8), (32, 32)]:  # (32, 32) is a 8x4 border cell
-        block = q[r:r + cell, c:c + cell]
-        m = graycomatrix(block, [1], [0, np.pi / 4, np.pi / 2, 3 * np.pi / 4], levels=levels, symmetric=True, normed=True)
+        block = q[r : r + cell, c : c + cell]
+        m = graycomatrix(
+            block, [1], [0, np.pi / 4, np.pi / 2, 3 * np.pi / 4], levels=levels, symmetric=True, normed=True
+        )
         want = [graycoprops(m, p).mean() for p in GLCM_PROPS]
         np.testing.assert_allclose(maps[r, c], want, rtol=1e-5, atol=1e-6)
         # every pixel of the cell carries its cell's values
-        np.testing.assert_allclose(maps[r:r + cell, c:c + cell], np.broadcast_to(maps[r, c], maps[r:r + cell, c:c + cell].shape))
+        np.testing.assert_allclose(
+            maps[r : r + cell, c : c + cell], np.broadcast_to(maps[r, c], maps[r : r + cell, c : c + cell].shape)
+        )
     assert maps[12, 12, GLCM_PROPS.index("energy")] == pytest.approx(1.0)  # constant cell
 
 

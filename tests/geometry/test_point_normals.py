@@ -41,7 +41,7 @@ def test_splat_matches_analytic_sphere():
     view = fit_view(p)
     m = splat_points(p, true * np.sign(true[:, 2:3] + 1e-9), view, 64, radius=1.5 * median_spacing(p) + 0.5)
     xy = view.pixel_centres(64)
-    q = 1 - (xy[:, 0] ** 2 + xy[:, 1] ** 2) / 50.0 ** 2
+    q = 1 - (xy[:, 0] ** 2 + xy[:, 1] ** 2) / 50.0**2
     gt = np.stack([xy[:, 0], xy[:, 1], 50 * np.sqrt(np.clip(q, 0, None))], 1) / 50.0
     interior = m.mask & (q.reshape(64, 64) > 0.2)
     assert interior.sum() > 1500

@@ -25,7 +25,7 @@ def _analytic(view: OrthoView, size: int, axes) -> tuple[np.ndarray, np.ndarray]
     q = 1 - (xy[:, 0] / a) ** 2 - (xy[:, 1] / b) ** 2
     inside = q > 0
     z = c * np.sqrt(np.clip(q, 0, None))
-    n = np.stack([xy[:, 0] / a ** 2, xy[:, 1] / b ** 2, z / c ** 2], axis=1)
+    n = np.stack([xy[:, 0] / a**2, xy[:, 1] / b**2, z / c**2], axis=1)
     n /= np.linalg.norm(n, axis=1, keepdims=True)
     return n.reshape(size, size, 3), inside.reshape(size, size)
 

@@ -76,5 +76,6 @@ def test_describe_os_error():
     import errno
 
     assert describe_os_error(OSError(errno.ENOSPC, "No space left on device")).startswith("disk full")
-    assert describe_os_error(RuntimeError("file write failed: errno = 27, error message = 'File too large'")) \
-        .startswith("file too large")
+    assert describe_os_error(
+        RuntimeError("file write failed: errno = 27, error message = 'File too large'")
+    ).startswith("file too large")

@@ -12,10 +12,18 @@ from facecli.io.container import ContainerReader, ContainerWriter
 
 def test_round_trip_with_attrs_and_ragged(tmp_path):
     p = tmp_path / "a.h5"
-    with ContainerWriter(p, "features", argv=["x", "y"], params={"k": 3}, ragged=["curve"],
-                         array_attrs={"pts": {"units": "mm", "scheme": "ibug68"}}) as w:
+    with ContainerWriter(
+        p,
+        "features",
+        argv=["x", "y"],
+        params={"k": 3},
+        ragged=["curve"],
+        array_attrs={"pts": {"units": "mm", "scheme": "ibug68"}},
+    ) as w:
         for i in range(3):
-            w.write(f"s{i}", {"pts": np.full((68, 3), i, np.float32), "curve": np.arange(i + 2.0), "name": np.str_(f"n{i}")})
+            w.write(
+                f"s{i}", {"pts": np.full((68, 3), i, np.float32), "curve": np.arange(i + 2.0), "name": np.str_(f"n{i}")}
+            )
     r = ContainerReader(p, kind="features")
     assert r.ids == ["s0", "s1", "s2"]
     assert r.read("pts").shape == (3, 68, 3)
@@ -153,11 +161,13 @@ def test_resume_refuses_other_parameters_and_root_attrs(tmp_path):
     with pytest.raises(SchemaError, match=r"scales=\[64, 32\], this run has scales=\[64\]"):
         ContainerWriter(p, "normals", params={"scales": [64], "texture": None}, resume=True)
     with pytest.raises(SchemaError, match="scales=64,32"):
-        ContainerWriter(p, "normals", params={"scales": [64, 32], "texture": None}, root_attrs={"scales": "64"},
-                        resume=True)
+        ContainerWriter(
+            p, "normals", params={"scales": [64, 32], "texture": None}, root_attrs={"scales": "64"}, resume=True
+        )
     assert ContainerReader(partial_path(p)).ids == ["a"]  # a refused resume touches nothing
-    with ContainerWriter(p, "normals", params={"scales": [64, 32], "texture": None}, root_attrs={"scales": "64,32"},
-                         resume=True) as w:
+    with ContainerWriter(
+        p, "normals", params={"scales": [64, 32], "texture": None}, root_attrs={"scales": "64,32"}, resume=True
+    ) as w:
         assert w.completed_ids == {"a"}
         w.write("b", {"v": np.ones(2)})
     r = ContainerReader(p)

@@ -9,13 +9,20 @@ from facecli.io.merge import merge_containers
 
 
 def _shard(path, ids, *, kind="landmarks3d", params=None, fail=None, scales="64"):
-    with ContainerWriter(path, kind, params=params or {"radius": 2.0, "shard": "x"}, ragged=["pts"],
-                         array_attrs={"lm": {"units": "mm"}}) as w:
+    with ContainerWriter(
+        path, kind, params=params or {"radius": 2.0, "shard": "x"}, ragged=["pts"], array_attrs={"lm": {"units": "mm"}}
+    ) as w:
         w.set_root_attr("scales", scales)
         for k, sid in enumerate(ids):
             n = 2 + len(sid)
-            w.write(sid, {"lm": np.full((3, 3), k, np.float32), "pts": np.arange(n * 3, dtype=np.float32).reshape(n, 3),
-                          "name": np.asarray(f"file_{sid}")})
+            w.write(
+                sid,
+                {
+                    "lm": np.full((3, 3), k, np.float32),
+                    "pts": np.arange(n * 3, dtype=np.float32).reshape(n, 3),
+                    "name": np.asarray(f"file_{sid}"),
+                },
+            )
         if fail:
             w.add_failure(fail, "unreadable mesh")
     return path
@@ -57,8 +64,10 @@ def test_sharded_normals_merged_in_a_shell_pipe_equal_one_run(tmp_path, faces3d_
     """Two --shard halves of a batch, joined with info --merge, hold what one run writes."""
     base = [facecli_bin, "--seed", "0", "normals", str(faces3d_dir), "--scales", "32"]
     subprocess.run([*base, "-o", str(tmp_path / "one.h5")], check=True, capture_output=True)
-    script = (f"for k in 1 2; do {' '.join(base)} -o {tmp_path}/part_$k.h5 --shard $k/2; done"
-              f" | xargs {facecli_bin} info --merge {tmp_path}/merged.h5")
+    script = (
+        f"for k in 1 2; do {' '.join(base)} -o {tmp_path}/part_$k.h5 --shard $k/2; done"
+        f" | xargs {facecli_bin} info --merge {tmp_path}/merged.h5"
+    )
     r = subprocess.run(["bash", "-o", "pipefail", "-c", script], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     assert r.stdout.strip() == f"{tmp_path}/merged.h5"

@@ -43,15 +43,24 @@ def test_ascii_ply_point_clouds_with_and_without_normals(tmp_path):
     from facecli.io.mesh import read_points
 
     pts = np.random.default_rng(0).normal(size=(20, 3)) * 50
-    header = ["ply", "format ascii 1.0", "element vertex 20", "property float x", "property float y", "property float z"]
-    (tmp_path / "a.ply").write_text("\n".join([*header, "end_header", *(" ".join(f"{v:.4f}" for v in p) for p in pts)])
-                                    + "\n")
+    header = [
+        "ply",
+        "format ascii 1.0",
+        "element vertex 20",
+        "property float x",
+        "property float y",
+        "property float z",
+    ]
+    (tmp_path / "a.ply").write_text(
+        "\n".join([*header, "end_header", *(" ".join(f"{v:.4f}" for v in p) for p in pts)]) + "\n"
+    )
     m = read_points(tmp_path / "a.ply")
     assert m.vertices.shape == (20, 3) and m.normals is None and m.is_point_cloud
     np.testing.assert_allclose(m.vertices, pts, atol=1e-4)
     header += ["property float nx", "property float ny", "property float nz"]
-    (tmp_path / "n.ply").write_text("\n".join([*header, "end_header", *(" ".join(f"{v:.4f}" for v in p) + " 0 0 1"
-                                                                        for p in pts)]) + "\n")
+    (tmp_path / "n.ply").write_text(
+        "\n".join([*header, "end_header", *(" ".join(f"{v:.4f}" for v in p) + " 0 0 1" for p in pts)]) + "\n"
+    )
     m = read_points(tmp_path / "n.ply")
     np.testing.assert_array_equal(m.normals, np.tile([0.0, 0.0, 1.0], (20, 1)))
 

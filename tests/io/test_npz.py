@@ -7,8 +7,14 @@ from facecli.io.npz import load_sample_npz, save_sample_npz
 
 
 def test_npz_round_trip_and_describe(tmp_path):
-    p = save_sample_npz(tmp_path / "one.npz", "landmarks3d", "scan_1", {"landmarks": np.ones((68, 3))},
-                        array_attrs={"landmarks": {"units": "mm"}}, params={"a": 1})
+    p = save_sample_npz(
+        tmp_path / "one.npz",
+        "landmarks3d",
+        "scan_1",
+        {"landmarks": np.ones((68, 3))},
+        array_attrs={"landmarks": {"units": "mm"}},
+        params={"a": 1},
+    )
     s = load_sample_npz(p, kind="landmarks3d")
     assert s.id == "scan_1" and s.arrays["landmarks"].shape == (68, 3)
     d = describe_file(p)

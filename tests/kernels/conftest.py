@@ -13,4 +13,3 @@ def _kernel_cache(tmp_path_factory):
         os.environ.pop("FACECLI_KERNEL_CACHE", None)
     else:
         os.environ["FACECLI_KERNEL_CACHE"] = old
-

@@ -18,9 +18,16 @@ def _params(c: int, *, k: int = 7, reduction: int = 8, seed: int = 0):
     return m, (m.fc1.weight, m.fc1.bias, m.fc2.weight, m.fc2.bias, m.spatial.weight, m.spatial.bias)
 
 
-@pytest.mark.parametrize("shape,k", [((64, 32, 6, 6), 7),  # grid-attn's per-cell maps
-                                     ((2, 64, 24, 24), 7),  # a whole feature map
-                                     ((3, 5, 1, 1), 7), ((1, 33, 7, 3), 3), ((4, 8, 2, 9), 5)])
+@pytest.mark.parametrize(
+    "shape,k",
+    [
+        ((64, 32, 6, 6), 7),  # grid-attn's per-cell maps
+        ((2, 64, 24, 24), 7),  # a whole feature map
+        ((3, 5, 1, 1), 7),
+        ((1, 33, 7, 3), 3),
+        ((4, 8, 2, 9), 5),
+    ],
+)
 @needs_cxx
 def test_forward_matches_the_reference(shape, k):
     _, params = _params(shape[1], k=k)
@@ -37,8 +44,9 @@ def test_gradients_go_through_the_reference():
     m, params = _params(16)
     x = torch.randn(6, 16, 5, 5, requires_grad=True)
     gy = torch.randn(6, 16, 5, 5)
-    y, ch, sp = ka.fused_dual_path_attention(x, *params, backend=ka.host_backend(),
-                                             reference=dual_path_attention_reference)
+    y, ch, sp = ka.fused_dual_path_attention(
+        x, *params, backend=ka.host_backend(), reference=dual_path_attention_reference
+    )
     loss = (y * gy).sum() + ch.square().sum() + sp.sum()
     yr, chr_, spr = dual_path_attention_reference(x, *params)
     loss_r = (yr * gy).sum() + chr_.square().sum() + spr.sum()
@@ -57,8 +65,13 @@ def test_training_steps_equal_the_reference(monkeypatch):
     for use_kernel in (True, False):
         m, _ = _params(16, seed=5)
         if use_kernel:
-            monkeypatch.setattr(att, "_IMPL", lambda *a: ka.fused_dual_path_attention(
-                *a, backend=ka.host_backend(), reference=dual_path_attention_reference))
+            monkeypatch.setattr(
+                att,
+                "_IMPL",
+                lambda *a: ka.fused_dual_path_attention(
+                    *a, backend=ka.host_backend(), reference=dual_path_attention_reference
+                ),
+            )
         opt = torch.optim.SGD(m.parameters(), lr=0.5)
         for _ in range(3):
             opt.zero_grad()
@@ -95,7 +108,9 @@ def test_cuda_kernel_matches_reference_with_gradients(shape):
         torch.testing.assert_close(g, w, rtol=1e-5, atol=1e-5)
     gy = torch.randn_like(got[0])
     inputs = (x, *params)
-    for a, b in zip(torch.autograd.grad((got[0] * gy).sum(), inputs), torch.autograd.grad((want[0] * gy).sum(), inputs)):
+    for a, b in zip(
+        torch.autograd.grad((got[0] * gy).sum(), inputs), torch.autograd.grad((want[0] * gy).sum(), inputs)
+    ):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
 
 

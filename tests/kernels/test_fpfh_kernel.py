@@ -21,8 +21,9 @@ def _cloud(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _host(pts, nrm, radius, max_nn, search):
-    return kf.fpfh_tensors(torch.from_numpy(pts), torch.from_numpy(nrm), radius, max_nn, kf.host_backend(),
-                           search=search).numpy()
+    return kf.fpfh_tensors(
+        torch.from_numpy(pts), torch.from_numpy(nrm), radius, max_nn, kf.host_backend(), search=search
+    ).numpy()
 
 
 @needs_cxx
@@ -79,7 +80,7 @@ def test_grid_tables_partition_the_points():
     cell = g["cell"].long()
     key = (cell[:, 2] * g["dims"][1] + cell[:, 1]) * g["dims"][0] + cell[:, 0]
     for m in range(len(g["keys"])):
-        run = g["order"][g["starts"][m]:g["starts"][m] + g["sizes"][m]].long()
+        run = g["order"][g["starts"][m] : g["starts"][m] + g["sizes"][m]].long()
         assert (key[run] == g["keys"][m]).all()
 
 

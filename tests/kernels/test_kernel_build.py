@@ -10,7 +10,9 @@ from gpu_marks import HAVE_CXX, needs_cxx
 from facecli.kernels import build
 
 CUDA_SOURCES = sorted(build.KERNEL_DIR.glob("*/*.cu"))
-needs_nvcc = pytest.mark.skipif(build.find_nvcc() is None or not HAVE_CXX, reason="nvcc (and its host compiler) not found")
+needs_nvcc = pytest.mark.skipif(
+    build.find_nvcc() is None or not HAVE_CXX, reason="nvcc (and its host compiler) not found"
+)
 
 
 def test_every_kernel_has_its_sources():
@@ -45,7 +47,7 @@ def test_syntax_error_is_reported_with_the_compiler_output(tmp_path, monkeypatch
     monkeypatch.setenv("FACECLI_KERNEL_CACHE", str(tmp_path / "cache"))
     bad = tmp_path / "bad" / "bad_host.cpp"
     bad.parent.mkdir()
-    bad.write_text("extern \"C\" void host_f() { int x = ; }\n")
+    bad.write_text('extern "C" void host_f() { int x = ; }\n')
     with pytest.raises(build.KernelUnavailable, match="bad_host.cpp.*failed") as info:
         build.build_host("bad", bad)
     assert "error" in str(info.value)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from facecli.errors import FormatError, InputError
-from facecli.landmarks2d.crop import (crop_transform, from_normalised, invert_affine, to_normalised, transform_points)
+from facecli.landmarks2d.crop import crop_transform, from_normalised, invert_affine, to_normalised, transform_points
 from facecli.landmarks2d.data import load_alignment_set
 from facecli.landmarks2d.training import mirror_map
 
@@ -53,7 +53,10 @@ def test_wflw_reader_on_real_format_lines(tmp_path):
     (d / "list_98pt_rect_attr_test.txt").write_text(l1 + "\n" + l2 + "\n")
     (d / "list_98pt_rect_attr_train.txt").write_text("")
     faces = load_alignment_set(tmp_path, split="test")
-    assert [f.id for f in faces] == ["0--Parade/0_Parade_marchingband_1_116.jpg", "0--Parade/0_Parade_marchingband_1_116.jpg#1"]
+    assert [f.id for f in faces] == [
+        "0--Parade/0_Parade_marchingband_1_116.jpg",
+        "0--Parade/0_Parade_marchingband_1_116.jpg#1",
+    ]
     np.testing.assert_allclose(faces[0].landmarks, p1, atol=1e-5)
     assert faces[0].box.tolist() == [5, 6, 95, 96] and faces[0].subsets == ("test", "pose", "occlusion")
     (d / "list_98pt_rect_attr_test.txt").write_text(l1.rsplit(" ", 2)[0] + "\n")
@@ -69,7 +72,9 @@ def test_300w_reader_is_one_based(tmp_path):
     pts = np.random.default_rng(2).uniform(5, 60, (68, 2))
     write_pts(d / "image_003.pts", pts)
     (d / "image_003.jpg").write_bytes(b"not read here")
-    assert "1-based" not in (d / "image_003.pts").read_text() and float((d / "image_003.pts").read_text().split()[5]) == pytest.approx(pts[0, 0] + 1, abs=1e-3)
+    assert "1-based" not in (d / "image_003.pts").read_text() and float(
+        (d / "image_003.pts").read_text().split()[5]
+    ) == pytest.approx(pts[0, 0] + 1, abs=1e-3)
     faces = load_alignment_set(tmp_path, fmt="300w", split="challenging")
     assert faces[0].id == "ibug/image_003.jpg" and faces[0].subsets == ("challenging", "full")
     np.testing.assert_allclose(faces[0].landmarks, pts, atol=1e-3)

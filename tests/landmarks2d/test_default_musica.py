@@ -28,7 +28,9 @@ def test_shipped_model_beats_the_first_iteration_on_new_faces(tmp_path):
     res = al.predict(imgs, [f.box for f in faces])
     gt = np.stack([f.landmarks for f in faces])
     err = nme(np.stack([r.landmarks for r in res]), gt)
-    mean_err = nme(np.stack([r.landmarks for r in Aligner(exit_threshold=1e9).predict(imgs, [f.box for f in faces])]), gt)
+    mean_err = nme(
+        np.stack([r.landmarks for r in Aligner(exit_threshold=1e9).predict(imgs, [f.box for f in faces])]), gt
+    )
     assert err.mean() < 0.08, err
     assert err.mean() < mean_err.mean()  # the later iterations improve on the first
     assert all(r.exit_iteration == al.net.config.iterations for r in res)  # threshold 0: the full cascade

@@ -27,7 +27,7 @@ def test_adaptive_wing_zero_at_target_and_continuous_at_theta():
 def test_foreground_points_weigh_more():
     t = torch.tensor([0.9, 0.0])
     p = torch.tensor([0.6, 0.3])  # the same error on a peak and on the background
-    per = [float(adaptive_wing_loss(p[i:i + 1], t[i:i + 1])) for i in range(2)]
+    per = [float(adaptive_wing_loss(p[i : i + 1], t[i : i + 1])) for i in range(2)]
     assert per[0] > 5 * per[1]
 
 

@@ -30,10 +30,11 @@ def test_refinement_recovers_the_vertex_that_explains_the_heatmap(face, metric):
         near = np.flatnonzero(d < 4.0)
         pick = rng.choice(near, 7, replace=False)
         tops.append(v[pick])
-        vals.append(np.exp(-d[pick] ** 2 / (2 * sigma ** 2)))
+        vals.append(np.exp(-(d[pick] ** 2) / (2 * sigma**2)))
         est.append(v[pick].mean(0) + rng.normal(0, 0.3, 3))  # off the surface
-    pos, idx = refine_landmarks(v, f, np.array(est), np.array(tops), np.array(vals), sigma,
-                                RefineSettings(metric=metric))
+    pos, idx = refine_landmarks(
+        v, f, np.array(est), np.array(tops), np.array(vals), sigma, RefineSettings(metric=metric)
+    )
     # on the surface: every output is a mesh vertex
     assert np.array_equal(pos, v[idx])
     err = np.linalg.norm(pos - v[targets], axis=1)

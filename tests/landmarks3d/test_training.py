@@ -56,9 +56,34 @@ def test_torchrun_two_processes(faces3d_dir, tmp_path):
     torchrun = Path(sys.executable).parent / "torchrun"
     facecli = Path(sys.executable).parent / "facecli"
     out = tmp_path / "ddp.pt"
-    res = subprocess.run([str(torchrun), "--nproc_per_node", "2", "--no-python", str(facecli), "--seed", "0",
-                          "landmarks3d", "train", str(faces3d_dir), "-o", str(out), "--epochs", "2", "--points", "1024",
-                          "--k", "8", "--batch-size", "1", "--val-fraction", "0.5"],
-                         capture_output=True, text=True, timeout=600)
+    res = subprocess.run(
+        [
+            str(torchrun),
+            "--nproc_per_node",
+            "2",
+            "--no-python",
+            str(facecli),
+            "--seed",
+            "0",
+            "landmarks3d",
+            "train",
+            str(faces3d_dir),
+            "-o",
+            str(out),
+            "--epochs",
+            "2",
+            "--points",
+            "1024",
+            "--k",
+            "8",
+            "--batch-size",
+            "1",
+            "--val-fraction",
+            "0.5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     assert out.exists() and res.stdout.strip().splitlines() == [str(out)]

@@ -41,7 +41,9 @@ def test_pooled_is_not_the_average_of_folds():
     # per fold: A -> 1, B -> 0 (its only class missed), C -> 1 => 2/3 for both
     pf = per_fold_average(t, p, folds, 3)
     assert pf["uf1"] == pytest.approx(2 / 3) and pf["uar"] == pytest.approx(2 / 3)
-    rep = mer_report(t, p, ["negative", "positive", "surprise"], datasets=["casme2", "casme2", "smic", "samm"], folds=folds)
+    rep = mer_report(
+        t, p, ["negative", "positive", "surprise"], datasets=["casme2", "casme2", "smic", "samm"], folds=folds
+    )
     assert rep["uf1"] == pytest.approx(0.6) and rep["per_fold_average_not_megc"]["uf1"] == pytest.approx(2 / 3)
     assert rep["per_dataset"]["casme2"]["uf1"] == 1.0 and rep["per_dataset"]["smic"]["uar"] == 0.0
     assert rep["confusion"] == [[2, 0, 0], [0, 1, 0], [1, 0, 0]]

@@ -21,8 +21,13 @@ def test_head_motion_model_removes_a_quadratic_field_but_keeps_a_local_expressio
     rois = grid_rois(FaceBox(0, 0, 160, 200), 8)
     c = np.stack([(rois[:, 0] + rois[:, 2]) / 2.0, (rois[:, 1] + rois[:, 3]) / 2.0], axis=1)
     u = (c - c.mean(axis=0)) / 80.0
-    head = np.stack([0.7 + 0.3 * u[:, 0] - 0.2 * u[:, 1] + 0.25 * u[:, 1] ** 2,
-                     -0.4 + 0.1 * u[:, 0] * u[:, 1] + 0.2 * u[:, 0] ** 2], axis=1)
+    head = np.stack(
+        [
+            0.7 + 0.3 * u[:, 0] - 0.2 * u[:, 1] + 0.25 * u[:, 1] ** 2,
+            -0.4 + 0.1 * u[:, 0] * u[:, 1] + 0.2 * u[:, 0] ** 2,
+        ],
+        axis=1,
+    )
     expr = np.zeros_like(head)
     expr[[50, 51]] = (0.6, -0.4)  # two "mouth corner" cells
     resid = remove_head_motion(head + expr, c)

@@ -27,7 +27,14 @@ def test_loso_folds_cover_every_subject_and_clip_exactly_once():
 def test_megc_mapping_and_dropped_labels():
     megc = get_protocol("megc2019")
     assert megc.classes == ("negative", "positive", "surprise")
-    assert [megc.class_index(e) for e in ("repression", "Anger", "contempt", "happiness", "Surprise", "others")] == [0, 0, 0, 1, 2, None]
+    assert [megc.class_index(e) for e in ("repression", "Anger", "contempt", "happiness", "Surprise", "others")] == [
+        0,
+        0,
+        0,
+        1,
+        2,
+        None,
+    ]
     c2 = PROTOCOLS["casme2"]
     assert len(c2.classes) == 5 and c2.class_index("fear") is None and c2.class_index("Others") == 4
     assert PROTOCOLS["smic"].class_index("positive") == 1

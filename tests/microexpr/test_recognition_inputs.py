@@ -23,7 +23,7 @@ def test_head_shift_removed_local_motion_kept():
     size = 96
     tex = cv2.GaussianBlur(rng.normal(128, 60, (size, size)), (0, 0), 2.0).astype(np.float32)
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
-    blob = np.exp(-((xx - 30) ** 2 + (yy - 64) ** 2) / (2 * 7.0 ** 2)).astype(np.float32)
+    blob = np.exp(-((xx - 30) ** 2 + (yy - 64) ** 2) / (2 * 7.0**2)).astype(np.float32)
     shift = 1.5  # the whole head moves right
     local = 2.0 * blob  # and a "mouth corner" moves a further 2 px right
     apex = cv2.remap(tex, xx - shift - local, yy, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)

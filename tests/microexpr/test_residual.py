@@ -15,8 +15,12 @@ from tests.microexpr.test_spotting import planted_clip
 def test_envelope_matches_the_generator_on_integer_positions():
     np.testing.assert_allclose(envelope(60, 5, 22, 50), clip_envelope(60, 5, 22, 50), atol=1e-12)
     # by hand: a raised cosine over 5 frames up, 5 down
-    want = [0.0] + [0.5 - 0.5 * np.cos(np.pi * i / 5) for i in range(1, 6)] \
-        + [0.5 + 0.5 * np.cos(np.pi * i / 5) for i in range(1, 6)] + [0.0]
+    want = (
+        [0.0]
+        + [0.5 - 0.5 * np.cos(np.pi * i / 5) for i in range(1, 6)]
+        + [0.5 + 0.5 * np.cos(np.pi * i / 5) for i in range(1, 6)]
+        + [0.0]
+    )
     np.testing.assert_allclose(envelope(12, 0, 5, 10), want, atol=1e-12)
     e = envelope(40, 4, 17.5, 33)
     assert e[:5].max() == 0 and e[33:].max() == 0 and 0.99 < e[17] < 1 and 0.99 < e[18] < 1
@@ -31,8 +35,11 @@ def _nuisance_clip(apex=23, n=60, onset=6, offset=50, pixels=800, rank=5, seed=0
     walks = np.cumsum(rng.normal(0, 1, (n, rank)), axis=0)
     walks -= walks[onset]
     heads = rng.normal(0, 1, (rank, pixels))
-    x = amp * envelope(n, onset, apex, offset)[:, None] * expr[None] * 3.0 + 0.3 * walks @ heads \
+    x = (
+        amp * envelope(n, onset, apex, offset)[:, None] * expr[None] * 3.0
+        + 0.3 * walks @ heads
         + rng.normal(0, 0.3, (n, pixels))
+    )
     x[onset] = 0
     return x
 
@@ -49,10 +56,14 @@ def test_fit_recovers_the_apex_despite_random_walk_nuisance():
 
 
 def test_without_free_components_the_random_walk_wins():
-    errs = [abs(fit_envelope(_nuisance_clip(apex=a, seed=s), 6, 6, 50, k=0, spread=0).apex - a)
-            for s, a in [(0, 23), (1, 31), (2, 18), (3, 40)]]
-    errs_k = [abs(fit_envelope(_nuisance_clip(apex=a, seed=s), 6, 6, 50, k=8, spread=0).apex - a)
-              for s, a in [(0, 23), (1, 31), (2, 18), (3, 40)]]
+    errs = [
+        abs(fit_envelope(_nuisance_clip(apex=a, seed=s), 6, 6, 50, k=0, spread=0).apex - a)
+        for s, a in [(0, 23), (1, 31), (2, 18), (3, 40)]
+    ]
+    errs_k = [
+        abs(fit_envelope(_nuisance_clip(apex=a, seed=s), 6, 6, 50, k=8, spread=0).apex - a)
+        for s, a in [(0, 23), (1, 31), (2, 18), (3, 40)]
+    ]
     assert np.mean(errs) > np.mean(errs_k) + 1
 
 
@@ -113,7 +124,9 @@ def test_bad_settings_are_clear_errors():
     from facecli.errors import InputError
 
     with pytest.raises(InputError, match="head-motion components"):
-        spot_apex(planted_clip(n=12, onset=2, apex=5, offset=9), settings=SpotSettings(method="residual", components=-1))
+        spot_apex(
+            planted_clip(n=12, onset=2, apex=5, offset=9), settings=SpotSettings(method="residual", components=-1)
+        )
 
 
 def test_too_long_a_clip_is_a_clear_error():

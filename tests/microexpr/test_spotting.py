@@ -74,7 +74,9 @@ def test_helpers():
 
 def test_face_box_crop_is_used():
     frames = planted_clip(size=120)
-    res = spot_apex(frames, onset=8, offset=44, box=FaceBox(10, 30, 80, 85), settings=SpotSettings(method="both", cells=4))
+    res = spot_apex(
+        frames, onset=8, offset=44, box=FaceBox(10, 30, 80, 85), settings=SpotSettings(method="both", cells=4)
+    )
     assert abs(res.apex_index - 20) <= 2
 
 

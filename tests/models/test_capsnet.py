@@ -71,7 +71,9 @@ def test_routing_passes_gradients_and_learns_a_separable_toy_task():
 def test_stream_dropout_only_acts_in_training():
     torch.manual_seed(0)
     a = MECapsNet(MECapsConfig(streams=("flow", "apex"), n_classes=3, size=16, width=4, dropout=0.0))
-    b = MECapsNet(MECapsConfig(streams=("flow", "apex"), n_classes=3, size=16, width=4, dropout=0.0, stream_dropout=1.0))
+    b = MECapsNet(
+        MECapsConfig(streams=("flow", "apex"), n_classes=3, size=16, width=4, dropout=0.0, stream_dropout=1.0)
+    )
     b.load_state_dict(a.state_dict())
     x = {"flow": torch.randn(6, 3, 16, 16), "apex": torch.rand(6, 1, 16, 16)}
     a.eval(), b.eval()

@@ -22,7 +22,7 @@ def _face_like(b=3, s=48, seed=0):
     # a textured blob whose position differs per image
     for i in range(b):
         cy, cx = s // 4 + s // 6 * i, s * 5 // 8 - s // 8 * i
-        x[i, :, cy - 6:cy + 6, cx - 6:cx + 6] = torch.rand(3, 12, 12, generator=g)
+        x[i, :, cy - 6 : cy + 6, cx - 6 : cx + 6] = torch.rand(3, 12, 12, generator=g)
     return x
 
 
@@ -128,8 +128,9 @@ def test_attention_goes_through_one_replaceable_function():
 
 @pytest.mark.parametrize("grid,attention", [("dynamic", True), ("uniform", True), ("dynamic", False)])
 def test_dgpa_embeddings_unit_and_grad(grid, attention):
-    net = DGPANet(DGPAConfig(in_channels=6, width=8, cells=3, patch=4, dim=32, cell_dim=16, grid=grid,
-                             attention=attention))
+    net = DGPANet(
+        DGPAConfig(in_channels=6, width=8, cells=3, patch=4, dim=32, cell_dim=16, grid=grid, attention=attention)
+    )
     x = torch.randn(4, 6, 40, 40, requires_grad=True)
     e = net(x)
     assert e.shape == (4, 32)
@@ -150,8 +151,9 @@ def test_arcface_logits_margin():
     # sample 1: angle 0 -> cos(0.5)
     assert lg[1, 1].item() == pytest.approx(10 * math.cos(0.5), abs=2e-3)  # sin clamped away from 0 for finite grads
     # past pi - m: the fallback keeps decreasing
-    far = arcface_logits(F.normalize(torch.tensor([[-1.0, 0.01]]), dim=1), torch.tensor([[1.0, 0.0]]),
-                         torch.tensor([0]), 1.0, 0.5)
+    far = arcface_logits(
+        F.normalize(torch.tensor([[-1.0, 0.01]]), dim=1), torch.tensor([[1.0, 0.0]]), torch.tensor([0]), 1.0, 0.5
+    )
     assert far.item() == pytest.approx(math.cos(math.pi - 0.01) - 0.5 * math.sin(0.5), abs=1e-3)
     loss, acc = ArcFaceHead(2, 2, scale=10, margin=0.5)(emb, labels)
     assert loss.item() > 0 and 0 <= acc.item() <= 1

@@ -24,8 +24,9 @@ def test_default_model_is_labelled_and_better_than_sobel(tmp_path):
     n, m = pred.predict(data.images, [128, 64])[128]
     assert np.abs(np.linalg.norm(n, axis=-1) - 1).max() < 1e-4
     cap_err = angular_errors(n, data.normals, data.masks).mean()
-    sob_err = np.concatenate([angular_errors(sobel_normals(i, 4.0), g, k)
-                              for i, g, k in zip(data.images, data.normals, data.masks)]).mean()
+    sob_err = np.concatenate(
+        [angular_errors(sobel_normals(i, 4.0), g, k) for i, g, k in zip(data.images, data.normals, data.masks)]
+    ).mean()
     assert cap_err < 0.5 * sob_err, (cap_err, sob_err)
     # the predicted face mask overlaps the true one
     assert (m & data.masks).sum() / (m | data.masks).sum() > 0.8

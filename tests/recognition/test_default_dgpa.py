@@ -20,8 +20,16 @@ def test_default_model_is_labelled_and_verifies_unseen_people(tmp_path):
     assert m.meta["synthetic"] is True and m.config.inputs == ("normals",)
     assert m.config.grid == "dynamic" and m.config.attention
     # people the model never saw (training used indices 0..299)
-    write_identities(tmp_path, identities=20, per_identity=3, seed=0, start=5000, size=48,
-                     normal_size=m.config.input_size, pairs_per_fold=1)
+    write_identities(
+        tmp_path,
+        identities=20,
+        per_identity=3,
+        seed=0,
+        start=5000,
+        size=48,
+        normal_size=m.config.input_size,
+        pairs_per_fold=1,
+    )
     data = load_face_inputs(tmp_path / "normals_gt.h5", size=m.config.input_size)
     emb = embed_array(m.net, data.x)
     assert np.allclose(np.linalg.norm(emb, axis=1), 1, atol=1e-5)

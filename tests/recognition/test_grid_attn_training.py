@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from facecli.errors import InputError
 from facecli.recognition.data import flip_inputs, identity_labels, load_face_inputs, parse_inputs, read_labels
 from facecli.recognition.training import GridAttnTrainOptions, embed_array, train_dgpa
-from facecli.errors import InputError
 
 
 @pytest.fixture(scope="module")
@@ -20,8 +20,19 @@ def ids_dir(tmp_path_factory):
 
 
 def _tiny(**kw):
-    base = dict(input_size=48, width=8, cells=3, patch=4, dim=32, epochs=40, batch_size=12, lr=3e-3, val_fraction=0.0,
-                arc_scale=16.0, arc_margin=0.3)
+    base = dict(
+        input_size=48,
+        width=8,
+        cells=3,
+        patch=4,
+        dim=32,
+        epochs=40,
+        batch_size=12,
+        lr=3e-3,
+        val_fraction=0.0,
+        arc_scale=16.0,
+        arc_margin=0.3,
+    )
     base.update(kw)
     return GridAttnTrainOptions(**base)
 
@@ -92,8 +103,13 @@ def test_held_out_identities_never_train(ids_dir, tmp_path, monkeypatch):
 
 
 def test_inputs_rgb_and_flip(ids_dir):
-    d = load_face_inputs(ids_dir / "normals_gt.h5", size=32, inputs=("normals", "rgb"), images=ids_dir,
-                         ids=["Ada_Arden/Ada_Arden_0001.jpg"])
+    d = load_face_inputs(
+        ids_dir / "normals_gt.h5",
+        size=32,
+        inputs=("normals", "rgb"),
+        images=ids_dir,
+        ids=["Ada_Arden/Ada_Arden_0001.jpg"],
+    )
     assert d.x.shape == (1, 6, 32, 32)
     n = d.x[0, :3]
     norm = np.linalg.norm(n, axis=0)
@@ -131,9 +147,34 @@ def test_torchrun_two_processes(ids_dir, tmp_path):
     torchrun = Path(sys.executable).parent / "torchrun"
     facecli = Path(sys.executable).parent / "facecli"
     out = tmp_path / "ddp.pt"
-    res = subprocess.run([str(torchrun), "--nproc_per_node", "2", "--no-python", str(facecli), "--seed", "0", "grid-attn",
-                          "train", str(ids_dir / "normals_gt.h5"), "-o", str(out), "--epochs", "2", "--input-size", "48",
-                          "--width", "8", "--dim", "16", "--batch-size", "8"],
-                         capture_output=True, text=True, timeout=600)
+    res = subprocess.run(
+        [
+            str(torchrun),
+            "--nproc_per_node",
+            "2",
+            "--no-python",
+            str(facecli),
+            "--seed",
+            "0",
+            "grid-attn",
+            "train",
+            str(ids_dir / "normals_gt.h5"),
+            "-o",
+            str(out),
+            "--epochs",
+            "2",
+            "--input-size",
+            "48",
+            "--width",
+            "8",
+            "--dim",
+            "16",
+            "--batch-size",
+            "8",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     assert out.exists() and res.stdout.strip().splitlines() == [str(out)]

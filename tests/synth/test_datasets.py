@@ -28,7 +28,12 @@ def test_faces3d_layout_parses_and_is_deterministic(faces3d_dir, tmp_path):
     from facecli.synth.faces3d import write_faces3d
 
     scans = read_facescape(faces3d_dir)
-    assert [(s.subject, s.index, s.expression) for s in scans] == [("1", 1, "neutral"), ("1", 2, "smile"), ("2", 1, "neutral"), ("2", 2, "smile")]
+    assert [(s.subject, s.index, s.expression) for s in scans] == [
+        ("1", 1, "neutral"),
+        ("1", 2, "smile"),
+        ("2", 1, "neutral"),
+        ("2", 2, "smile"),
+    ]
     idx = read_landmark_indices(faces3d_dir / "landmark_indices.npz")
     np.testing.assert_array_equal(idx, get_template().ibug68)
     m = read_mesh(scans[0].path)
@@ -51,7 +56,9 @@ def test_images_300w_and_wflw_layouts(tmp_path):
     row = gt.ids.index(samples[0].id)
     np.testing.assert_allclose(pts, gt.read("landmarks")[row], atol=1e-3)
     write_images(tmp_path / "wflw", scheme="wflw98", count=4, seed=0, size=96)
-    recs = read_wflw_list(tmp_path / "wflw" / "WFLW_annotations/list_98pt_rect_attr_train_test/list_98pt_rect_attr_train.txt")
+    recs = read_wflw_list(
+        tmp_path / "wflw" / "WFLW_annotations/list_98pt_rect_attr_train_test/list_98pt_rect_attr_train.txt"
+    )
     assert len(recs) == 3 and recs[0].landmarks.shape == (98, 2)
     assert (tmp_path / "wflw" / "WFLW_images" / recs[0].image).exists()
     write_images(tmp_path / "wflw2", scheme="wflw98", count=4, seed=0, size=96)
@@ -82,10 +89,20 @@ def test_identities_lfw_layout(tmp_path):
 def test_identities_start_gives_other_people_and_yaw_spread(tmp_path):
     from facecli.synth.identities import write_identities
 
-    write_identities(tmp_path / "a", identities=20, per_identity=2, seed=0, size=48, normal_size=32, pairs_per_fold=1,
-                     yaw_sd=40, max_yaw=70)
-    write_identities(tmp_path / "b", identities=20, per_identity=2, seed=0, size=48, normal_size=32, pairs_per_fold=1,
-                     start=20)
+    write_identities(
+        tmp_path / "a",
+        identities=20,
+        per_identity=2,
+        seed=0,
+        size=48,
+        normal_size=32,
+        pairs_per_fold=1,
+        yaw_sd=40,
+        max_yaw=70,
+    )
+    write_identities(
+        tmp_path / "b", identities=20, per_identity=2, seed=0, size=48, normal_size=32, pairs_per_fold=1, start=20
+    )
     names_a = {p.name for p in (tmp_path / "a").iterdir() if p.is_dir()}
     names_b = {p.name for p in (tmp_path / "b").iterdir() if p.is_dir()}
     assert names_a.isdisjoint(names_b)
@@ -134,7 +151,9 @@ def test_microexpr_head_jitter_and_noise_knobs(tmp_path):
     meta = [json.loads((tmp_path / d / "synth_microexpr.json").read_text()) for d in ("still", "default")]
     (key, still), (_, default) = next(iter(meta[0]["clips"].items())), next(iter(meta[1]["clips"].items()))
     assert meta[0]["head_jitter"] == 0.0 and meta[1]["noise"] == 2.0
-    assert {k: still[k] for k in ("onset", "apex", "offset", "emotion")} == {k: default[k] for k in ("onset", "apex", "offset", "emotion")}
+    assert {k: still[k] for k in ("onset", "apex", "offset", "emotion")} == {
+        k: default[k] for k in ("onset", "apex", "offset", "emotion")
+    }
     frames = {d: sorted((tmp_path / d / key).iterdir(), key=lambda p: int(p.stem[3:])) for d in ("still", "default")}
     first = {d: [read_image(f, grey=True).astype(int) for f in frames[d][:2]] for d in frames}
     assert still["onset"] - still["first_frame"] >= 2  # frames 0 and 1 are neutral

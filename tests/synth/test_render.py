@@ -5,8 +5,14 @@ from facecli.synth.scene import Pose, SceneOptions, render_person
 
 
 def _render(pose, **kw):
-    return render_person(mean_identity(), None, pose, np.random.default_rng(0), size=(128, 128),
-                         options=SceneOptions(clutter=False, **kw))
+    return render_person(
+        mean_identity(),
+        None,
+        pose,
+        np.random.default_rng(0),
+        size=(128, 128),
+        options=SceneOptions(clutter=False, **kw),
+    )
 
 
 def test_landmarks_land_on_their_features():
@@ -29,7 +35,11 @@ def test_landmarks_land_on_their_features():
 
 def test_profile_hides_far_side_and_occluders_hide_landmarks():
     res, _ = _render(Pose(yaw=70))
-    far = [36, 37, 38, 39, 40, 41, 0, 1, 2] if res.landmarks[36, 0] > res.landmarks[45, 0] else [42, 43, 44, 45, 46, 47, 16, 15, 14]
+    far = (
+        [36, 37, 38, 39, 40, 41, 0, 1, 2]
+        if res.landmarks[36, 0] > res.landmarks[45, 0]
+        else [42, 43, 44, 45, 46, 47, 16, 15, 14]
+    )
     near = [45, 46, 16] if far[0] == 36 else [36, 41, 0]
     assert (~res.visible[far]).sum() >= 5 and res.visible[near].sum() >= 2
     res, _ = _render(Pose(), occluders=("glasses",))

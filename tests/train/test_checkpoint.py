@@ -11,10 +11,15 @@ def test_half_storage_round_trips_into_float32_parameters(tmp_path):
     torch.manual_seed(0)
     net = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.BatchNorm1d(64))
     full = save_model_file(tmp_path / "full.pt", model="toy", config={}, state_dict=net.state_dict(), meta={})
-    half = save_model_file(tmp_path / "half.pt", model="toy", config={}, state_dict=net.state_dict(), meta={}, half=True)
+    half = save_model_file(
+        tmp_path / "half.pt", model="toy", config={}, state_dict=net.state_dict(), meta={}, half=True
+    )
     assert half.stat().st_size < 0.7 * full.stat().st_size
     obj = load_model_file(half, model="toy")
-    assert obj["meta"]["stored_dtype"] == "float16" and load_model_file(full, model="toy")["meta"]["stored_dtype"] == "float32"
+    assert (
+        obj["meta"]["stored_dtype"] == "float16"
+        and load_model_file(full, model="toy")["meta"]["stored_dtype"] == "float32"
+    )
     assert obj["state_dict"]["0.weight"].dtype == torch.float16
     assert obj["state_dict"]["1.num_batches_tracked"].dtype == torch.int64  # integers are kept
     other = torch.nn.Sequential(torch.nn.Linear(64, 64), torch.nn.BatchNorm1d(64))

@@ -7,9 +7,13 @@ from facecli.train.determinism import deterministic_cuda
 
 
 def _flags():
-    return (os.environ.get("CUBLAS_WORKSPACE_CONFIG"), torch.backends.cudnn.benchmark,
-            torch.backends.cudnn.deterministic, torch.are_deterministic_algorithms_enabled(),
-            torch.is_deterministic_algorithms_warn_only_enabled())
+    return (
+        os.environ.get("CUBLAS_WORKSPACE_CONFIG"),
+        torch.backends.cudnn.benchmark,
+        torch.backends.cudnn.deterministic,
+        torch.are_deterministic_algorithms_enabled(),
+        torch.is_deterministic_algorithms_warn_only_enabled(),
+    )
 
 
 def _restore(saved):
@@ -43,7 +47,9 @@ def test_a_strict_setting_and_an_explicit_workspace_are_kept(monkeypatch):
         torch.use_deterministic_algorithms(True)
         deterministic_cuda()
         assert os.environ["CUBLAS_WORKSPACE_CONFIG"] == ":16:8"
-        assert torch.are_deterministic_algorithms_enabled() and not torch.is_deterministic_algorithms_warn_only_enabled()
+        assert (
+            torch.are_deterministic_algorithms_enabled() and not torch.is_deterministic_algorithms_warn_only_enabled()
+        )
     finally:
         _restore(saved)
 
