@@ -17,7 +17,7 @@ import traceback
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Callable, Iterable, Optional, TypeVar
+from typing import Annotated, Any, Callable, Iterable, Optional, Sequence, TypeVar
 
 import typer
 from typer.core import TyperGroup
@@ -34,6 +34,8 @@ __all__ = [
     "emit",
     "log",
     "progress",
+    "show",
+    "stderr_table",
     "InputsArg",
     "OutputOpt",
     "PatternOpt",
@@ -162,6 +164,24 @@ def log(message: str, *, level: str = "info") -> None:
         return
     prefix = {"warning": "[yellow]warning:[/] ", "debug": "[dim]debug:[/] "}.get(level, "")
     _stderr_console().print(prefix + message, markup=True, soft_wrap=True)
+
+
+def stderr_table(title: str, columns: Sequence[str], *, left: Sequence[str] = ()) -> Any:
+    """A rich table for a report on stderr: the given columns, right-aligned except ``left``
+    (print it with :func:`show`)."""
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col, justify="left" if col in left else "right")
+    return table
+
+
+def show(*renderables: Any) -> None:
+    """Print tables or lines of a report on stderr (``NO_COLOR`` respected)."""
+    console = _stderr_console()
+    for r in renderables:
+        console.print(r)
 
 
 def progress(iterable: Iterable, *, total: int | None = None, desc: str = "") -> Iterable:

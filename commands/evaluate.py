@@ -6,11 +6,11 @@ Each task's evaluator lands with its command's issue.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
-from facecli.commands._common import JsonOpt, boundary, emit, get_state, log
+from facecli.commands._common import JsonOpt, boundary, emit, get_state, log, show, stderr_table
 from facecli.io.microexpr import ME_DATASETS
 
 app = typer.Typer(help="The fields' metrics on predictions vs ground truth.", no_args_is_help=True)
@@ -44,7 +44,6 @@ def evaluate_landmarks3d(
     with the other); predictions not found there are listed and left out.
     """
     import csv as csv_mod
-    import os
 
     import numpy as np
 
@@ -82,18 +81,14 @@ def evaluate_landmarks3d(
             "meshes",
         )
     if not as_json and not get_state().quiet:
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(
-            title=f"landmarks3d: {predictions} ({key}) vs {gt} ({rep.meshes} meshes, {len(set(subjects))} subjects)"
+        table = stderr_table(
+            f"landmarks3d: {predictions} ({key}) vs {gt} ({rep.meshes} meshes, {len(set(subjects))} subjects)",
+            ["", "mean mm", "std", "median", "max"],
         )
-        for col in ["", "mean mm", "std", "median", "max"]:
-            table.add_column(col, justify="right")
         table.add_row("all", f"{rep.mean:.3f}", f"{rep.std:.3f}", f"{rep.median:.3f}", f"{rep.max:.3f}")
         for name, v in rep.regions.items():
             table.add_row(name, f"{v:.3f}", "", "", "")
-        Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
+        show(table)
         worst = sorted(rep.subjects.items(), key=lambda kv: -kv[1])[:3]
         log("worst subjects: " + ", ".join(f"{s} {v:.2f} mm" for s, v in worst))
     emit(
@@ -129,7 +124,6 @@ def evaluate_apex(
     Clips are matched by subject/clip (SMIC's s1/s01 spellings agree). SMIC sheets
     carry no apex: give --truth (synthetic data) or leave SMIC out.
     """
-    import os
 
     import numpy as np
 
@@ -189,12 +183,9 @@ def evaluate_apex(
             "midpoint": summarize_apex(apex_errors(midpoint_apex(a[:, 1], a[:, 3]), a[:, 2]), within=within),
         }
     if not as_json and not get_state().quiet:
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(title=f"apex: {predictions} (frames)")
-        for col in ["dataset", "clips", "", "MAE", "median", "RMSE", f"within ±{within}"]:
-            table.add_column(col, justify="right")
+        table = stderr_table(
+            f"apex: {predictions} (frames)", ["dataset", "clips", "", "MAE", "median", "RMSE", f"within ±{within}"]
+        )
         for ds, rep in report.items():
             for name in ("method", "midpoint"):
                 m = rep[name]
@@ -207,7 +198,7 @@ def evaluate_apex(
                     f"{m['rmse']:.2f}",
                     f"{100 * m[f'within_{within}']:.1f}%",
                 )
-        Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
+        show(table)
     emit([], as_json=as_json, summary={"datasets": report, "unmatched": unmatched})
 
 
@@ -236,7 +227,6 @@ def evaluate_align(
 
       facecli align predict WFLW/ --dataset -o wflw.h5 && facecli evaluate align wflw.h5 --gt WFLW/ --plot ced.png
     """
-    import os
 
     import numpy as np
 
@@ -274,40 +264,21 @@ def evaluate_align(
         "exit_iterations": {str(k): int((its == k).sum()) for k in sorted(set(its.tolist())) if k > 0},
     }
     if plot is not None:
-        import matplotlib
+        from facecli.landmarks2d.evaluation import plot_ced
 
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(5, 4), dpi=100)
-        for name, m in groups.items():
-            if m.any() and (name == "all" or len(groups) <= 9):
-                x, y = ced_curve(errs[m], threshold)
-                ax.plot(
-                    100 * x,
-                    y,
-                    lw=2.0 if name == "all" else 1.0,
-                    label=f"{name} (AUC {report[name][f'auc@{threshold:g}']:.3f})",
-                )
-        ax.set_xlabel(f"NME ({norm}), %")
-        ax.set_ylabel("share of faces")
-        ax.set_xlim(0, 100 * threshold)
-        ax.set_ylim(0, 1)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-        fig.tight_layout()
-        plot.parent.mkdir(parents=True, exist_ok=True)
-        from facecli.io.atomic import save_figure
-
-        save_figure(fig, plot)
-        plt.close(fig)
+        curves = {
+            name: ced_curve(errs[m], threshold)
+            for name, m in groups.items()
+            if m.any() and (name == "all" or len(groups) <= 9)
+        }
+        plot_ced(
+            plot, curves, {name: report[name][f"auc@{threshold:g}"] for name in curves}, norm=norm, threshold=threshold
+        )
     if not as_json and not get_state().quiet:
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(title=f"align: {predictions} ({norm} NME)")
-        for col in ["subset", "faces", "NME %", f"FR@{threshold:g} %", f"AUC@{threshold:g}"]:
-            table.add_column(col, justify="right")
+        table = stderr_table(
+            f"align: {predictions} ({norm} NME)",
+            ["subset", "faces", "NME %", f"FR@{threshold:g} %", f"AUC@{threshold:g}"],
+        )
         for name, m in report.items():
             table.add_row(
                 name,
@@ -316,7 +287,7 @@ def evaluate_align(
                 f"{m[f'fr@{threshold:g}_pct']:.2f}",
                 f"{m[f'auc@{threshold:g}']:.4f}",
             )
-        Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
+        show(table)
     emit([plot] if plot is not None else [], as_json=as_json, summary=summary)
 
 
@@ -349,7 +320,6 @@ def evaluate_mer(
 
       facecli evaluate mer runs/megc/result_log.csv --plot confusion.png
     """
-    import os
 
     import numpy as np
 
@@ -386,66 +356,28 @@ def evaluate_mer(
     rep = mer_report(yt, yp, names, datasets=[r.db for r in rows], folds=[r.fold for r in rows])
     rep["folds"] = len({r.fold for r in rows})
     if plot is not None:
-        _plot_confusion(
+        from facecli.microexpr.evaluation import plot_confusion
+
+        plot_confusion(
             plot,
             np.array(rep["confusion"]),
             names,
             title=f"{log_file.name}: UF1 {rep['uf1']:.3f}, UAR {rep['uar']:.3f}",
         )
     if not as_json and not get_state().quiet:
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(title=f"micro-expression recognition: {log_file} (pooled over {rep['folds']} folds)")
-        for col in ["dataset", "clips", "UF1", "UAR"]:
-            table.add_column(col, justify="right")
+        table = stderr_table(
+            f"micro-expression recognition: {log_file} (pooled over {rep['folds']} folds)",
+            ["dataset", "clips", "UF1", "UAR"],
+        )
         for ds, r in rep.get("per_dataset", {}).items():
             table.add_row(ds, str(r["clips"]), f"{r['uf1']:.4f}", f"{r['uar']:.4f}")
         table.add_row("all", str(rep["clips"]), f"{rep['uf1']:.4f}", f"{rep['uar']:.4f}")
-        con = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")))
-        con.print(table)
+        show(table)
         rec = ", ".join(f"{c} {v:.3f}" if v is not None else f"{c} -" for c, v in rep["per_class_recall"].items())
-        con.print(f"recall per class: {rec}")
+        show(f"recall per class: {rec}")
         pf = rep["per_fold_average_not_megc"]
-        con.print(f"per-fold average (not the MEGC metric): UF1 {pf['uf1']:.4f}, UAR {pf['uar']:.4f}")
+        show(f"per-fold average (not the MEGC metric): UF1 {pf['uf1']:.4f}, UAR {pf['uar']:.4f}")
     emit([plot] if plot is not None else [], as_json=as_json, summary=rep)
-
-
-def _plot_confusion(path: Path, cm: Any, names: list[str], *, title: str = "") -> Path:
-    """Row-normalised confusion matrix PNG (cm: (K, K) counts, rows true)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-    import numpy as np
-
-    rows = cm.sum(axis=1, keepdims=True)
-    frac = np.where(rows > 0, cm / np.maximum(rows, 1), 0.0)
-    fig, ax = plt.subplots(figsize=(1.2 * len(names) + 2, 1.1 * len(names) + 1.5), dpi=100)
-    ax.imshow(frac, cmap="Blues", vmin=0, vmax=1)
-    for i in range(len(names)):
-        for j in range(len(names)):
-            ax.text(
-                j,
-                i,
-                f"{cm[i, j]}\n{100 * frac[i, j]:.0f}%",
-                ha="center",
-                va="center",
-                fontsize=8,
-                color="white" if frac[i, j] > 0.6 else "black",
-            )
-    ax.set_xticks(range(len(names)), names, rotation=30, ha="right")
-    ax.set_yticks(range(len(names)), names)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("true")
-    ax.set_title(title, fontsize=9)
-    fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    from facecli.io.atomic import save_figure
-
-    save_figure(fig, path)
-    plt.close(fig)
-    return path
 
 
 @app.command("register")
@@ -488,12 +420,7 @@ def evaluate_register(
             w.writeheader()
             for r in rows:
                 w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"registration: {predictions} vs {gt}")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
+    table = stderr_table(f"registration: {predictions} vs {gt}", ["metric", "value"], left=["metric"])
 
     def fmt(v: float) -> str:
         return "inf" if isinstance(v, float) and math.isinf(v) else f"{v:.4g}"
@@ -504,9 +431,7 @@ def evaluate_register(
     table.add_row("TE median / p95 (mm)", f"{fmt(summ['te_median_mm'])} / {fmt(summ['te_p95_mm'])}")
     table.add_row("RMSE median (mm)", fmt(summ["rmse_median_mm"]))
     if not as_json and not get_state().quiet:
-        import os
-
-        Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
+        show(table)
     emit([csv] if csv else [], as_json=as_json, summary=summ)
 
 
@@ -589,12 +514,10 @@ def evaluate_normals(
             w.writeheader()
             for r in rows:
                 w.writerow({k: (f"{v:.6g}" if isinstance(v, float) else v) for k, v in r.items()})
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=f"normals: {predictions} vs {gt} ({len(shared)} samples)")
-    for col in ["scale", "pixels", "mean", "median", "RMSE", *[f"<{t:g}" for t in ANGLE_THRESHOLDS], "coverage"]:
-        table.add_column(col, justify="right")
+    table = stderr_table(
+        f"normals: {predictions} vs {gt} ({len(shared)} samples)",
+        ["scale", "pixels", "mean", "median", "RMSE", *[f"<{t:g}" for t in ANGLE_THRESHOLDS], "coverage"],
+    )
     for s, m in per_scale.items():
         table.add_row(
             s,
@@ -606,9 +529,7 @@ def evaluate_normals(
             f"{100 * m['coverage']:.1f}%",
         )
     if not as_json and not get_state().quiet:
-        import os
-
-        Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
+        show(table)
     emit(
         [csv] if csv else [], as_json=as_json, summary={"samples": len(shared), "missing": missing, "scales": per_scale}
     )
@@ -673,15 +594,11 @@ def evaluate_verify(
 
         plot_roc(roc, curves, title=f"ROC: {scores.name}")
     if not as_json and not get_state().quiet:
-        import os
-
-        from rich.console import Console
-        from rich.table import Table
-
-        table = Table(title=f"verification: {scores}")
-        for col in ["pairs", "genuine", "impostor", "10-fold acc", "EER", "TAR@FAR=1e-2", "TAR@FAR=1e-3"]:
-            table.add_column(col, justify="right")
-        table.add_column("set", justify="left")
+        table = stderr_table(
+            f"verification: {scores}",
+            ["pairs", "genuine", "impostor", "10-fold acc", "EER", "TAR@FAR=1e-2", "TAR@FAR=1e-3", "set"],
+            left=["set"],
+        )
 
         def pct(v: float) -> str:
             return "-" if v != v else f"{100 * v:.2f}%"
@@ -702,7 +619,7 @@ def evaluate_verify(
                 pct(m["tar_at_far"]["0.001"]),
                 name,
             )
-        Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).print(table)
+        show(table)
     emit([roc] if roc else [], as_json=as_json, summary={"sets": reports})
 
 

@@ -60,12 +60,8 @@ def plot_landmark_errors(path: Path, mean: np.ndarray, std: np.ndarray, *, title
         mean: (L,) mm.
         std: (L,) mm.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     from facecli.metrics.landmarks3d import IBUG68_REGIONS
+    from facecli.plots import figure, save
 
     n = len(mean)
     colours = ["#7f7f7f"] * n
@@ -75,7 +71,7 @@ def plot_landmark_errors(path: Path, mean: np.ndarray, std: np.ndarray, *, title
         for name, (a, b) in IBUG68_REGIONS.items():
             for i in range(a, b):
                 colours[i] = palette[name]
-    fig, ax = plt.subplots(figsize=(12, 3.6), dpi=110)
+    fig, ax = figure(figsize=(12, 3.6), dpi=110)
     bars = ax.bar(np.arange(n), mean, yerr=std, color=colours, error_kw={"elinewidth": 0.6, "capsize": 1.5})
     if n == 68:
         for name, (a, _) in IBUG68_REGIONS.items():
@@ -87,9 +83,5 @@ def plot_landmark_errors(path: Path, mean: np.ndarray, std: np.ndarray, *, title
     ax.set_title(title, fontsize=9)
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    from facecli.io.atomic import save_figure
-
-    save_figure(fig, path)
-    plt.close(fig)
+    save(fig, path)
     return path

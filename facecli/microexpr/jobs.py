@@ -162,12 +162,9 @@ def plot_apex_curve(
     title: str = "",
 ) -> Path:
     """PNG of a clip's score curve with the apex (and onset/offset) marked."""
-    import matplotlib
+    from facecli.plots import figure, save
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6, 2.6), dpi=100)
+    fig, ax = figure(figsize=(6, 2.6), dpi=100)
     ax.plot(frames, score, lw=1.2, color="#1f77b4")
     if onset is not None and offset is not None:
         ax.axvspan(onset, offset, color="#cccccc", alpha=0.4, label="onset-offset")
@@ -177,9 +174,5 @@ def plot_apex_curve(
     ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7, loc="upper right")
     fig.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    from facecli.io.atomic import save_figure
-
-    save_figure(fig, path)
-    plt.close(fig)
+    save(fig, path)
     return path

@@ -17,12 +17,9 @@ def plot_roc(path: Path, curves: Mapping[str, tuple[np.ndarray, np.ndarray, floa
         path: the PNG to write.
         curves: label → (far (T,), tar (T,), eer); the EER point is marked on each curve.
     """
-    import matplotlib
+    from facecli.plots import figure, save
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5.5, 4.5), dpi=120)
+    fig, ax = figure(figsize=(5.5, 4.5), dpi=120)
     for label, (far, tar, eer) in curves.items():
         keep = far > 0
         (line,) = ax.plot(far[keep], tar[keep], label=f"{label} (EER {100 * eer:.2f} %)")
@@ -36,9 +33,5 @@ def plot_roc(path: Path, curves: Mapping[str, tuple[np.ndarray, np.ndarray, floa
     ax.set_title(title)
     ax.legend(loc="lower right", fontsize=8)
     fig.tight_layout()
-    Path(path).parent.mkdir(parents=True, exist_ok=True)
-    from facecli.io.atomic import save_figure
-
-    save_figure(fig, path)
-    plt.close(fig)
+    save(fig, path)
     return Path(path)

@@ -33,10 +33,7 @@ def save_preview(
     Returns:
         ``path``.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from facecli.plots import figure, save
 
     centre = target.mean(0)
     _, _, vt = np.linalg.svd(target - centre, full_matrices=False)
@@ -47,7 +44,7 @@ def save_preview(
         return (p[::step] - centre) @ axes.T
 
     moved = source @ transform[:3, :3].T + transform[:3, 3]
-    fig, ax = plt.subplots(1, 2, figsize=(9, 4.6), dpi=100)
+    fig, ax = figure(nrows=1, ncols=2, figsize=(9, 4.6), dpi=100)
     for a, src, label in ((ax[0], source, "before"), (ax[1], moved, "after")):
         t2, s2 = proj(target), proj(src)
         a.scatter(t2[:, 0], t2[:, 1], s=0.5, c="#1f77b4", label="target", linewidths=0)
@@ -61,9 +58,5 @@ def save_preview(
         fig.suptitle(title, fontsize=10)
     fig.tight_layout()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    from facecli.io.atomic import save_figure
-
-    save_figure(fig, path)
-    plt.close(fig)
+    save(fig, path)
     return path

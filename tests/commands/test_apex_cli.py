@@ -8,13 +8,12 @@ import subprocess
 
 import numpy as np
 import pytest
-
-# shared assertions of the CLI tests (tests/commands/cli_checks.py)
-from cli_checks import ok as _ok
 from typer.testing import CliRunner
 
 from facecli.commands.main import app
 from facecli.io.container import ContainerReader
+
+from helpers.cli import ok as _ok
 
 runner = CliRunner()
 

@@ -22,15 +22,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-# shared assertions of the CLI tests (tests/commands/cli_checks.py)
-from cli_checks import ok as _ok
-from cli_checks import one_line_error as _one_line_error
 from typer.testing import CliRunner
 
 from facecli.commands.main import app
 from facecli.io.atomic import partial_path
 from facecli.io.container import ContainerReader
+
+from helpers.cli import ok as _ok
+from helpers.cli import one_line_error as _one_line_error
 
 runner = CliRunner()
 SCALES = "96,48"

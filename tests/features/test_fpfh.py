@@ -11,7 +11,8 @@ from facecli.features.fpfh import fpfh, fpfh_reference, hybrid_neighbours, pair_
 
 def _face_cloud(n_step: float = 3.0):
     from facecli.registration.preprocess import estimate_normals, voxel_downsample
-    from tests.conftest import make_scan_pair
+
+    from helpers.scans import make_scan_pair
 
     _, tgt, _ = make_scan_pair(angle_deg=0, outliers=0.0, spacing=2.0)
     pts = voxel_downsample(tgt, n_step)

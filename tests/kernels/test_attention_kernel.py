@@ -3,10 +3,11 @@ PyTorch reference: outputs, gradients through the training path, odd shapes."""
 
 import pytest
 import torch
-from gpu_marks import needs_cxx, needs_gpu
 
 from facecli.kernels import attention as ka
 from facecli.models.attention import DualPathAttention, dual_path_attention, dual_path_attention_reference
+
+from helpers.gpu import needs_cxx, needs_gpu
 
 
 def _params(c: int, *, k: int = 7, reduction: int = 8, seed: int = 0):

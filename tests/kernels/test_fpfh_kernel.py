@@ -4,10 +4,11 @@ PyTorch reference and Open3D's neighbour search."""
 import numpy as np
 import pytest
 import torch
-from gpu_marks import needs_cxx, needs_gpu
 
 from facecli.features.fpfh import fpfh, fpfh_reference, hybrid_neighbours
 from facecli.kernels import fpfh as kf
+
+from helpers.gpu import needs_cxx, needs_gpu
 
 
 def _cloud(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

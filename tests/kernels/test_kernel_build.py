@@ -5,9 +5,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from gpu_marks import HAVE_CXX, needs_cxx
 
 from facecli.kernels import build
+
+from helpers.gpu import HAVE_CXX, needs_cxx
 
 CUDA_SOURCES = sorted(build.KERNEL_DIR.glob("*/*.cu"))
 needs_nvcc = pytest.mark.skipif(

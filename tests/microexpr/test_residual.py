@@ -9,7 +9,8 @@ from facecli.microexpr.residual import envelope, envelope_cost, fit_envelope, st
 from facecli.microexpr.rois import FaceBox
 from facecli.microexpr.spotting import SpotSettings, spot_apex
 from facecli.synth.microexpr import clip_envelope
-from tests.microexpr.test_spotting import planted_clip
+
+from helpers.clips import planted_clip
 
 
 def test_envelope_matches_the_generator_on_integer_positions():

@@ -16,7 +16,8 @@ from facecli.registration import (
     weighted_kabsch,
 )
 from facecli.registration.fgr import fgr_multistart
-from tests.conftest import make_scan_pair
+
+from helpers.scans import make_scan_pair
 
 
 def _rot(angle_deg: float, seed: int = 0) -> np.ndarray:
