@@ -25,6 +25,7 @@ from facecli.commands._common import (
     progress,
     run_into_container,
 )
+from facecli.microexpr.protocols import PROTOCOLS
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -40,11 +41,8 @@ __all__ = ["app"]
 STREAM_DROPOUT = 0.0
 
 
-class Protocol(str, Enum):
-    megc2019 = "megc2019"
-    casme2 = "casme2"
-    smic = "smic"
-    samm = "samm"
+#: --protocol choices: the protocols of facecli.microexpr.protocols.PROTOCOLS.
+Protocol = Enum("Protocol", {name: name for name in PROTOCOLS}, type=str)  # type: ignore[misc]
 
 
 def _sheet_of(root: Path) -> Path:

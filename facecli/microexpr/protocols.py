@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Callable
-
-import numpy as np
+from typing import TYPE_CHECKING, Callable
 
 from facecli.errors import InputError
 from facecli.io.microexpr import MEGC_CLASSES, megc_class
+
+if TYPE_CHECKING:  # numpy is imported where folds are made: the command line lists PROTOCOLS at start-up
+    import numpy as np
 
 __all__ = ["PROTOCOLS", "Fold", "Protocol", "get_protocol", "loso_folds", "parse_fold_range"]
 
@@ -107,6 +108,8 @@ def loso_folds(subjects: Sequence[str]) -> list[Fold]:
     Returns:
         The folds, sorted by subject; every sample is tested exactly once.
     """
+    import numpy as np
+
     s = np.asarray(list(subjects), dtype=object)
     folds = []
     for i, subj in enumerate(sorted(set(s.tolist()))):
