@@ -129,44 +129,16 @@ def evaluate_apex(
 
     from facecli.errors import InputError
     from facecli.io.container import ContainerReader
-    from facecli.io.microexpr import guess_dataset, normalise_subject, read_coding_sheet
+    from facecli.io.microexpr import guess_dataset
     from facecli.io.text import read_json
-    from facecli.metrics.apex import apex_errors, midpoint_apex, summarize_apex
+    from facecli.microexpr.evaluation import apex_report, match_apexes, true_apexes
 
     with ContainerReader(predictions, kind="apex") as r:
         ids = list(r.ids)
         pred = np.asarray(r.read("apex"), dtype=np.int64)
     extra = read_json(truth, "synth_microexpr.json")["clips"] if truth is not None else {}
-    true_by_key: dict[tuple[str, str, str], tuple[int, int, int]] = {}
-    for sheet in coding:
-        ds = guess_dataset(sheet) if dataset == "auto" else dataset
-        synth_apex = {
-            (normalise_subject(ds, k.split("/")[0]), k.split("/")[-1]): int(v["apex"]) for k, v in extra.items()
-        }
-        for c in read_coding_sheet(sheet, ds):
-            apex = c.apex if c.apex is not None else synth_apex.get((c.subject, c.clip))
-            if apex is None:
-                raise InputError(f"{sheet}: no apex for {c.id} (SMIC sheets have none: pass --truth or leave it out)")
-            true_by_key[(ds, c.subject, c.clip)] = (c.onset, apex, c.offset)
-    rows: dict[str, list[tuple[int, int, int, int]]] = {}
-    unmatched = []
-    for i, sid in enumerate(ids):
-        parts = sid.split("/")
-        hit = None
-        if len(parts) >= 2:
-            for ds in ME_DATASETS:
-                try:
-                    key = (ds, normalise_subject(ds, parts[-2]), parts[-1])
-                except Exception:
-                    continue
-                if key in true_by_key:
-                    hit = (ds, true_by_key[key])
-                    break
-        if hit is None:
-            unmatched.append(sid)
-            continue
-        ds, (on, ap, off) = hit
-        rows.setdefault(ds, []).append((int(pred[i]), on, ap, off))
+    sheets = [(sheet, guess_dataset(sheet) if dataset == "auto" else dataset) for sheet in coding]
+    rows, unmatched = match_apexes(ids, pred, true_apexes(sheets, extra))
     if not rows:
         raise InputError(f"no clip of {predictions} is in the coding sheet(s) (e.g. {ids[:1]})")
     if unmatched:
@@ -174,14 +146,7 @@ def evaluate_apex(
             f"{len(unmatched)} clips are not in the coding sheet(s) and are left out (e.g. {unmatched[0]})",
             level="warning",
         )
-    report: dict[str, dict] = {}
-    groups = {**rows, **({"all": [x for v in rows.values() for x in v]} if len(rows) > 1 else {})}
-    for ds, rr in groups.items():
-        a = np.array(rr, dtype=np.int64)
-        report[ds] = {
-            "method": summarize_apex(apex_errors(a[:, 0], a[:, 2]), within=within),
-            "midpoint": summarize_apex(apex_errors(midpoint_apex(a[:, 1], a[:, 3]), a[:, 2]), within=within),
-        }
+    report = apex_report(rows, within=within)
     if not as_json and not get_state().quiet:
         table = stderr_table(
             f"apex: {predictions} (frames)", ["dataset", "clips", "", "MAE", "median", "RMSE", f"within ±{within}"]
