@@ -508,8 +508,6 @@ class ContainerWriter:
     def _fail(self, exc: BaseException) -> None:
         """A storage error: nothing more is written, and the partial file is not renamed
         into place (its complete samples stay usable with ``--resume``)."""
-        from facecli.io.atomic import describe_os_error
-
         global STORAGE_FAILED
         self._broken = True
         STORAGE_FAILED = True
@@ -520,7 +518,8 @@ class ContainerWriter:
         f, self._f = self._f, None
         if f is None:
             return
-        _silence_h5py_teardown() if self._broken else None
+        if self._broken:
+            _silence_h5py_teardown()
         with contextlib.suppress(Exception):
             if f.id.valid:
                 f.close()
@@ -554,8 +553,6 @@ class ContainerWriter:
             except (OSError, RuntimeError, ValueError) as exc:
                 self._broken = True
                 self._close_quietly()
-                from facecli.io.atomic import describe_os_error
-
                 raise OutputError(f"cannot write {self.path}: {describe_os_error(exc)}") from exc
             self._f = None
             fsync_path(self.part)
