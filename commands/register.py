@@ -28,6 +28,9 @@ from facecli.commands._common import (
 
 app = typer.Typer()
 
+#: Every cloud and mesh format ``read_points`` reads (tests keep it equal to CLOUD_SUFFIXES).
+CLOUD_PATTERN = "*.ply,*.obj,*.off,*.stl,*.pcd,*.xyz,*.xyzn,*.pts,*.txt,*.npy"
+
 __all__ = ["app"]
 
 
@@ -69,19 +72,89 @@ def register(
         Fine, typer.Option("--fine", help="Fine stage: gm (robust point-to-plane on the full clouds) or none.")
     ] = Fine.gm,
     voxel: Annotated[
-        float, typer.Option("--voxel", help="Voxel size in mm; normals use 2x, FPFH 5x this radius.")
-    ] = 3.0,
+        Optional[float],
+        typer.Option(
+            "--voxel",
+            help="Voxel size in the clouds' units [from the data: 1/80 of the target's box diagonal, at least the "
+            "point spacing]; normals use 2x, FPFH 5x this radius.",
+            show_default=False,
+        ),
+    ] = None,
     delta: Annotated[
         Optional[float],
-        typer.Option("--delta", help="Final Geman-McClure scale of the coarse stage, mm [1.5 x voxel]."),
+        typer.Option(
+            "--delta", help="Final Geman-McClure scale of the coarse stage [1.5 x voxel].", show_default=False
+        ),
     ] = None,
     fine_delta: Annotated[
         Optional[float],
-        typer.Option("--fine-delta", help="Final Geman-McClure scale of the fine stage, mm [voxel / 2]."),
+        typer.Option(
+            "--fine-delta", help="Final Geman-McClure scale of the fine stage [voxel / 2].", show_default=False
+        ),
+    ] = None,
+    fine_max_distance: Annotated[
+        Optional[float],
+        typer.Option(
+            "--fine-max-distance", help="Correspondence cut-off of the fine stage [3 x voxel].", show_default=False
+        ),
+    ] = None,
+    inlier_threshold: Annotated[
+        Optional[float],
+        typer.Option(
+            "--inlier-threshold",
+            help="Distance for fitness, inlier RMSE and the success flag [1.5 x voxel].",
+            show_default=False,
+        ),
     ] = None,
     starts: Annotated[
         int, typer.Option("--starts", min=1, help="FGR runs: 1 is the paper's single run; more add verified restarts.")
     ] = 8,
+    min_coarse_inliers: Annotated[
+        int,
+        typer.Option(
+            "--min-coarse-inliers",
+            min=0,
+            help="Success flag: feature matches the coarse answer explains, at least.",
+            rich_help_panel="Success flag",
+        ),
+    ] = 6,
+    min_fitness: Annotated[
+        float,
+        typer.Option(
+            "--min-fitness",
+            min=0.0,
+            max=1.0,
+            help="Success flag: share of source points within the inlier threshold.",
+            rich_help_panel="Success flag",
+        ),
+    ] = 0.3,
+    max_rmse_voxels: Annotated[
+        float,
+        typer.Option(
+            "--max-rmse-voxels",
+            min=0.0,
+            help="Success flag: inlier RMSE at most this many voxels.",
+            rich_help_panel="Success flag",
+        ),
+    ] = 0.9,
+    min_normal_agreement: Annotated[
+        float,
+        typer.Option(
+            "--min-normal-agreement",
+            min=0.0,
+            max=1.0,
+            help="Success flag: share of overlapping points whose normals agree within 30 degrees.",
+            rich_help_panel="Success flag",
+        ),
+    ] = 0.45,
+    log_file: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--log",
+            help="Also write the transforms as a .log trajectory file ('i j n' + 4x4 per pair, the Redwood/3DMatch/"
+            "FGR format); i and j are the numbers the target and source file names end with.",
+        ),
+    ] = None,
     write_aligned: Annotated[
         Optional[Path],
         typer.Option(
@@ -99,20 +172,29 @@ def register(
         Optional[str],
         typer.Option("--id", help="Sample id of a single pair in the output [SRC's name without suffix]."),
     ] = None,
-    pattern: PatternOpt = "*.ply,*.obj,*.off,*.stl",
+    pattern: PatternOpt = CLOUD_PATTERN,
     shard: ShardOpt = None,
     workers: WorkersOpt = 1,
     resume: ResumeOpt = False,
     on_error: OnErrorOpt = OnError.stop,
     as_json: JsonOpt = False,
 ) -> None:
-    """Rigidly register face scans (meshes or point clouds, mm).
+    """Rigidly register scans (meshes or point clouds, in any units).
 
     FPFH features on a voxel grid, mutual matches, a coarse solve (FGR's graduated
     non-convexity with Geman-McClure weights and Kabsch, or RANSAC), then robust
-    point-to-plane Geman-McClure refinement on the full clouds. Writes one HDF5
-    file (kind registration): transform (4x4, source onto target), coarse_transform,
-    fitness, inlier_rmse, seconds per stage and correspondence counts.
+    point-to-plane Geman-McClure refinement on a grid of a third of the voxel. Every
+    distance comes from the data unless given: the voxel is 1/80 of the target's box
+    diagonal (3 mm for a face scan in mm) and the rest are multiples of it (-v shows them;
+    the output stores them per pair). Reads PLY (ASCII or binary), OBJ, OFF, STL, PCD,
+    XYZ/XYZN/PTS/TXT and NPY ((N, 3) or (N, 6) arrays).
+
+    Writes one HDF5 file (kind registration): transform (4x4, source onto target),
+    coarse_transform, fitness, inlier_rmse, ok (the success flag) with its measures
+    (quality), the distances used (scales), seconds per stage and correspondence counts.
+    A pair is flagged not ok when the coarse answer explains too few feature matches,
+    too few points overlap, their RMSE is too large, or the normals disagree; such
+    pairs are listed on stderr and counted in the summary.
 
     Examples:
 
@@ -121,31 +203,36 @@ def register(
       facecli register --template mean.ply scans/ -o all.h5 --workers 2 --shard 1/4
 
       facecli register --pairs pairs/ -o reg.h5 && facecli evaluate register reg.h5 --gt pairs/gt.h5
+
+      facecli register cloud_bin_1.ply cloud_bin_0.ply --log out.log && facecli evaluate register out.log --gt gt.log
     """
     from facecli.batch import run_batch
     from facecli.errors import InputError, UsageError
+    from facecli.io.atomic import check_distinct
     from facecli.io.container import ContainerWriter
     from facecli.io.inputs import InputItem, apply_shard, parse_shard, resolve_inputs
     from facecli.io.mesh import read_points
     from facecli.registration.jobs import COUNTS, STAGES, RegisterJob, pair_items
     from facecli.registration.pipeline import RegistrationConfig
-    from facecli.registration.preprocess import prepare_cloud
+    from facecli.registration.preprocess import check_cloud, prepare_cloud
+    from facecli.registration.quality import QUALITY_COLUMNS, SuccessCriteria
+    from facecli.registration.scale import SCALE_COLUMNS
+    from facecli.train.distributed import resolve_device
 
     state = get_state()
-    device = "cuda" if state.device == "cuda" else "cpu"
-    if state.device == "auto":
-        import torch
-
-        device = "cuda" if torch.cuda.is_available() else "cpu"
+    device = "cuda" if resolve_device(state.device).startswith("cuda") else "cpu"
     cfg = RegistrationConfig(
         voxel=voxel,
         method=method.value,
         fine=fine.value,
         delta=delta,
         fine_delta=fine_delta,
+        fine_max_distance=fine_max_distance,
+        inlier_threshold=inlier_threshold,
         starts=starts,
         seed=state.seed,
         device=device,
+        success=SuccessCriteria(min_coarse_inliers, min_fitness, max_rmse_voxels, min_normal_agreement),
     )
     tokens = list(inputs or [])
     modes = sum([template is not None, pairs is not None])
@@ -162,11 +249,13 @@ def register(
         items = resolve_inputs(
             tokens, pattern=pattern, shard=shard_kn, missing="keep" if on_error == OnError.skip else "error"
         )
-        t_pts = read_points(template).vertices
+        t_pts = check_cloud(read_points(template).vertices, source=str(template))
+        t_scales = cfg.scales(t_pts)
+        log(f"{template}: {t_scales.describe()}", level="debug")
         job = RegisterJob(
             cfg,
             template=prepare_cloud(
-                t_pts, cfg.voxel, device=device, full_normals=fine.value == "gm", source=str(template)
+                t_pts, t_scales, device=device, full_normals=fine.value == "gm", source=str(template)
             ),
             template_name=str(template),
         )
@@ -183,6 +272,8 @@ def register(
         job = RegisterJob(cfg, target_path=tgt)
         single = True
     output = output_file(output, "register.h5", inputs=items, also=[template, *([job.target_path] if single else [])])
+    if log_file is not None:
+        check_distinct([log_file], [output, template, *([job.target_path] if single else [])], what="--log")
     if write_aligned is not None:
         if single and write_aligned.suffix.lower() in (".ply", ".obj"):
             job.aligned_file = write_aligned
@@ -203,11 +294,13 @@ def register(
         params=cfg.as_dict(),
         resume=resume,
         array_attrs={
-            "transform": {"units": "mm", "description": "4x4, maps source onto target"},
-            "coarse_transform": {"units": "mm"},
-            "inlier_rmse": {"units": "mm"},
+            "transform": {"description": "4x4, maps source onto target (the clouds' units)"},
+            "ok": {"description": "the success flag"},
+            "quality": {"columns": ",".join(QUALITY_COLUMNS)},
+            "scales": {"columns": ",".join(SCALE_COLUMNS), "description": "the distances used"},
             "seconds": {"columns": ",".join(STAGES)},
             "counts": {"columns": ",".join(COUNTS)},
+            "pair": {"columns": "target,source", "description": "fragment numbers of the file names (-1: none)"},
         },
     )
     with finishing(writer):
@@ -219,9 +312,73 @@ def register(
             workers=workers,
             progress=lambda it: progress(it, total=len(items), desc="register"),
         )
+    report = report_registrations(output, cfg.success)
     log(
         f"registered {summary.processed} of {len(items)} ({summary.skipped_existing} already done, "
-        f"{len(summary.failures)} failed) in {summary.seconds:.1f} s"
+        f"{len(summary.failures)} failed); {report['ok']} of {report['pairs']} flagged ok, "
+        f"in {summary.seconds:.1f} s"
     )
     outs: list[Path] = [output]
-    emit(outs, as_json=as_json, summary={"method": cfg.method, "fine": cfg.fine, **summary.as_dict()})
+    if log_file is not None:
+        outs.append(write_log_file(output, log_file))
+    emit(
+        outs,
+        as_json=as_json,
+        summary={"method": cfg.method, "fine": cfg.fine, "ok": report["ok"], **summary.as_dict()},
+    )
+
+
+def report_registrations(output: Path, criteria: object) -> dict[str, int]:
+    """Warn about every pair of ``output`` flagged not ok (what failed); ``-v`` also shows the distances.
+
+    Returns:
+        ``{"pairs": n, "ok": k}`` over the whole file (resumed pairs included).
+    """
+    import numpy as np
+
+    from facecli.io.container import ContainerReader
+    from facecli.registration.quality import failed_checks
+    from facecli.registration.scale import SCALE_COLUMNS
+
+    reader = ContainerReader(output, kind="registration")
+    ids = reader.ids
+    if not ids:
+        return {"pairs": 0, "ok": 0}
+    ok = np.asarray(reader.read("ok"), bool).reshape(-1)
+    quality = np.asarray(reader.read("quality"), np.float64)
+    scales = np.asarray(reader.read("scales"), np.float64)
+    shown = 0
+    for i, sid in enumerate(ids):
+        log(f"{sid}: " + ", ".join(f"{n} {v:.4g}" for n, v in zip(SCALE_COLUMNS, scales[i])), level="debug")
+        if not ok[i]:
+            if shown < 20:
+                log(f"{sid}: likely wrong ({'; '.join(failed_checks(quality[i], criteria))})", level="warning")
+            shown += 1
+    if shown > 20:
+        log(f"... and {shown - 20} more pairs flagged not ok", level="warning")
+    return {"pairs": len(ids), "ok": int(ok.sum())}
+
+
+def write_log_file(output: Path, log_file: Path) -> Path:
+    """Write every pair of ``output`` as a ``.log`` entry, sorted by (target, source) number."""
+    import numpy as np
+
+    from facecli.errors import InputError
+    from facecli.io.container import ContainerReader
+    from facecli.io.trajectory import LogEntry, write_log
+
+    reader = ContainerReader(output, kind="registration")
+    ids = reader.ids
+    nums = np.asarray(reader.read("pair"), np.int64).reshape(-1, 2) if ids else np.zeros((0, 2), np.int64)
+    bad = [sid for sid, (i, j) in zip(ids, nums) if i < 0 or j < 0]
+    if bad:
+        raise InputError(
+            f"cannot write --log: the file names of {bad[0]} (and {len(bad) - 1} more) do not end with fragment "
+            f"numbers (cloud_bin_3.ply is fragment 3)"
+        )
+    count = int(nums.max()) + 1 if len(nums) else 0
+    entries = sorted(
+        (LogEntry(int(i), int(j), count, t) for (i, j), t in zip(nums, reader.read("transform"))),
+        key=lambda e: (e.target, e.source),
+    )
+    return write_log(log_file, entries)

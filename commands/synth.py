@@ -235,9 +235,18 @@ def pairs(
     outliers: Annotated[
         str, typer.Option("--outliers", help="A,B: range of the share of uniform outliers added.")
     ] = "0,0.1",
+    shape: Annotated[
+        str, typer.Option("--shape", help="face (partial face scans) or object (random non-face objects).")
+    ] = "face",
+    unit_scale: Annotated[
+        float,
+        typer.Option(
+            "--unit-scale", help="Multiply every coordinate by this (0.001: metres; 0.01: objects ~2 units across)."
+        ),
+    ] = 1.0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Registration pairs of partial face scans (PLY) with ground-truth transforms in gt.h5."""
+    """Registration pairs of partial scans (PLY) with ground-truth transforms in gt.h5."""
     from facecli.synth.pairs import write_pairs_dataset
 
     t0 = time.perf_counter()
@@ -248,6 +257,8 @@ def pairs(
         overlap=_range(overlap, "--overlap"),
         noise=_range(noise, "--noise"),
         outliers=_range(outliers, "--outliers"),
+        shape=shape,
+        unit_scale=unit_scale,
         progress=lambda it: progress(it, total=count, desc="pairs"),
     )
     _report(out, as_json, "pairs", count, t0)

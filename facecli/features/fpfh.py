@@ -11,11 +11,12 @@ The definition follows Rusu et al. (ICRA 2009) as Open3D computes it
 3. FPFH: the point's SPFH plus the sum of its neighbours' SPFH weighted by
    1 / squared distance, each 11-bin block of that sum rescaled to 100.
 
-Neighbour search is Open3D's k-d tree (``open3d.core.nns``, nanoflann); histograms
-are tensor arithmetic on any torch device (structure-of-arrays, one ``bincount``
-and one sparse matrix product). On a CUDA device the compiled kernels (neighbour search
-included) are used when :func:`facecli.kernels.fpfh_kernel` reports them; this module is the
-reference they are tested against.
+Neighbour search is SciPy's k-d tree (exact, the same hybrid rule); histograms are
+array arithmetic (structure-of-arrays, one ``bincount`` and one sparse matrix product):
+numpy and SciPy on the CPU (no torch import), torch on any other device. On a CUDA device
+the compiled kernels (neighbour search included) are used when
+:func:`facecli.kernels.fpfh_kernel` reports them; the plain-PyTorch path of this module
+(:func:`fpfh_reference`) is the reference they, and the CPU path, are tested against.
 
 Example:
     >>> import numpy as np
@@ -63,27 +64,38 @@ def hybrid_neighbours(
         squared distances (both padded past ``count``; K <= max_nn) and (M,) int64
         neighbour counts.
     """
-    import open3d.core as o3c
+    from scipy.spatial import cKDTree
 
     pts = np.ascontiguousarray(points, dtype=np.float64)
     q = pts if queries is None else np.ascontiguousarray(queries, dtype=np.float64)
-    nns = o3c.nns.NearestNeighborSearch(o3c.Tensor(pts))
-    nns.hybrid_index(float(radius))
-    idx, d2, cnt = nns.hybrid_search(o3c.Tensor(q), float(radius), int(max_nn))
-    idx = idx.numpy().astype(np.int64, copy=False)
-    d2 = d2.numpy().astype(np.float64, copy=False)
-    cnt = cnt.numpy().astype(np.int64, copy=False).reshape(-1)
+    kk = int(min(max_nn, len(pts)))
+    d, idx = cKDTree(pts).query(q, k=kk, distance_upper_bound=float(radius), workers=-1)
+    d, idx = d.reshape(len(q), kk), idx.reshape(len(q), kk)
+    found = np.isfinite(d)
+    cnt = found.sum(1).astype(np.int64)
+    idx = np.where(found, idx, 0).astype(np.int64)
+    d2 = np.where(found, d * d, 0.0)
     k = int(cnt.max()) if cnt.size else 0
     return idx[:, :k], d2[:, :k], cnt
+
+
+def _namespace(x: object) -> object:
+    """``torch`` for tensors, ``numpy`` for arrays: the histogram code runs on either."""
+    if type(x).__module__.startswith("torch"):
+        import torch
+
+        return torch
+    return np
 
 
 def pair_features(p1: Vec3, n1: Vec3, p2: Vec3, n2: Vec3) -> Vec3:
     """The Darboux-frame triple of point pairs, as Open3D defines it.
 
-    Each argument is a triple of same-shape (broadcastable) tensors, the x, y and z
-    components. The frame is anchored at the point whose normal makes the smaller
-    angle with the line joining the two points. Degenerate pairs (coincident points,
-    or a normal parallel to the joining line) give (0, 0, 0).
+    Each argument is a triple of same-shape (broadcastable) tensors or arrays, the x, y
+    and z components (torch tensors for the reference, numpy arrays for the CPU path). The
+    frame is anchored at the point whose normal makes the smaller angle with the line
+    joining the two points. Degenerate pairs (coincident points, or a normal parallel to
+    the joining line) give (0, 0, 0).
 
     Args:
         p1, n1, p2, n2: positions and unit normals of the two points, each (x, y, z)
@@ -93,31 +105,87 @@ def pair_features(p1: Vec3, n1: Vec3, p2: Vec3, n2: Vec3) -> Vec3:
         ``(alpha, cos_v, cos_d)`` of shape (...): alpha in [-pi, pi] (atan2), and two
         cosines in [-1, 1].
     """
-    import torch
-
+    xp = _namespace(p1[0])
+    rsqrt = xp.rsqrt if xp is not np else (lambda v: 1.0 / np.sqrt(v))
     dx, dy, dz = p2[0] - p1[0], p2[1] - p1[1], p2[2] - p1[2]
     d2 = dx * dx + dy * dy + dz * dz
     ok = d2 > 0
-    inv = torch.rsqrt(torch.where(ok, d2, torch.ones_like(d2)))
+    inv = rsqrt(xp.where(ok, d2, xp.ones_like(d2)))
     a1 = (n1[0] * dx + n1[1] * dy + n1[2] * dz) * inv
     a2 = (n2[0] * dx + n2[1] * dy + n2[2] * dz) * inv
     # acos is decreasing, so acos|a1| > acos|a2|  <=>  |a1| < |a2|
-    swap = a1.abs() < a2.abs()
-    sgn = torch.where(swap, -1.0, 1.0).to(d2.dtype)
-    dx, dy, dz = dx * sgn, dy * sgn, dz * sgn
-    ax, ay, az = (torch.where(swap, n2[i], n1[i]) for i in range(3))
-    bx, by, bz = (torch.where(swap, n1[i], n2[i]) for i in range(3))
-    cos_d = torch.where(swap, -a2, a1)
+    swap = abs(a1) < abs(a2)
+    dx, dy, dz = xp.where(swap, -dx, dx), xp.where(swap, -dy, dy), xp.where(swap, -dz, dz)
+    ax, ay, az = (xp.where(swap, n2[i], n1[i]) for i in range(3))
+    bx, by, bz = (xp.where(swap, n1[i], n2[i]) for i in range(3))
+    cos_d = xp.where(swap, -a2, a1)
     vx, vy, vz = dy * az - dz * ay, dz * ax - dx * az, dx * ay - dy * ax
     vn2 = vx * vx + vy * vy + vz * vz
     ok = ok & (vn2 > 0)
-    vinv = torch.rsqrt(torch.where(ok, vn2, torch.ones_like(vn2)))
+    vinv = rsqrt(xp.where(ok, vn2, xp.ones_like(vn2)))
     vx, vy, vz = vx * vinv, vy * vinv, vz * vinv
     wx, wy, wz = ay * vz - az * vy, az * vx - ax * vz, ax * vy - ay * vx
     cos_v = vx * bx + vy * by + vz * bz
-    alpha = torch.atan2(wx * bx + wy * by + wz * bz, ax * bx + ay * by + az * bz)
-    zero = torch.zeros_like(d2)
-    return torch.where(ok, alpha, zero), torch.where(ok, cos_v, zero), torch.where(ok, cos_d, zero)
+    alpha = xp.arctan2(wx * bx + wy * by + wz * bz, ax * bx + ay * by + az * bz)
+    zero = xp.zeros_like(d2)
+    return xp.where(ok, alpha, zero), xp.where(ok, cos_v, zero), xp.where(ok, cos_d, zero)
+
+
+def _fpfh_cpu(
+    points: np.ndarray, normals: np.ndarray, index: np.ndarray, dist2: np.ndarray, count: np.ndarray, chunk: int
+) -> np.ndarray:
+    """The reference's arithmetic in numpy/scipy (no torch import: a cold start is a second faster).
+
+    Args:
+        points, normals: (3, N) float32. index: (N, K) int64. dist2: (N, K). count: (N,) int64.
+
+    Returns:
+        (N, 33) float32.
+    """
+    from scipy.sparse import csr_matrix
+
+    n, k = index.shape
+    sp = np.zeros((n, 3 * N_BINS), np.float64)
+    if k < 2:
+        return sp.astype(np.float32)
+    cols = np.arange(1, k)
+    for s in range(0, n, chunk):
+        e = min(n, s + chunk)
+        cnt = count[s:e]
+        valid = cols[None, :] < cnt[:, None]
+        nb = np.where(valid, index[s:e, 1:], 0)
+        p2 = tuple(points[i][nb] for i in range(3))
+        n2 = tuple(normals[i][nb] for i in range(3))
+        p1 = tuple(points[i, s:e, None] for i in range(3))
+        n1 = tuple(normals[i, s:e, None] for i in range(3))
+        alpha, cos_v, cos_d = pair_features(p1, n1, p2, n2)
+        incr = 100.0 / np.maximum(cnt - 1, 1).astype(np.float32)
+        w = (valid * incr[:, None]).astype(np.float32).reshape(-1)
+        base = (np.arange(e - s) * (3 * N_BINS))[:, None]
+        flat = np.concatenate(
+            [
+                (base + _bin_np(alpha, -math.pi, 2.0 * math.pi)).reshape(-1),
+                (base + N_BINS + _bin_np(cos_v, -1.0, 2.0)).reshape(-1),
+                (base + 2 * N_BINS + _bin_np(cos_d, -1.0, 2.0)).reshape(-1),
+            ]
+        )
+        hist = np.bincount(flat, weights=np.tile(w, 3), minlength=(e - s) * 3 * N_BINS)
+        sp[s:e] = hist.reshape(e - s, 3 * N_BINS)
+    sp = sp.astype(np.float32)
+    valid = (cols[None, :] < count[:, None]) & (dist2[:, 1:] > 0)
+    rows = np.repeat(np.arange(n), valid.sum(1))
+    w = csr_matrix(((1.0 / dist2[:, 1:][valid]).astype(np.float32), (rows, index[:, 1:][valid])), shape=(n, n))
+    acc = np.asarray(w @ sp).reshape(n, 3, N_BINS)
+    sums = acc.sum(-1, keepdims=True)
+    nz = sums != 0
+    acc = acc * np.where(nz, 100.0 / np.where(nz, sums, 1.0), 0.0).astype(np.float32)
+    out = acc.reshape(n, 3 * N_BINS) + sp
+    out[count <= 1] = 0.0  # points with no neighbour stay all-zero (as in Open3D)
+    return out.astype(np.float32)
+
+
+def _bin_np(x: np.ndarray, lo: float, width: float) -> np.ndarray:
+    return np.clip(np.floor(N_BINS * (x - lo) / width), 0, N_BINS - 1).astype(np.int64)
 
 
 def _bin(x: "torch.Tensor", lo: float, width: float) -> "torch.Tensor":
@@ -274,4 +342,10 @@ def fpfh(
     if kernel is not None and dtype == "float32":
         pts, nrm = _check(points, normals, radius, max_nn)
         return kernel(pts, nrm, float(radius), int(max_nn))
+    if str(device) == "cpu" and dtype == "float32":
+        pts, nrm = _check(points, normals, radius, max_nn)
+        idx, d2, cnt = hybrid_neighbours(pts, radius, max_nn)
+        p32 = np.ascontiguousarray(pts.T, np.float32)
+        n32 = np.ascontiguousarray(nrm.T, np.float32)
+        return _fpfh_cpu(p32, n32, idx, d2.astype(np.float32), cnt, chunk)
     return fpfh_reference(points, normals, radius, max_nn, device=device, dtype=dtype, chunk=chunk)

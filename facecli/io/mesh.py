@@ -16,7 +16,7 @@ from facecli.io.atomic import atomic_write, write_bytes, write_text
 from facecli.typing import PathLike
 from facecli.validation import check_array
 
-__all__ = ["Mesh", "read_mesh", "write_mesh", "read_points", "write_points", "MESH_SUFFIXES"]
+__all__ = ["Mesh", "read_mesh", "write_mesh", "read_points", "write_points", "MESH_SUFFIXES", "CLOUD_SUFFIXES"]
 
 MESH_SUFFIXES = (".obj", ".ply", ".off", ".stl")
 
@@ -287,8 +287,136 @@ def write_mesh(path: PathLike, vertices: np.ndarray, faces: np.ndarray, *, color
 
 
 def read_points(path: PathLike) -> Mesh:
-    """Read a point cloud, or the vertices (and normals) of a mesh, as points."""
-    return read_mesh(path, allow_points=True)
+    """Read a point cloud, or the vertices (and normals) of a mesh, as points.
+
+    Formats (:data:`CLOUD_SUFFIXES`, case-insensitive):
+
+    - ``.ply`` ASCII or binary, cloud or mesh (plyfile: x, y, z and nx, ny, nz when present);
+    - ``.pcd`` (Open3D: ASCII, binary or compressed);
+    - ``.xyz``, ``.xyzn``, ``.pts``, ``.txt``: text rows whose first three numbers are x y z
+      (``.xyzn``: then nx ny nz); a first line with one number (the point count of
+      ``.pts`` files) is skipped;
+    - ``.npy``: an (N, 3) or (N, 6) array (points, then normals);
+    - ``.obj``, ``.off``, ``.stl``: the vertices of a mesh (:func:`read_mesh`).
+
+    Args:
+        path: the file.
+
+    Returns:
+        A :class:`Mesh` with no faces (``vertices`` and, when stored, ``normals``).
+
+    Raises:
+        InputError: missing file or unknown suffix.
+        FormatError: unreadable, truncated, empty, or a wrong shape; the message names the file.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"no such file: {p}")
+    suffix = p.suffix.lower()
+    if suffix not in CLOUD_SUFFIXES:
+        raise InputError(f"{p}: expected a point cloud or mesh ({', '.join(CLOUD_SUFFIXES)}), got suffix {p.suffix!r}")
+    if suffix in (".obj", ".off", ".stl"):
+        m = read_mesh(p, allow_points=True)
+        return Mesh(vertices=m.vertices, normals=m.normals, source=str(p))
+    if suffix == ".ply":
+        verts, normals = _read_ply_vertices(p)
+    elif suffix == ".pcd":
+        verts, normals = _read_pcd(p)
+    elif suffix == ".npy":
+        verts, normals = _read_npy(p)
+    else:
+        verts, normals = _read_xyz(p, with_normals=suffix == ".xyzn")
+    if verts.shape[0] == 0:
+        raise FormatError(f"{p}: expected points, got an empty file")
+    check_array(verts, "(N, 3)", name="points", source=str(p))
+    _check_coordinates(verts, p)
+    if normals is not None and (normals.shape != verts.shape or not np.isfinite(normals).all()):
+        normals = None
+    return Mesh(vertices=verts, normals=normals, source=str(p))
+
+
+#: Suffixes :func:`read_points` reads.
+CLOUD_SUFFIXES = (".ply", ".obj", ".off", ".stl", ".pcd", ".xyz", ".xyzn", ".pts", ".txt", ".npy")
+
+
+def _read_ply_vertices(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    """x, y, z (and nx, ny, nz) of a PLY's vertex element, through plyfile (a light reader
+    of every PLY encoding; trimesh's import alone costs half a second)."""
+    from plyfile import PlyData
+
+    try:
+        with open(path, "rb") as fh:
+            ply = PlyData.read(fh)
+        vertex = ply["vertex"]
+        names = set(vertex.data.dtype.names or ())
+        if not {"x", "y", "z"} <= names:
+            raise FormatError(f"{path}: expected vertex properties x, y, z, got {', '.join(sorted(names)) or 'none'}")
+        verts = np.stack([np.asarray(vertex[k], np.float64) for k in ("x", "y", "z")], 1)
+        normals = None
+        if {"nx", "ny", "nz"} <= names:
+            normals = np.stack([np.asarray(vertex[k], np.float64) for k in ("nx", "ny", "nz")], 1)
+    except FormatError:
+        raise
+    except KeyError as exc:
+        raise FormatError(f"{path}: expected a PLY vertex element, got none ({exc})") from exc
+    except Exception as exc:  # plyfile raises PlyParseError, ValueError, EOFError... on broken files
+        msg = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        raise FormatError(f"{path}: cannot read PLY ({msg}); the file is truncated or malformed") from exc
+    return verts, normals
+
+
+def _read_pcd(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    """A PCL ``.pcd`` file through Open3D (ASCII, binary and binary_compressed)."""
+    import open3d as o3d
+
+    with open(path, "rb") as fh:
+        head = fh.read(2048)
+    if b"DATA" not in head:
+        raise FormatError(f"{path}: expected a PCD header (VERSION, FIELDS ..., DATA), got none")
+    pc = o3d.io.read_point_cloud(str(path), format="pcd")
+    verts = np.asarray(pc.points, np.float64)
+    declared = next(
+        (ln.split()[1] for ln in head.decode("ascii", "replace").splitlines() if ln.startswith("POINTS")), None
+    )
+    if declared is not None and declared.isdigit() and int(declared) > len(verts):
+        raise FormatError(
+            f"{path}: the header declares {declared} points, {len(verts)} could be read: it looks truncated"
+        )
+    normals = np.asarray(pc.normals, np.float64) if pc.has_normals() else None
+    return verts, normals
+
+
+def _read_xyz(path: Path, *, with_normals: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """Text rows of numbers: x y z first (then nx ny nz for ``.xyzn``)."""
+    from facecli.io.text import read_text
+
+    rows = [ln.replace(",", " ").split() for ln in read_text(path, "a text point cloud").splitlines()]
+    rows = [r for r in rows if r and not r[0].startswith(("#", "//"))]
+    if rows and len(rows[0]) == 1 and len(rows) > 1:  # .pts: the point count first
+        rows = rows[1:]
+    need = 6 if with_normals else 3
+    try:
+        short = next((k for k, r in enumerate(rows) if len(r) < need), None)
+        if short is not None:
+            raise FormatError(
+                f"{path}: expected at least {need} numbers per line, line {short + 1} has {len(rows[short])}"
+            )
+        data = np.array([[float(t) for t in r[:need]] for r in rows], np.float64).reshape(-1, need)
+    except ValueError as exc:
+        raise FormatError(f"{path}: expected numbers x y z per line ({exc})") from exc
+    return data[:, :3], (data[:, 3:6] if with_normals else None)
+
+
+def _read_npy(path: Path) -> tuple[np.ndarray, np.ndarray | None]:
+    """An (N, 3) or (N, 6) numpy array: points, then normals."""
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except Exception as exc:  # ValueError / EOFError / UnpicklingError on broken files
+        raise FormatError(f"{path}: cannot read .npy ({exc.__class__.__name__}: {exc})") from exc
+    if arr.ndim != 2 or arr.shape[1] not in (3, 6) or not np.issubdtype(arr.dtype, np.number):
+        raise FormatError(f"{path}: expected an (N, 3) or (N, 6) numeric array, got {arr.dtype} {arr.shape}")
+    arr = arr.astype(np.float64)
+    return arr[:, :3], (arr[:, 3:6] if arr.shape[1] == 6 else None)
 
 
 def write_points(path: PathLike, points: np.ndarray, *, normals: np.ndarray | None = None) -> Path:

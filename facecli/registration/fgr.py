@@ -149,19 +149,19 @@ def fgr_multistart(
     best_score = _score(p, q, best.transform, delta)
     if starts <= 1 or triples is None or len(triples) == 0:
         return best
-    import torch
-
-    pt, qt = torch.as_tensor(p), torch.as_tensor(q)
-    tri = torch.as_tensor(np.asarray(triples, np.int64))
-    hyp = batched_kabsch(pt[tri], qt[tri])
-    moved = torch.einsum("bij,mj->bmi", hyp[:, :3, :3], pt) + hyp[:, None, :3, 3]
-    support = (((moved - qt.unsqueeze(0)) ** 2).sum(-1) < delta * delta).sum(1).numpy()
+    tri = np.asarray(triples, np.int64)
+    hyp = batched_kabsch(p[tri], q[tri])
+    support = np.zeros(len(hyp), np.int64)
+    for s in range(0, len(hyp), 256):  # bounded memory: 256 hypotheses x M matches at a time
+        h = hyp[s : s + 256]
+        moved = np.matmul(p[None], np.swapaxes(h[:, :3, :3], 1, 2)) + h[:, None, :3, 3]
+        support[s : s + 256] = (((moved - q[None]) ** 2).sum(-1) < delta * delta).sum(1)
     order = np.lexsort((np.arange(len(support)), -support))
     tried: list[np.ndarray] = []
     for b in order:
         if len(tried) >= starts - 1:
             break
-        h = hyp[int(b)].numpy()
+        h = hyp[int(b)]
         if any(
             np.abs(h[:3, :3] - t0[:3, :3]).max() < 0.05 and np.linalg.norm(h[:3, 3] - t0[:3, 3]) < 2 * delta
             for t0 in tried

@@ -3,9 +3,9 @@
 Three layouts of work: one pair (``SRC TGT``), many scans onto one template
 (``--template T SCANS...``, the template prepared once), and a directory of pairs
 (``--pairs ROOT``: ``ROOT/<id>/source.ply`` onto ``ROOT/<id>/target.ply``, the layout of
-``facecli synth pairs``). A job is picklable so ``--workers`` can share it; each
-pair draws its random stream from the seed and its id, so results do not depend on
-sharding, worker count or order.
+``facecli synth pairs``). A job is picklable so ``--workers`` can share it. Every
+pair draws the same random stream from the seed alone, so a pair's answer does not
+depend on its id, on sharding, worker count or order, nor on being run alone or in a batch.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from facecli.errors import InputError
 from facecli.io.inputs import InputItem
 from facecli.io.mesh import read_mesh, read_points, write_mesh, write_points
 from facecli.io.naming import safe_name
+from facecli.io.trajectory import fragment_number
 from facecli.registration.pipeline import (
     RegistrationConfig,
     RegistrationResult,
@@ -28,7 +29,9 @@ from facecli.registration.pipeline import (
     check_units,
     register_prepared,
 )
-from facecli.registration.preprocess import PreparedCloud, check_cloud, prepare_cloud
+from facecli.registration.preprocess import PreparedCloud, check_cloud, prepare_cloud, prepare_pair
+from facecli.registration.quality import QUALITY_COLUMNS
+from facecli.registration.scale import SCALE_COLUMNS
 
 __all__ = ["RegisterJob", "STAGES", "COUNTS", "aligned_name", "pair_items", "result_arrays", "write_moved"]
 
@@ -56,11 +59,15 @@ def pair_items(root: Path) -> list[InputItem]:
 
 def result_arrays(res: RegistrationResult) -> dict[str, Any]:
     """The arrays stored per sample in the registration container."""
+    q = res.quality
     return {
         "transform": res.transform,
         "coarse_transform": res.coarse_transform,
         "fitness": np.float32(res.fitness),
         "inlier_rmse": np.float32(res.inlier_rmse),
+        "ok": np.bool_(res.ok),
+        "quality": np.array([q[k] for k in QUALITY_COLUMNS], np.float32),
+        "scales": res.scales.as_array().astype(np.float32) if res.scales else np.zeros(len(SCALE_COLUMNS), np.float32),
         "seconds": np.array([res.seconds.get(k, 0.0) for k in STAGES], np.float32),
         "counts": np.array([res.matches, res.tuples, res.coarse_inliers, res.fine_correspondences], np.int64),
     }
@@ -145,8 +152,13 @@ class RegisterJob:
         cfg = self.config
         if self.template is not None:
             src_path, tgt_name = item.path, self.template_name
-            src_pts = _load(src_path)
+            src_pts = check_cloud(_load(src_path), source=str(src_path))
             tgt = self._target("template", self.template)
+            check_units(src_pts, tgt.cloud.points, str(src_path), tgt_name)
+            scales = self.template.scales
+            t0 = time.perf_counter()
+            src = prepare_cloud(src_pts, scales, device=cfg.device, full_normals=False, source=str(src_path))
+            prep = time.perf_counter() - t0
         else:
             if self.target_path is not None:
                 src_path, tgt_path = item.path, self.target_path
@@ -154,19 +166,28 @@ class RegisterJob:
                 src_path, tgt_path = item.path / "source.ply", item.path / "target.ply"
             src_pts, tgt_pts = _load(src_path), _load(tgt_path)
             tgt_name = str(tgt_path)
-            check_cloud(src_pts, source=str(src_path))
-            check_cloud(tgt_pts, source=tgt_name)
+            src_pts = check_cloud(src_pts, source=str(src_path))
+            tgt_pts = check_cloud(tgt_pts, source=tgt_name)
             check_units(src_pts, tgt_pts, str(src_path), tgt_name)
             t0 = time.perf_counter()
-            cloud = prepare_cloud(tgt_pts, cfg.voxel, device=cfg.device, full_normals=cfg.fine == "gm", source=tgt_name)
+            scales = cfg.scales(tgt_pts, src_pts)
+            src, cloud = prepare_pair(
+                src_pts,
+                tgt_pts,
+                scales,
+                device=cfg.device,
+                target_normals=cfg.fine == "gm",
+                source_name=str(src_path),
+                target_name=tgt_name,
+            )
             tgt = TargetCache.build(cloud)
-            tgt_secs = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        src = prepare_cloud(src_pts, cfg.voxel, device=cfg.device, full_normals=False, source=str(src_path))
-        check_units(src, tgt.cloud, str(src_path), tgt_name)
-        prep = time.perf_counter() - t0 + (0.0 if self.template is not None else tgt_secs)
-        res = register_prepared(src, tgt, cfg, key=(item.id,))
+            prep = time.perf_counter() - t0
+        res = register_prepared(src, tgt, cfg, scales)
         res.seconds = {"prepare": prep, **res.seconds}
+        tgt_file = Path(self.template_name) if self.template is not None else tgt_path
+        numbers = [fragment_number(tgt_file), fragment_number(src_path)]
+        if item.path.is_dir():  # a synth-pairs folder: no fragment numbers
+            numbers = [None, None]
         if self.aligned_file is not None or self.aligned_dir is not None:
             write_moved(src_path, res.transform, self.aligned_file or self.aligned_dir / aligned_name(item, src_path))
         preview = self.preview_file or (self.preview_dir / f"{safe_name(item.id)}.png" if self.preview_dir else None)
@@ -174,4 +195,6 @@ class RegisterJob:
             from facecli.registration.preview import save_preview
 
             save_preview(preview, src.points, tgt.cloud.points, res.transform, title=item.id)
-        return result_arrays(res)
+        out = result_arrays(res)
+        out["pair"] = np.array([-1 if n is None else n for n in numbers], np.int64)
+        return out

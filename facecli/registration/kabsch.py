@@ -58,15 +58,35 @@ def kabsch_unchecked(s: np.ndarray, q: np.ndarray, w: np.ndarray) -> np.ndarray:
     return to_matrix(r, cq - r @ cs)
 
 
-def batched_kabsch(source: "torch.Tensor", target: "torch.Tensor") -> "torch.Tensor":  # noqa: F821
-    """Unweighted Kabsch for a batch of small point sets.
+def batched_kabsch(source, target):  # noqa: ANN001, ANN201 - numpy arrays or torch tensors
+    """Unweighted Kabsch for a batch of small point sets (numpy arrays or torch tensors).
 
     Args:
-        source: (B, m, 3) float64 tensor. target: (B, m, 3) float64 tensor.
+        source: (B, m, 3) float64. target: (B, m, 3) float64, the same kind.
 
     Returns:
-        (B, 4, 4) transforms (proper rotations).
+        (B, 4, 4) transforms (proper rotations), the kind of the inputs.
+
+    Example:
+        >>> import numpy as np
+        >>> s = np.random.default_rng(0).normal(size=(2, 4, 3))
+        >>> np.allclose(batched_kabsch(s, s + 1.0)[:, :3, 3], 1.0)
+        True
     """
+    if isinstance(source, np.ndarray):
+        cs = source.mean(1, keepdims=True)
+        cq = target.mean(1, keepdims=True)
+        h = np.swapaxes(source - cs, 1, 2) @ (target - cq)
+        u, _, vt = np.linalg.svd(h)
+        v, ut = np.swapaxes(vt, 1, 2), np.swapaxes(u, 1, 2)
+        d = np.sign(np.linalg.det(v @ ut))
+        d[d == 0] = 1.0
+        v[:, :, 2] *= d[:, None]
+        r = v @ ut
+        out = np.tile(np.eye(4), (source.shape[0], 1, 1))
+        out[:, :3, :3] = r
+        out[:, :3, 3] = cq[:, 0] - np.einsum("bij,bj->bi", r, cs[:, 0])
+        return out
     import torch
 
     cs = source.mean(1, keepdim=True)

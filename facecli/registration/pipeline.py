@@ -12,8 +12,10 @@ from facecli.errors import InputError
 from facecli.registration.correspondences import mutual_matches, tuple_test
 from facecli.registration.fgr import fgr_multistart
 from facecli.registration.fine import gm_point_to_plane
-from facecli.registration.preprocess import PreparedCloud, check_cloud, prepare_cloud
+from facecli.registration.preprocess import PreparedCloud, check_cloud, prepare_pair
+from facecli.registration.quality import SuccessCriteria, is_success, normal_agreement
 from facecli.registration.ransac import ransac_svd
+from facecli.registration.scale import Scales, resolve_scales
 from facecli.seeding import rng_for
 
 __all__ = [
@@ -31,23 +33,28 @@ FINE = ("gm", "none")
 
 @dataclass
 class RegistrationConfig:
-    """Parameters of one registration (all distances in mm).
+    """Parameters of one registration (distances in the clouds' units).
+
+    Every distance left at ``None`` is derived from the clouds
+    (:func:`facecli.registration.scale.resolve_scales`): the voxel from the target's
+    size and both clouds' point spacing, the rest as multiples of the voxel.
 
     Attributes:
-        voxel: voxel size of the coarse stage.
+        voxel: voxel size of the coarse stage (``None``: from the data).
         method: ``fgr`` (graduated non-convexity) or ``ransac``.
         fine: ``gm`` (Geman-McClure point-to-plane) or ``none``.
-        delta: final Geman-McClure scale of the coarse stage (default ``1.5 * voxel``).
-        fine_delta: final scale of the fine stage (default ``voxel / 2``).
-        fine_max_distance: fine-stage correspondence cut-off (default ``3 * voxel``).
-        inlier_threshold: distance for fitness and inlier RMSE (default ``1.5 * voxel``).
+        delta: final Geman-McClure scale of the coarse stage (``1.5 voxel``).
+        fine_delta: final scale of the fine stage (``voxel / 2``).
+        fine_max_distance: fine-stage correspondence cut-off (``3 voxel``).
+        inlier_threshold: distance for fitness and inlier RMSE (``1.5 voxel``).
         tuple_tau: tuple-test similarity. div: mu divisor (1.4 as FGR's code).
         starts: FGR runs (1 = the paper's single run; more add verified restarts).
         seed: seed of the tuple test and RANSAC sampling.
-        device: torch device for FPFH and feature matching.
+        device: torch device for FPFH and feature matching (``cpu`` needs no torch).
+        success: the thresholds of the success flag.
     """
 
-    voxel: float = 3.0
+    voxel: float | None = None
     method: str = "fgr"
     fine: str = "gm"
     delta: float | None = None
@@ -59,39 +66,38 @@ class RegistrationConfig:
     starts: int = 8
     seed: int = 0
     device: str = "cpu"
+    success: SuccessCriteria = field(default_factory=SuccessCriteria)
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:
             raise InputError(f"expected --method fgr|ransac, got {self.method!r}")
         if self.fine not in FINE:
             raise InputError(f"expected --fine gm|none, got {self.fine!r}")
-        if not self.voxel > 0:
-            raise InputError(f"expected --voxel > 0 mm, got {self.voxel}")
+        for name in ("voxel", "delta", "fine_delta", "fine_max_distance", "inlier_threshold"):
+            v = getattr(self, name)
+            if v is not None and not v > 0:
+                raise InputError(f"expected --{name.replace('_', '-')} > 0, got {v}")
 
-    @property
-    def coarse_delta(self) -> float:
-        return self.delta or 1.5 * self.voxel
+    def scales(self, target: np.ndarray, source: np.ndarray | None = None) -> Scales:
+        """The distances for registering ``source`` onto ``target`` (given ones kept).
 
-    @property
-    def fine_scale(self) -> float:
-        return self.fine_delta or 0.5 * self.voxel
-
-    @property
-    def fine_cutoff(self) -> float:
-        return self.fine_max_distance or 3.0 * self.voxel
-
-    @property
-    def threshold(self) -> float:
-        return self.inlier_threshold or 1.5 * self.voxel
+        Args:
+            target: (M, 3) float, the fixed cloud. source: (N, 3) float or ``None``.
+        """
+        return resolve_scales(
+            target,
+            source,
+            voxel=self.voxel,
+            delta=self.delta,
+            fine_delta=self.fine_delta,
+            fine_max_distance=self.fine_max_distance,
+            inlier_threshold=self.inlier_threshold,
+        )
 
     def as_dict(self) -> dict[str, Any]:
+        """The parameters as stored in an output (``None``: derived per pair, see its ``scales``)."""
         d = asdict(self)
-        d.update(
-            delta=self.coarse_delta,
-            fine_delta=self.fine_scale,
-            fine_max_distance=self.fine_cutoff,
-            inlier_threshold=self.threshold,
-        )
+        d["success"] = asdict(self.success)
         return d
 
 
@@ -100,13 +106,17 @@ class RegistrationResult:
     """What one registration found.
 
     Attributes:
-        transform: (4, 4) float64, maps source points onto the target (mm).
+        transform: (4, 4) float64, maps source points onto the target.
         coarse_transform: (4, 4) the coarse stage's answer.
         fitness: share of source points with a target point within the inlier threshold.
-        inlier_rmse: RMSE of those distances, mm.
+        inlier_rmse: RMSE of those distances.
         matches: mutual feature matches. tuples: matches kept by the tuple test (FGR).
         coarse_inliers: matches within the coarse threshold after the coarse stage.
         fine_correspondences: point pairs used by the last fine iteration.
+        normal_agreement: share of overlapping voxel points whose moved normal lies
+            within 30 degrees of the target's.
+        scales: the distances used.
+        ok: the success flag (:class:`SuccessCriteria`).
         seconds: per-stage wall time.
     """
 
@@ -118,21 +128,42 @@ class RegistrationResult:
     tuples: int
     coarse_inliers: int
     fine_correspondences: int
+    normal_agreement: float = 0.0
+    scales: Scales | None = None
+    ok: bool = False
     seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def quality(self) -> dict[str, float]:
+        """The inputs of the success flag, by name (see :data:`QUALITY_COLUMNS`)."""
+        v = self.scales.voxel if self.scales else 1.0
+        return {
+            "coarse_inliers": float(self.coarse_inliers),
+            "coarse_ratio": self.coarse_inliers / max(self.matches, 1),
+            "fitness": float(self.fitness),
+            "rmse_voxels": float(self.inlier_rmse) / v,
+            "normal_agreement": float(self.normal_agreement),
+        }
 
 
 @dataclass
 class TargetCache:
-    """A prepared target and its k-d tree, reused when many scans go to one template."""
+    """A prepared target and its k-d trees, reused when many scans go to one template.
+
+    Attributes:
+        cloud: the prepared target. tree: k-d tree of its fine-grid points.
+        down_tree: k-d tree of its voxel points.
+    """
 
     cloud: PreparedCloud
     tree: Any
+    down_tree: Any
 
     @classmethod
     def build(cls, cloud: PreparedCloud) -> "TargetCache":
         from scipy.spatial import cKDTree
 
-        return cls(cloud, cKDTree(cloud.points))
+        return cls(cloud, cKDTree(cloud.fine), cKDTree(cloud.down))
 
 
 def evaluate_fit(source: np.ndarray, transform: np.ndarray, tree: Any, threshold: float) -> tuple[float, float]:
@@ -140,7 +171,7 @@ def evaluate_fit(source: np.ndarray, transform: np.ndarray, tree: Any, threshold
 
     Args:
         source: (N, 3) source points. transform: (4, 4). tree: k-d tree of the target.
-        threshold: inlier distance, mm.
+        threshold: inlier distance.
 
     Returns:
         ``(fitness, inlier_rmse)``.
@@ -154,14 +185,20 @@ def evaluate_fit(source: np.ndarray, transform: np.ndarray, tree: Any, threshold
 
 
 def register_prepared(
-    src: PreparedCloud, tgt: TargetCache, config: RegistrationConfig, *, key: tuple[Any, ...] = ()
+    src: PreparedCloud,
+    tgt: TargetCache,
+    config: RegistrationConfig,
+    scales: Scales,
+    *,
+    key: tuple[Any, ...] = (),
 ) -> RegistrationResult:
     """Register two prepared clouds.
 
     Args:
-        src: the prepared source. tgt: the prepared target with its tree.
-        config: parameters.
-        key: extra seed key (e.g. the pair id) so each pair has its own stream.
+        src: the prepared source. tgt: the prepared target with its trees.
+        config: parameters. scales: the distances (those the clouds were prepared with).
+        key: extra seed key. The default (none) gives every pair the same stream, so a
+            pair's answer does not depend on its id or its place in a batch.
 
     Returns:
         The result.
@@ -181,33 +218,40 @@ def register_prepared(
         else:  # no consistent triple: optimise over all matches
             kept, local = pairs, None
         res = fgr_multistart(
-            ps[kept[:, 0]], pt[kept[:, 1]], local, delta=config.coarse_delta, starts=config.starts, div=config.div
+            ps[kept[:, 0]], pt[kept[:, 1]], local, delta=scales.delta, starts=config.starts, div=config.div
         )
         coarse, n_tuples = res.transform, len(kept)
     else:
-        rr = ransac_svd(ps[pairs[:, 0]], pt[pairs[:, 1]], rng, threshold=config.coarse_delta, device=config.device)
+        rr = ransac_svd(ps[pairs[:, 0]], pt[pairs[:, 1]], rng, threshold=scales.delta, device=config.device)
         coarse, n_tuples = rr.transform, 0
     r2 = np.sum((ps[pairs[:, 0]] @ coarse[:3, :3].T + coarse[:3, 3] - pt[pairs[:, 1]]) ** 2, axis=1)
-    coarse_inl = int(np.sum(r2 < config.coarse_delta**2))
+    coarse_inl = int(np.sum(r2 < scales.delta**2))
     secs["coarse"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     final, n_fine = coarse, 0
     if config.fine == "gm":
         fr = gm_point_to_plane(
-            src.points,
-            tgt.cloud.points,
-            tgt.cloud.normals,
+            src.fine,
+            tgt.cloud.fine,
+            tgt.cloud.fine_normals,
             coarse,
-            delta=config.fine_scale,
-            max_distance=config.fine_cutoff,
+            delta=scales.fine_delta,
+            max_distance=scales.fine_max_distance,
             tree=tgt.tree,
             coarse_source=src.down,
             target_boundary=tgt.cloud.boundary,
         )
         final, n_fine = fr.transform, fr.correspondences
     secs["fine"] = time.perf_counter() - t0
-    fit, rmse = evaluate_fit(src.points, final, tgt.tree, config.threshold)
-    return RegistrationResult(final, coarse, fit, rmse, len(pairs), n_tuples, coarse_inl, n_fine, secs)
+    fit, rmse = evaluate_fit(src.fine, final, tgt.tree, scales.inlier_threshold)
+    agree = normal_agreement(
+        src.down, src.down_normals, final, tgt.down_tree, tgt.cloud.down_normals, scales.inlier_threshold
+    )
+    res = RegistrationResult(
+        final, coarse, fit, rmse, len(pairs), n_tuples, coarse_inl, n_fine, agree, scales, False, secs
+    )
+    res.ok = is_success(res.quality, config.success)
+    return res
 
 
 def register_clouds(
@@ -222,13 +266,14 @@ def register_clouds(
     """Register ``source`` onto ``target``.
 
     Args:
-        source: (N, 3) float points, mm. target: (M, 3) float points, mm.
+        source: (N, 3) float points. target: (M, 3) float points, the same units
+            (any: the distances are derived from the clouds unless ``config`` fixes them).
         config: parameters (defaults when ``None``).
         source_name, target_name: used in error messages.
         key: extra seed key.
 
     Returns:
-        The result; ``transform`` maps source onto target.
+        The result; ``transform`` maps source onto target, ``ok`` says whether to trust it.
 
     Raises:
         InputError / ValidationError: empty, non-finite, too few points, normals not
@@ -244,35 +289,45 @@ def register_clouds(
     source = check_cloud(source, source=source_name)
     target = check_cloud(target, source=target_name)
     check_units(source, target, source_name, target_name)
-    src = prepare_cloud(source, cfg.voxel, device=cfg.device, full_normals=False, source=source_name)
-    tgt = prepare_cloud(target, cfg.voxel, device=cfg.device, full_normals=cfg.fine == "gm", source=target_name)
-    check_units(src, tgt, source_name, target_name)
+    scales = cfg.scales(target, source)
+    src, tgt = prepare_pair(
+        source,
+        target,
+        scales,
+        device=cfg.device,
+        target_normals=cfg.fine == "gm",
+        source_name=source_name,
+        target_name=target_name,
+    )
     cache = TargetCache.build(tgt)
     prep = time.perf_counter() - t0
-    res = register_prepared(src, cache, cfg, key=key)
+    res = register_prepared(src, cache, cfg, scales, key=key)
     res.seconds = {"prepare": prep, **res.seconds}
     return res
 
 
-def check_units(
-    src: PreparedCloud | np.ndarray, tgt: PreparedCloud | np.ndarray, source_name: str, target_name: str
-) -> None:
-    """Refuse clouds whose extents differ by more than 10x (mm vs m, cm).
+def check_units(src: np.ndarray, tgt: np.ndarray, source_name: str, target_name: str) -> None:
+    """Refuse clouds whose extents differ by more than 10x (mm against m or cm).
 
     Args:
-        src, tgt: prepared clouds, or (N, 3) raw points.
+        src, tgt: (N, 3) raw points.
     """
+    from facecli.registration.scale import robust_diagonal
 
-    def diam(c: PreparedCloud | np.ndarray) -> float:
-        if isinstance(c, PreparedCloud):
-            return c.diameter
-        pts = np.asarray(c, np.float64).reshape(-1, 3)
-        return float(np.linalg.norm(np.ptp(pts, axis=0))) if len(pts) else 0.0
-
-    a, b = diam(src), diam(tgt)
+    a, b = robust_diagonal(src), robust_diagonal(tgt)
     if min(a, b) == 0.0:
         return  # empty or single-point clouds are refused by the boundary check
     if max(a, b) > 10.0 * min(a, b):
+        ratio = max(a, b) / min(a, b)
+        hint = next(
+            (
+                f" (about {k}x: {u}?)"
+                for k, u in ((1000, "mm vs m"), (100, "cm vs m"), (10, "mm vs cm"))
+                if 0.5 * k <= ratio <= 2 * k
+            ),
+            "",
+        )
         raise InputError(
-            f"{source_name} spans {a:.4g} but {target_name} spans {b:.4g}: expected the same units (mm) for both"
+            f"{source_name} spans {a:.4g} but {target_name} spans {b:.4g}: expected both in the same units"
+            f"{hint}; scale one of them"
         )

@@ -23,7 +23,9 @@ from facecli.synth.expressions import random_expression
 from facecli.synth.face_model import build_vertices, sample_identity
 from facecli.synth.template import get_template
 
-__all__ = ["scan_points", "write_pairs_dataset"]
+__all__ = ["SHAPES", "random_object", "scan_points", "write_pairs_dataset"]
+
+SHAPES = ("face", "object")
 
 
 def scan_points(vertices: np.ndarray, faces: np.ndarray, view: np.ndarray, spacing: float) -> np.ndarray:
@@ -60,6 +62,41 @@ def scan_points(vertices: np.ndarray, faces: np.ndarray, view: np.ndarray, spaci
     return pts @ view  # back to world
 
 
+def random_object(rng: np.random.Generator, size: float = 200.0) -> tuple[np.ndarray, np.ndarray]:
+    """A random non-face object: 5-8 boxes, cylinders, capsules and ellipsoids, turned
+    and placed at random about the origin (overlapping parts; a scan sees only the outside).
+
+    Args:
+        rng: the random stream.
+        size: the object's rough extent, in the units of the result.
+
+    Returns:
+        ``(vertices, faces)``: (V, 3) float64 and (F, 3) int64.
+    """
+    import trimesh
+
+    parts = []
+    for _ in range(int(rng.integers(5, 9))):
+        kind = int(rng.integers(0, 4))
+        dims = rng.uniform(0.15, 0.5, size=3) * size
+        if kind == 0:
+            m = trimesh.creation.box(extents=dims)
+        elif kind == 1:
+            m = trimesh.creation.cylinder(radius=dims[0] / 2, height=dims[1], sections=48)
+        elif kind == 2:
+            m = trimesh.creation.capsule(radius=dims[0] / 3, height=dims[1], count=[24, 24])
+        else:
+            m = trimesh.creation.icosphere(subdivisions=3, radius=1.0)
+            m.apply_scale(dims / 2)
+        t = np.eye(4)
+        t[:3, :3] = random_rotation(rng)
+        t[:3, 3] = rng.uniform(-0.3, 0.3, size=3) * size
+        m.apply_transform(t)
+        parts.append(m)
+    whole = trimesh.util.concatenate(parts)
+    return np.asarray(whole.vertices, np.float64), np.asarray(whole.faces, np.int64)
+
+
 def _overlap(src: np.ndarray, tgt: np.ndarray, radius: float) -> float:
     from scipy.spatial import cKDTree
 
@@ -75,6 +112,8 @@ def write_pairs_dataset(
     overlap: tuple[float, float] = (0.4, 0.95),
     noise: tuple[float, float] = (0.0, 0.5),
     outliers: tuple[float, float] = (0.0, 0.1),
+    shape: str = "face",
+    unit_scale: float = 1.0,
     progress: Callable[[Iterable], Iterable] = lambda x: x,
 ) -> list[Path]:
     """Write ``out/pair_<nnnn>/{source,target}.ply`` and ``out/gt.h5``.
@@ -85,12 +124,20 @@ def write_pairs_dataset(
     coarser spacing of the target), ``noise_mm``, ``outlier_ratio``, ``spacing_mm``
     (source, target), and ragged ``source_true`` (N, 3): every source point's true
     position in the target frame (outliers: NaN).
+
+    ``shape="object"`` scans random non-face objects (:func:`random_object`) from any
+    direction instead of faces; ``unit_scale`` multiplies every coordinate and distance
+    written (0.001: metres; the ``*_mm`` fields are then in those units too).
     """
     if count < 1:
         raise InputError(f"expected --count >= 1, got {count}")
     for name, (lo, hi), top in (("overlap", overlap, 1.0), ("noise", noise, 50.0), ("outliers", outliers, 0.9)):
         if not 0.0 <= lo <= hi <= top:
             raise InputError(f"expected --{name} A,B with 0 <= A <= B <= {top:g}, got {lo:g},{hi:g}")
+    if shape not in SHAPES:
+        raise InputError(f"expected --shape {'|'.join(SHAPES)}, got {shape!r}")
+    if not unit_scale > 0:
+        raise InputError(f"expected --unit-scale > 0, got {unit_scale}")
     tpl = get_template()
     out.mkdir(parents=True, exist_ok=True)
     w = ContainerWriter(
@@ -103,6 +150,8 @@ def write_pairs_dataset(
             "overlap": list(overlap),
             "noise": list(noise),
             "outliers": list(outliers),
+            "shape": shape,
+            "unit_scale": unit_scale,
         },
         ragged=("source_true",),
         array_attrs={
@@ -115,14 +164,21 @@ def write_pairs_dataset(
     try:
         for i in progress(range(count)):
             rng = rng_for(seed, "pairs", i)
-            ident = sample_identity(rng)
-            verts = build_vertices(ident, random_expression(rng, strong=0.4))
+            if shape == "face":
+                ident = sample_identity(rng)
+                verts, faces = build_vertices(ident, random_expression(rng, strong=0.4)), tpl.faces
+            else:
+                verts, faces = random_object(rng)
             for _attempt in range(20):
                 sp = rng.uniform(0.9, 2.2, size=2)
-                a1 = euler_to_matrix(rng.uniform(-50, 50), rng.uniform(-20, 20), rng.uniform(-10, 10))
-                a2 = euler_to_matrix(rng.uniform(-50, 50), rng.uniform(-20, 20), rng.uniform(-10, 10))
-                src = scan_points(verts, tpl.faces, a1, sp[0])
-                tgt = scan_points(verts, tpl.faces, a2, sp[1])
+                if shape == "face":
+                    a1 = euler_to_matrix(rng.uniform(-50, 50), rng.uniform(-20, 20), rng.uniform(-10, 10))
+                    a2 = euler_to_matrix(rng.uniform(-50, 50), rng.uniform(-20, 20), rng.uniform(-10, 10))
+                else:  # any side of an object; the second view within 60 degrees of the first
+                    a1 = random_rotation(rng)
+                    a2 = euler_to_matrix(*rng.uniform(-60, 60, size=3)) @ a1
+                src = scan_points(verts, faces, a1, sp[0])
+                tgt = scan_points(verts, faces, a2, sp[1])
                 ov = _overlap(src, tgt, 1.5 * sp.max())
                 if overlap[0] <= ov <= overlap[1]:
                     break
@@ -146,6 +202,9 @@ def write_pairs_dataset(
             move = rigid_transform(rot, rng.uniform(-200, 200, size=3))
             src_moved = src @ move[:3, :3].T + move[:3, 3]
             gt = np.linalg.inv(move)
+            k = float(unit_scale)
+            src_moved, tgt, src_true, gt[:3, 3] = src_moved * k, tgt * k, src_true * k, gt[:3, 3] * k
+            sigma, sp = sigma * k, sp * k
             pid = f"pair_{i:04d}"
             write_points(out / pid / "source.ply", src_moved)
             write_points(out / pid / "target.ply", tgt)

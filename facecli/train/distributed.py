@@ -8,7 +8,10 @@ from dataclasses import dataclass
 
 from facecli.train.determinism import deterministic_cuda
 
-__all__ = ["DistContext", "resolve_device", "setup_distributed", "teardown_distributed"]
+__all__ = ["DistContext", "gpu_visible", "resolve_device", "setup_distributed", "teardown_distributed"]
+
+#: Device nodes of a GPU driver (NVIDIA, NVIDIA under WSL, AMD ROCm).
+_GPU_NODES = ("/dev/nvidiactl", "/dev/nvidia0", "/dev/dxg", "/dev/kfd")
 
 
 @dataclass
@@ -34,9 +37,23 @@ class DistContext:
         return self.world_size > 1
 
 
+def gpu_visible() -> bool:
+    """Whether a GPU driver is there at all, without importing torch (about a second).
+
+    ``False`` for certain when no GPU device node exists or ``CUDA_VISIBLE_DEVICES``
+    hides every device; ``True`` means torch must still be asked.
+    """
+    if os.environ.get("CUDA_VISIBLE_DEVICES", None) in ("", "-1"):
+        return False
+    return any(os.path.exists(p) for p in _GPU_NODES)
+
+
 def resolve_device(device: str = "auto") -> str:
     """``auto`` → ``cuda`` when a GPU is usable, else ``cpu``; other names pass through.
-    Work sent to a GPU is made repeatable (:func:`facecli.train.determinism.deterministic_cuda`)."""
+    Work sent to a GPU is made repeatable (:func:`facecli.train.determinism.deterministic_cuda`).
+    On a machine without a GPU driver ``auto`` answers without importing torch."""
+    if device == "auto" and not gpu_visible():
+        return "cpu"
     if device == "auto":
         import torch
 

@@ -7,7 +7,7 @@ import inspect
 
 import pytest
 
-from facecli.commands import align, grid_attn, landmarks3d, mer_train, normals
+from facecli.commands import align, grid_attn, landmarks3d, mer_train, normals, register
 
 
 def _pairs():
@@ -16,6 +16,8 @@ def _pairs():
     from facecli.microexpr.recognition import MERConfig
     from facecli.normalmaps.training import CAPTrainOptions
     from facecli.recognition.training import GridAttnTrainOptions
+    from facecli.registration.pipeline import RegistrationConfig
+    from facecli.registration.quality import SuccessCriteria
 
     return [
         (normals.train, CAPTrainOptions),
@@ -23,6 +25,8 @@ def _pairs():
         (landmarks3d.train, SGCNTrainOptions),
         (grid_attn.train, GridAttnTrainOptions),
         (mer_train.loso, MERConfig),
+        (register.register, RegistrationConfig),
+        (register.register, SuccessCriteria),
     ]
 
 
@@ -48,3 +52,9 @@ def test_command_defaults_equal_the_options_class(command, options):
         n: (sig.parameters[n].default, fields[n]) for n in shared if not _same(sig.parameters[n].default, fields[n])
     }
     assert differ == {}
+
+
+def test_register_reads_every_cloud_format_by_default():
+    from facecli.io.mesh import CLOUD_SUFFIXES
+
+    assert {p.strip().lstrip("*") for p in register.CLOUD_PATTERN.split(",")} == set(CLOUD_SUFFIXES)

@@ -147,3 +147,90 @@ def test_batch_write_aligned_keeps_meshes_and_layout(faces3d_dir, tmp_path):
         t = rd.sample(i)["transform"]
         np.testing.assert_array_equal(moved.faces, src.faces)
         np.testing.assert_allclose(moved.vertices, src.vertices @ t[:3, :3].T + t[:3, 3], atol=1e-3)
+
+
+# -- formats, the flag, .log files, the seed (issue #27) ---------------------------
+
+
+def test_one_pair_alone_equals_the_same_pair_in_a_batch(pairs_dir, tmp_path):
+    batch, one = tmp_path / "batch.h5", tmp_path / "one.h5"
+    assert runner.invoke(app, ["register", "--pairs", str(pairs_dir), "-o", str(batch)]).exit_code == 0
+    src, tgt = pairs_dir / "pair_0002" / "source.ply", pairs_dir / "pair_0002" / "target.ply"
+    r = runner.invoke(app, ["register", str(src), str(tgt), "-o", str(one), "--id", "anything"])
+    assert r.exit_code == 0, r.stderr
+    b = dict(zip(ContainerReader(batch).ids, ContainerReader(batch).read("transform")))
+    np.testing.assert_array_equal(ContainerReader(one).read("transform")[0], b["pair_0002"])
+
+
+def test_flag_scales_and_quality_are_stored_and_shown(pairs_dir, tmp_path):
+    out = tmp_path / "r.h5"
+    r = runner.invoke(app, ["-v", "register", "--pairs", str(pairs_dir), "-o", str(out), "--json"])
+    assert r.exit_code == 0, r.stderr
+    assert json.loads(r.stdout)["ok"] == 3
+    assert "voxel" in r.stderr and "3 of 3 flagged ok" in r.stderr
+    rd = ContainerReader(out)
+    assert rd.read("ok").all() and rd.read("scales").shape == (3, 7) and rd.read("quality").shape == (3, 5)
+    assert rd.params["voxel"] is None  # derived per pair
+    # an impossible threshold flags every pair, with a warning naming what failed
+    r = runner.invoke(app, ["register", "--pairs", str(pairs_dir), "-o", str(tmp_path / "s.h5"), "--min-fitness", "1"])
+    assert r.exit_code == 0 and "likely wrong (fitness" in r.stderr and "0 of 3 flagged ok" in r.stderr
+
+
+def test_log_output_and_evaluation_against_a_log(pairs_dir, tmp_path):
+    import shutil
+
+    from facecli.io.trajectory import LogEntry, read_log, write_log
+
+    frag = tmp_path / "scene"
+    frag.mkdir()
+    shutil.copy(pairs_dir / "pair_0001" / "target.ply", frag / "cloud_bin_0.ply")
+    shutil.copy(pairs_dir / "pair_0001" / "source.ply", frag / "cloud_bin_1.ply")
+    gt = dict(zip(ContainerReader(pairs_dir / "gt.h5").ids, ContainerReader(pairs_dir / "gt.h5").read("transform")))
+    write_log(tmp_path / "gt.log", [LogEntry(0, 1, 2, gt["pair_0001"])])
+    out, log = tmp_path / "r.h5", tmp_path / "out.log"
+    r = runner.invoke(
+        app,
+        ["register", str(frag / "cloud_bin_1.ply"), str(frag / "cloud_bin_0.ply"), "-o", str(out), "--log", str(log)],
+    )
+    assert r.exit_code == 0, r.stderr
+    (e,) = read_log(log)
+    assert (e.target, e.source, e.count) == (0, 1, 2)
+    np.testing.assert_allclose(e.transform, ContainerReader(out).read("transform")[0], atol=1e-9)
+    for pred in (log, out):  # the .log, or the container with its fragment numbers
+        ev = runner.invoke(
+            app, ["evaluate", "register", str(pred), "--gt", str(tmp_path / "gt.log"), "--sources", str(frag), "--json"]
+        )
+        assert ev.exit_code == 0, ev.stderr
+        m = json.loads(ev.stdout)
+        assert m["found"] == 1 and m["recall"] == 1.0 and m["recall_rmse"] == 1.0 and m["rmse_median_mm"] < 0.5
+    # synth-pairs folders carry no fragment numbers: --log says so
+    r = runner.invoke(
+        app, ["register", "--pairs", str(pairs_dir), "-o", str(tmp_path / "p.h5"), "--log", str(tmp_path / "p.log")]
+    )
+    assert r.exit_code == 1 and "fragment numbers" in r.stderr
+
+
+def test_every_cloud_format_and_a_bad_one_skipped(pairs_dir, tmp_path):
+    from facecli.io.mesh import read_points
+
+    src = read_points(pairs_dir / "pair_0000" / "source.ply").vertices
+    tgt = pairs_dir / "pair_0000" / "target.ply"
+    d = tmp_path / "scans"
+    d.mkdir()
+    np.save(d / "a.npy", src)
+    np.savetxt(d / "b.xyz", src)
+    (d / "c.pts").write_text(f"{len(src)}\n" + "\n".join(" ".join(f"{v:.6f}" for v in p) for p in src) + "\n")
+    (d / "d.ply").write_text(
+        "ply\nformat ascii 1.0\nelement vertex %d\nproperty float x\nproperty float y\nproperty float z\nend_header\n"
+        % len(src)
+        + "\n".join(" ".join(f"{v:.6f}" for v in p) for p in src)
+        + "\n"
+    )
+    (d / "broken.pcd").write_text("not a pcd file\n")
+    out = tmp_path / "t.h5"
+    r = runner.invoke(app, ["register", "--template", str(tgt), str(d), "-o", str(out), "--on-error", "skip", "--json"])
+    assert r.exit_code == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert s["processed"] == 4 and s["failed"] == 1 and "broken.pcd" in s["failures"][0]["error"]
+    t = ContainerReader(out).read("transform")
+    np.testing.assert_allclose(t, np.broadcast_to(t[0], t.shape), atol=1e-3)  # one scan, four formats

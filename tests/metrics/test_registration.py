@@ -59,3 +59,29 @@ def test_missing_pairs_count_as_misses():
     assert s["recall"] == pytest.approx(1 / 3)
     assert s["found"] == 2 and s["pairs"] == 3
     assert math.isinf(s["te_p95_mm"]) and s["te_median_mm"] == pytest.approx(5.0)
+
+
+def test_transform_rmse_equals_the_correspondence_rmse_and_counts_recall():
+    from facecli.metrics.registration import (
+        correspondence_rmse,
+        score_registrations,
+        summarize_registrations,
+        transform_rmse,
+    )
+
+    rng = np.random.default_rng(4)
+    src = rng.normal(size=(100, 3)) * 50
+    truth = np.eye(4)
+    truth[:3, :3] = Rotation.random(random_state=4).as_matrix()
+    truth[:3, 3] = [10, -4, 7]
+    est = truth.copy()
+    est[:3, 3] += [0.3, 0.0, 0.4]  # 0.5 off everywhere
+    assert transform_rmse(src, est, truth) == pytest.approx(0.5)
+    true_pos = src @ truth[:3, :3].T + truth[:3, 3]
+    assert correspondence_rmse(true_pos, est, truth) == pytest.approx(transform_rmse(src, est, truth))
+    rows = score_registrations(
+        {"a": est, "b": truth}, {"a": truth, "b": truth, "c": truth}, source_points={"a": src, "b": src}
+    )
+    s = summarize_registrations(rows, max_rmse=0.4)
+    assert s["recall_rmse"] == pytest.approx(1 / 3)  # b only; c is missing
+    assert "recall_rmse" not in summarize_registrations(score_registrations({"a": est}, {"a": truth}), max_rmse=1.0)

@@ -133,3 +133,73 @@ def test_bad_inputs_give_clear_errors():
         register_clouds(sparse, sparse, RegistrationConfig(voxel=3.0))
     with pytest.raises(InputError, match="--method"):
         RegistrationConfig(method="icp")
+
+
+# -- any units, the success flag, the seed (issue #27) ----------------------------
+
+
+def _object_pair(unit: float, seed: int = 0):
+    """Two views of a random non-face object, scaled to ``unit`` per mm-equivalent."""
+    from facecli.geometry.transforms import euler_to_matrix, random_rotation
+    from facecli.synth.pairs import random_object, scan_points
+
+    rng = np.random.default_rng(seed)
+    verts, faces = random_object(rng)
+    view = random_rotation(rng)
+    tgt = scan_points(verts, faces, view, 2.0)
+    src = scan_points(verts, faces, euler_to_matrix(25, 10, 0) @ view, 2.2)
+    move = np.eye(4)
+    move[:3, :3] = _rot(140.0, seed)
+    move[:3, 3] = rng.uniform(-100, 100, 3)
+    src = src @ move[:3, :3].T + move[:3, 3]
+    truth = np.linalg.inv(move)
+    truth[:3, 3] *= unit
+    return src * unit, tgt * unit, truth
+
+
+def test_a_face_in_metres_registers_with_default_flags():
+    src, tgt, truth = make_scan_pair(angle_deg=120.0, outliers=0.05, seed=4)
+    res = register_clouds(src / 1000.0, tgt / 1000.0)
+    assert 0.002 < res.scales.voxel < 0.005  # 1/80 of a face: about 3 mm, in metres
+    assert rotation_error_deg(res.transform, truth) < 0.5
+    truth_m = truth.copy()
+    truth_m[:3, 3] /= 1000.0
+    assert translation_error(res.transform, truth_m) * 1000.0 < 1.0
+    assert res.ok
+
+
+def test_an_object_in_arbitrary_units_registers_with_default_flags():
+    src, tgt, truth = _object_pair(0.01, seed=1)  # about 2 units across
+    res = register_clouds(src, tgt)
+    assert rotation_error_deg(res.transform, truth) < 1.0
+    assert translation_error(res.transform, truth) < 0.02
+    assert res.ok
+    # the same pair in other units: the same answer, scaled
+    res2 = register_clouds(src * 1000.0, tgt * 1000.0)
+    assert rotation_error_deg(res2.transform, res.transform) < 0.05
+
+
+def test_the_success_flag_catches_a_planted_failure():
+    src, _, _ = _object_pair(1.0, seed=2)
+    _, other, _ = _object_pair(1.0, seed=3)  # another object: no right answer exists
+    res = register_clouds(src, other)
+    assert not res.ok
+    good = register_clouds(*_object_pair(1.0, seed=2)[:2])
+    assert good.ok
+
+
+def test_the_stream_does_not_depend_on_a_key_by_default():
+    src, tgt, _ = make_scan_pair(angle_deg=60.0, outliers=0.1, seed=5)
+    a = register_clouds(src, tgt)
+    b = register_clouds(src, tgt, key=())
+    np.testing.assert_array_equal(a.transform, b.transform)
+
+
+def test_batched_kabsch_numpy_equals_torch():
+    import torch
+
+    rng = np.random.default_rng(0)
+    s, q = rng.normal(size=(5, 4, 3)), rng.normal(size=(5, 4, 3))
+    np.testing.assert_allclose(
+        batched_kabsch(s, q), batched_kabsch(torch.tensor(s), torch.tensor(q)).numpy(), atol=1e-10
+    )
