@@ -256,6 +256,7 @@ def main() -> None:
     flags: dict[str, dict] = {}
     per_pair: dict[str, list[dict]] = {}
     cold: dict[str, float] = {}
+    stages: dict[str, dict[str, list[float]]] = {}
     for name in args.sets.split(","):
         unit = SETS[name][0]
         gt = ContainerReader(data / name / "gt.h5", kind="registration")
@@ -276,6 +277,8 @@ def main() -> None:
             est.setdefault("facecli (defaults)", {})[pid] = r.transform
             est.setdefault("facecli coarse stage", {})[pid] = r.coarse_transform
             ok[pid] = r.ok
+            for stage, sec in r.seconds.items():
+                stages.setdefault(name, {}).setdefault(stage, []).append(sec)
             for pipe, (t, s) in open3d_pipelines(src, tgt, r.scales.voxel, r.coarse_transform, args.seed).items():
                 est.setdefault(pipe, {})[pid] = t
                 secs.setdefault(pipe, []).append(s)
@@ -342,6 +345,8 @@ def main() -> None:
                 f"{r['te_median_icp_pairs']:.4g} | (in the row above) | |"
             )
         f = flags[name]
+        st = ", ".join(f"{k} {np.mean(v):.3f}" for k, v in stages[name].items())
+        print(f"\nfacecli seconds per stage (mean): {st}")
         print(
             f"\nsuccess flag: {f['flagged_ok']} flagged ok, {f['right']} right; precision {f['precision']:.3f}, "
             f"recall {f['recall']:.3f}"

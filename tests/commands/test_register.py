@@ -234,3 +234,21 @@ def test_every_cloud_format_and_a_bad_one_skipped(pairs_dir, tmp_path):
     assert s["processed"] == 4 and s["failed"] == 1 and "broken.pcd" in s["failures"][0]["error"]
     t = ContainerReader(out).read("transform")
     np.testing.assert_allclose(t, np.broadcast_to(t[0], t.shape), atol=1e-3)  # one scan, four formats
+
+
+def test_a_single_cpu_call_imports_no_torch_open3d_or_trimesh(pairs_dir, tmp_path):
+    """The cold start of `register A B` (issue #27: under 1.5 s on 2 cores) rests on this."""
+    import os
+    import sys
+
+    src, tgt = pairs_dir / "pair_0000" / "source.ply", pairs_dir / "pair_0000" / "target.ply"
+    code = (
+        "import sys\n"
+        "from facecli.commands.main import main\n"
+        f"sys.argv = ['facecli', '-q', 'register', {str(src)!r}, {str(tgt)!r}, '-o', {str(tmp_path / 'c.h5')!r}]\n"
+        "try:\n    main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "print(sorted(m for m in ('torch', 'open3d', 'trimesh', 'cv2', 'torch_geometric') if m in sys.modules))\n"
+    )
+    env = dict(os.environ, CUDA_VISIBLE_DEVICES="")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
