@@ -373,7 +373,9 @@ def evaluate_register(
     max_rmse: Annotated[
         Optional[float],
         typer.Option(
-            "--max-rmse", help="Also the recall at RMSE below this (the clouds' units) [--max-te].", show_default=False
+            "--max-rmse",
+            help="Also the recall at RMSE below this (the clouds' units; default: the --max-te value).",
+            show_default=False,
         ),
     ] = None,
     as_json: JsonOpt = False,
@@ -436,7 +438,7 @@ def evaluate_normals(
     predictions: Annotated[Path, typer.Argument(help="Output of facecli normals (kind normals).")],
     gt: Annotated[Path, typer.Option("--gt", help="Ground truth (kind normals, e.g. synth images' synth_gt.h5).")],
     scale: Annotated[
-        Optional[int], typer.Option("--scale", help="Only this scale [every scale both files have].")
+        Optional[int], typer.Option("--scale", help="Only this scale (default: every scale both files have).")
     ] = None,
     csv: Annotated[
         Optional[Path], typer.Option("--csv", help="Write per-sample rows (id, scale, mean, median) here.")
@@ -550,9 +552,10 @@ def evaluate_verify(
     roc: Annotated[Optional[Path], typer.Option("--roc", help="Write a ROC plot (PNG) here.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Verification metrics: LFW 10-fold accuracy (threshold chosen on the 9 other
-    folds; mean and sample std over folds), EER (FAR = FRR, interpolated on the ROC),
-    TAR at FAR 1e-2 and 1e-3 (blank when there are too few impostor pairs to measure it).
+    """Verification metrics: LFW's k-fold accuracy over the folds the scores carry (10
+    for LFW's View 2; each fold's threshold chosen on the k - 1 others; mean and sample std
+    over folds, the number of folds shown beside it), EER (FAR = FRR, interpolated on the
+    ROC), TAR at FAR 1e-2 and 1e-3 (blank when there are too few impostor pairs to measure it).
     """
     import numpy as np
 
@@ -591,7 +594,7 @@ def evaluate_verify(
     if not as_json and not get_state().quiet:
         table = stderr_table(
             f"verification: {scores}",
-            ["pairs", "genuine", "impostor", "10-fold acc", "EER", "TAR@FAR=1e-2", "TAR@FAR=1e-3", "set"],
+            ["pairs", "genuine", "impostor", "accuracy (folds)", "EER", "TAR@FAR=1e-2", "TAR@FAR=1e-3", "set"],
             left=["set"],
         )
 
@@ -602,7 +605,7 @@ def evaluate_verify(
             acc = (
                 "-"
                 if m["accuracy_mean"] != m["accuracy_mean"]
-                else f"{100 * m['accuracy_mean']:.2f} ± {100 * m['accuracy_std']:.2f}%"
+                else f"{100 * m['accuracy_mean']:.2f} ± {100 * m['accuracy_std']:.2f}% ({m['folds']})"
             )
             table.add_row(
                 str(m["pairs"]),

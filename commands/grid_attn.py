@@ -47,7 +47,7 @@ ImagesOpt = Annotated[
     Optional[Path], typer.Option("--images", help="Root the ids are relative to (needed for --inputs rgb).")
 ]
 ScaleOpt = Annotated[
-    Optional[int], typer.Option("--scale", help="Which normals_<scale> to read [the largest in the file].")
+    Optional[int], typer.Option("--scale", help="Which normals_<scale> to read (default: the largest in the file).")
 ]
 
 
@@ -57,7 +57,8 @@ def train(
     normals: NormalsArg,
     output: OutputOpt = Path("dgpa.pt"),
     labels: Annotated[
-        Optional[Path], typer.Option("--labels", help="CSV 'id,label' of identities [from the LFW folder names].")
+        Optional[Path],
+        typer.Option("--labels", help="CSV 'id,label' of identities (default: from the LFW folder names)."),
     ] = None,
     images: ImagesOpt = None,
     inputs: Annotated[
@@ -175,7 +176,7 @@ def embed(
     output: OutputOpt = Path("embeddings.h5"),
     model: Annotated[
         Optional[Path],
-        typer.Option("--model", help="A model from 'grid-attn train' [the shipped synthetic-data model]."),
+        typer.Option("--model", help="A model from 'grid-attn train' (default: the shipped synthetic-data model)."),
     ] = None,
     images: ImagesOpt = None,
     scale: ScaleOpt = None,

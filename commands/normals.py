@@ -100,7 +100,8 @@ def compute(
         typer.Option("--lbp-radius", help="LBP radius in px, one or one per scale [2 at >=256 px, else 1]."),
     ] = None,
     glcm_cell: Annotated[
-        Optional[str], typer.Option("--glcm-cell", help="GLCM cell side in px, one or one per scale [s/16, >= 4].")
+        Optional[str],
+        typer.Option("--glcm-cell", help="GLCM cell side in px, one or one per scale (default: s/16, >= 4)."),
     ] = None,
     glcm_levels: Annotated[int, typer.Option("--glcm-levels", min=2, max=256, help="GLCM grey levels.")] = 16,
     shading: Annotated[
@@ -114,10 +115,11 @@ def compute(
         Optional[float], typer.Option("--splat", help="Point clouds: splat radius in mm [1.5x median spacing].")
     ] = None,
     width: Annotated[
-        Optional[float], typer.Option("--width", help="Field of view in mm (same framing for all inputs) [fit each].")
+        Optional[float],
+        typer.Option("--width", help="Field of view in mm (same framing for all inputs) (default: fit each)."),
     ] = None,
     centre: Annotated[
-        Optional[str], typer.Option("--centre", help="Image centre X,Y in mm [bounding-box centre].")
+        Optional[str], typer.Option("--centre", help="Image centre X,Y in mm (default: bounding-box centre).")
     ] = None,
     margin: Annotated[
         float, typer.Option("--margin", min=0.0, help="Border around a fitted box, fraction of its side.")
@@ -143,7 +145,9 @@ def compute(
     ] = ImageMethod.cap,
     model: Annotated[
         Optional[Path],
-        typer.Option("--model", help="Images: CAP model file [the shipped model, trained on synthetic renders]."),
+        typer.Option(
+            "--model", help="Images: CAP model file (default: the shipped model, trained on synthetic renders)."
+        ),
     ] = None,
     sobel_strength: Annotated[
         float, typer.Option("--sobel-strength", help="Images with --image-method sobel: height scale.")
@@ -339,7 +343,7 @@ def train(
         Subjects, typer.Option("--subjects", help="How ids map to people for the held-out split.")
     ] = Subjects.auto,
     size: Annotated[
-        Optional[int], typer.Option("--size", help="Ground-truth scale to train at [the largest in the file].")
+        Optional[int], typer.Option("--size", help="Ground-truth scale to train at (default: the largest in the file).")
     ] = None,
     limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Use at most this many images.")] = None,
     resume: Annotated[

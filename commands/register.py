@@ -69,40 +69,45 @@ def register(
         ),
     ] = Method.fgr,
     fine: Annotated[
-        Fine, typer.Option("--fine", help="Fine stage: gm (robust point-to-plane on the full clouds) or none.")
+        Fine,
+        typer.Option(
+            "--fine", help="Fine stage: gm (robust point-to-plane on a grid of a third of the voxel) or none."
+        ),
     ] = Fine.gm,
     voxel: Annotated[
         Optional[float],
         typer.Option(
             "--voxel",
-            help="Voxel size in the clouds' units [from the data: 1/80 of the target's box diagonal, at least the "
-            "point spacing]; normals use 2x, FPFH 5x this radius.",
+            help="Voxel size in the clouds' units (default: from the data, 1/80 of the target's box diagonal and at "
+            "least the point spacing); normals use 2x, FPFH 5x this radius.",
             show_default=False,
         ),
     ] = None,
     delta: Annotated[
         Optional[float],
         typer.Option(
-            "--delta", help="Final Geman-McClure scale of the coarse stage [1.5 x voxel].", show_default=False
+            "--delta", help="Final Geman-McClure scale of the coarse stage (default: 1.5 x voxel).", show_default=False
         ),
     ] = None,
     fine_delta: Annotated[
         Optional[float],
         typer.Option(
-            "--fine-delta", help="Final Geman-McClure scale of the fine stage [voxel / 2].", show_default=False
+            "--fine-delta", help="Final Geman-McClure scale of the fine stage (default: voxel / 2).", show_default=False
         ),
     ] = None,
     fine_max_distance: Annotated[
         Optional[float],
         typer.Option(
-            "--fine-max-distance", help="Correspondence cut-off of the fine stage [3 x voxel].", show_default=False
+            "--fine-max-distance",
+            help="Correspondence cut-off of the fine stage (default: 3 x voxel).",
+            show_default=False,
         ),
     ] = None,
     inlier_threshold: Annotated[
         Optional[float],
         typer.Option(
             "--inlier-threshold",
-            help="Distance for fitness, inlier RMSE and the success flag [1.5 x voxel].",
+            help="Distance for fitness, inlier RMSE and the success flag (default: 1.5 x voxel).",
             show_default=False,
         ),
     ] = None,

@@ -75,7 +75,8 @@ def _normals_images(m: dict[str, Any]) -> tuple[str, dict[str, Any]]:
 def _verify(m: dict[str, Any]) -> tuple[str, dict[str, Any]]:
     a = m["sets"]["all"]
     head = {"pairs": a["pairs"], "eer": a["eer"], "accuracy": a["accuracy_mean"]}
-    txt = f"{a['pairs']} pairs: EER {_pct(a['eer'])}, 10-fold accuracy {_pct(a['accuracy_mean'])}"
+    folds = a.get("folds", len(a.get("fold_accuracies", [])))
+    txt = f"{a['pairs']} pairs: EER {_pct(a['eer'])}, {folds}-fold accuracy {_pct(a['accuracy_mean'])}"
     large = {k: v for k, v in m["sets"].items() if k != "all"}
     for name, s in large.items():
         txt += f"; {name}: EER {_pct(s['eer'])} ({s['pairs']} pairs)"

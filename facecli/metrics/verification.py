@@ -179,6 +179,7 @@ class VerificationReport:
             "eer_threshold": self.eer_threshold,
             "tar_at_far": dict(self.tar_at_far),
             "fold_accuracies": list(self.fold_accuracies),
+            "folds": len(self.fold_accuracies),
         }
 
 

@@ -113,3 +113,25 @@ def test_info_merge_overlapping_shards_is_a_one_line_error(h5, tmp_path):
     assert len(lines) == 1 and "'a'" in lines[0] and "overlap" in lines[0]
     r = runner.invoke(app, ["info", str(h5), "--merge", str(tmp_path / "m.h5")])
     assert r.exit_code == 0 and r.stdout.strip() == str(tmp_path / "m.h5")
+
+
+def test_no_help_text_is_eaten_by_rich_markup():
+    """Rich reads '[word ...]' as a markup tag and drops it from --help (it hid register's
+    '[voxel / 2]' default, issue #27): no option or command help may contain one."""
+    import re
+
+    import typer.main
+
+    from facecli.commands.main import app as main_app
+
+    tag = re.compile(r"(?<!\\)\[[a-z#/@][^\[\]]*\]")
+    bad = []
+
+    def walk(cmd, path):
+        texts = [cmd.help or ""] + [getattr(p, "help", None) or "" for p in cmd.params]
+        bad.extend(f"{path}: {m.group(0)}" for t in texts for m in tag.finditer(t))
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, f"{path} {name}")
+
+    walk(typer.main.get_command(main_app), "facecli")
+    assert bad == []

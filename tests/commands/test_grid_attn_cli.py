@@ -178,3 +178,20 @@ def test_shell_pipe(lfw, trained, tmp_path, facecli_bin):
     )
     res = subprocess.run(cmd, shell=True, capture_output=True, text=True, check=True)
     assert json.loads(res.stdout)["sets"]["all"]["pairs"] == 60
+
+
+def test_evaluate_verify_states_the_folds_it_used(tmp_path):
+    """Scores with 5 folds are reported as 5-fold, not as LFW's 10 (issue #29, item 6)."""
+    from facecli.recognition.verify import PairScores, write_scores
+
+    rng = np.random.default_rng(0)
+    n = 100
+    same = np.arange(n) % 2 == 0
+    score = np.where(same, 0.6, 0.3) + rng.normal(0, 0.15, n)
+    ps = PairScores([f"a{i}" for i in range(n)], [f"b{i}" for i in range(n)], score, same, np.arange(n) % 5)
+    path = write_scores(tmp_path / "s.h5", ps, params={})
+    r = _ok(runner.invoke(app, ["evaluate", "verify", str(path), "--json"]))
+    m = json.loads(r.stdout)["sets"]["all"]
+    assert m["folds"] == 5 and len(m["fold_accuracies"]) == 5
+    r = _ok(runner.invoke(app, ["evaluate", "verify", str(path)]))
+    assert "(5)" in r.stderr and "10-fold" not in r.stderr

@@ -252,3 +252,11 @@ def test_a_single_cpu_call_imports_no_torch_open3d_or_trimesh(pairs_dir, tmp_pat
     env = dict(os.environ, CUDA_VISIBLE_DEVICES="")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip().splitlines()[-1] == "[]", out.stdout + out.stderr
+
+
+def test_help_shows_every_derived_default():
+    r = runner.invoke(app, ["register", "--help"], env={"COLUMNS": "200"})
+    assert r.exit_code == 0
+    text = " ".join(r.stdout.split())
+    for needle in ("1/80 of the target's box diagonal", "(default: voxel / 2)", "(default: 3 x voxel)", "Success flag"):
+        assert needle in text, needle
