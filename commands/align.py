@@ -178,7 +178,12 @@ def predict(
         ),
     ] = None,
     boxes: Annotated[
-        Optional[Path], typer.Option("--boxes", help="Face boxes CSV: image,x0,y0,x1,y1 (image: its id or file name).")
+        Optional[Path],
+        typer.Option(
+            "--boxes",
+            help="Face boxes CSV: image,x0,y0,x1,y1 (image: its id or file name); several lines for an image give "
+            "one sample per face (ids image, image#1, image#2...).",
+        ),
     ] = None,
     dataset: Annotated[
         bool,
@@ -233,7 +238,7 @@ def predict(
     from facecli.errors import InputError, UsageError
     from facecli.io.container import ContainerWriter
     from facecli.io.inputs import InputItem, apply_shard, parse_shard, resolve_inputs
-    from facecli.landmarks2d.jobs import ALIGN_ATTRS, AlignJob, read_boxes
+    from facecli.landmarks2d.jobs import ALIGN_ATTRS, AlignJob, expand_faces, read_boxes
     from facecli.landmarks2d.predictor import DEFAULT_MUSICA
     from facecli.train.distributed import resolve_device
 
@@ -259,9 +264,18 @@ def predict(
             inputs, pattern=pattern, shard=parse_shard(shard), missing="keep" if on_error == OnError.skip else "error"
         )
     output = output_file(output, "landmarks2d.h5", inputs=items, also=[model, boxes])
-    if boxes is not None:
-        box_map.update(read_boxes(boxes))
-    missing = [i.id for i in items if i.error is None and i.id not in box_map and i.path.name not in box_map]
+    if boxes is not None and dataset:  # the file's boxes replace the annotation's, face by face (ids as listed)
+        box_map.update({k: v[-1] for k, v in read_boxes(boxes).items()})
+    elif boxes is not None:
+        n_images = len(items)
+        items, from_file = expand_faces(items, read_boxes(boxes))
+        box_map.update(from_file)
+        if len(items) > n_images:
+            log(
+                f"images with several boxes: one sample per face ({len(items)} faces in {n_images} images; "
+                "ids end in #k)"
+            )
+    missing = [i.id for i in items if i.error is None and i.id not in box_map]
     if missing:
         log(
             f"{len(missing)} of {len(items)} images have no face box: the whole image is used (e.g. {missing[0]})",

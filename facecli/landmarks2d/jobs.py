@@ -13,7 +13,7 @@ import numpy as np
 from facecli.errors import FormatError
 from facecli.io.inputs import InputItem
 
-__all__ = ["ALIGN_ATTRS", "AlignJob", "draw_preview", "read_boxes"]
+__all__ = ["ALIGN_ATTRS", "AlignJob", "draw_preview", "expand_faces", "face_id", "read_boxes"]
 
 #: Array attributes of a ``landmarks2d`` container.
 ALIGN_ATTRS: dict[str, dict[str, str]] = {
@@ -25,10 +25,15 @@ ALIGN_ATTRS: dict[str, dict[str, str]] = {
 }
 
 
-def read_boxes(path: Path) -> dict[str, np.ndarray]:
+def read_boxes(path: Path) -> dict[str, list[np.ndarray]]:
     """Face boxes from a CSV: ``image,x0,y0,x1,y1`` per line (a header line is allowed).
 
     The image is matched by its id (the path relative to the input folder) or file name.
+    An image may have several lines, one per face, kept in file order
+    (:func:`expand_faces` gives each its own sample).
+
+    Returns:
+        image → its boxes, each (4,) float64 x0, y0, x1, y1.
 
     Raises:
         InputError: the file is missing.
@@ -39,7 +44,7 @@ def read_boxes(path: Path) -> dict[str, np.ndarray]:
 
     from facecli.io.text import read_text
 
-    out: dict[str, np.ndarray] = {}
+    out: dict[str, list[np.ndarray]] = {}
     text = read_text(path, "a face-box CSV (image,x0,y0,x1,y1 per line)", allow_empty=False)
     with io.StringIO(text, newline="") as fh:
         for n, row in enumerate(csv.reader(fh), 1):
@@ -55,10 +60,41 @@ def read_boxes(path: Path) -> dict[str, np.ndarray]:
                 raise FormatError(f"{path}:{n}: expected numeric x0,y0,x1,y1, got {','.join(row[1:])}") from None
             if box[2] <= box[0] or box[3] <= box[1]:
                 raise FormatError(f"{path}:{n}: expected x1 > x0 and y1 > y0, got {','.join(row[1:])}")
-            out[row[0].strip()] = box
+            out.setdefault(row[0].strip(), []).append(box)
     if not out:
         raise FormatError(f"{path}: expected face boxes (image,x0,y0,x1,y1 per line), got none")
     return out
+
+
+def face_id(image_id: str, k: int) -> str:
+    """The sample id of face ``k`` (0-based) of an image: the image's id, then ``id#1``, ``id#2``...
+    (the convention of the dataset readers, so that one face per image keeps its plain id)."""
+    return f"{image_id}#{k}" if k else image_id
+
+
+def expand_faces(
+    items: list[InputItem], boxes: Mapping[str, list[np.ndarray]]
+) -> tuple[list[InputItem], dict[str, np.ndarray]]:
+    """One sample per face: an image with ``n`` boxes becomes ``n`` items (:func:`face_id`).
+
+    Args:
+        items: the images. boxes: image id or file name → its boxes (:func:`read_boxes`).
+
+    Returns:
+        ``(items, box of each item id)``; images without a box stay one item, without a box.
+    """
+    out: list[InputItem] = []
+    box_of: dict[str, np.ndarray] = {}
+    for it in items:
+        found = boxes.get(it.id, boxes.get(it.path.name)) if it.error is None else None
+        if not found:
+            out.append(it)
+            continue
+        for k, box in enumerate(found):
+            fid = face_id(it.id, k)
+            out.append(InputItem(fid, it.path))
+            box_of[fid] = box
+    return out, box_of
 
 
 @dataclass
@@ -69,7 +105,7 @@ class AlignJob:
         model: model file (None: the shipped one).
         device: torch device.
         exit_threshold: early-exit threshold on the predicted NME (0: full cascade).
-        boxes: item id (or file name) → face box; items without one use ``box_source``.
+        boxes: item id → face box (:func:`expand_faces`); items without one use the whole image.
         box_source: where ``boxes`` came from (``annotation`` or ``boxes-file``).
         pts_dir: write ``<id>.pts`` here (1-based, as 300W).
         preview_dir: write ``<id>.png`` previews here.
@@ -106,7 +142,7 @@ class AlignJob:
             img = (img / 257).astype(np.uint8)
         if img.ndim == 3 and img.shape[2] == 4:
             img = img[..., :3]
-        box = self.boxes.get(item.id, self.boxes.get(item.path.name))
+        box = self.boxes.get(item.id)
         source = self.box_source
         if box is None:
             h, w = img.shape[:2]

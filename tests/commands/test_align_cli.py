@@ -145,3 +145,23 @@ def test_shell_pipe(wflw_dir, tiny_model, tmp_path, facecli_bin):
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     assert out["matched"] == 8 and set(out["subsets"]) >= {"all", "train", "test"}
+
+
+def test_several_boxes_in_one_image_give_one_sample_each(wflw_dir, tiny_model, tmp_path):
+    """--boxes used to keep only the last line of an image (issue #25, item 7)."""
+    img = sorted((wflw_dir / "WFLW_images").rglob("*.jpg"))[0]
+    boxes = tmp_path / "boxes.csv"
+    boxes.write_text(f"{img.name},20,15,75,80\n{img.name},5,5,60,70\n{img.name},30,20,90,95\n")
+    out = tmp_path / "p.h5"
+    r = _ok(
+        runner.invoke(
+            app, ["align", "predict", str(img), "--boxes", str(boxes), "--model", str(tiny_model), "-o", str(out)]
+        )
+    )
+    assert "one sample per face" in r.stderr
+    with ContainerReader(out, kind="landmarks2d") as rd:
+        got = dict(zip(rd.ids, rd.read("box")))
+    base = next(k for k in got if "#" not in k)
+    assert sorted(got) == sorted([base, f"{base}#1", f"{base}#2"])
+    np.testing.assert_allclose(got[f"{base}#2"], [30, 20, 90, 95])
+    np.testing.assert_allclose(got[base], [20, 15, 75, 80])
