@@ -28,6 +28,9 @@ from facecli.commands._common import (
     run_into_container,
 )
 
+#: Every image suffix of ``facecli.io.image.IMAGE_SUFFIXES`` (kept equal by a test; matched ignoring case).
+IMAGE_PATTERN = "*.jpg,*.jpeg,*.png,*.bmp,*.ppm,*.pgm,*.tif,*.tiff,*.webp"
+
 app = typer.Typer(
     no_args_is_help=True,
     help="2D facial landmarks on images (MuSiCa: a 3-level coarse-to-fine cascade, in the shipped model followed by "
@@ -214,7 +217,7 @@ def predict(
     preview: Annotated[
         Optional[Path], typer.Option("--preview", help="Write <id>.png here: the image with its landmarks and box.")
     ] = None,
-    pattern: PatternOpt = "*.jpg,*.jpeg,*.png,*.bmp",
+    pattern: PatternOpt = IMAGE_PATTERN,
     shard: ShardOpt = None,
     workers: WorkersOpt = 1,
     resume: ResumeOpt = False,

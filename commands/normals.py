@@ -156,7 +156,7 @@ def compute(
         Optional[Path],
         typer.Option("--preview", help="Write one PNG per input here (normals as RGB, scales side by side)."),
     ] = None,
-    pattern: PatternOpt = "*.obj,*.ply,*.off,*.stl,*.npy,*.png,*.jpg,*.jpeg",
+    pattern: PatternOpt = "*.obj,*.ply,*.off,*.stl,*.npy,*.png,*.jpg,*.jpeg,*.bmp,*.ppm,*.pgm,*.tif,*.tiff,*.webp",
     shard: ShardOpt = None,
     workers: WorkersOpt = 1,
     resume: ResumeOpt = False,
@@ -228,7 +228,7 @@ def compute(
     output = output_file(output, "normals.h5", inputs=items, also=[model, pose])
     families = {
         "image"
-        if it.path.suffix.lower() in (".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+        if it.path.suffix.lower() in (".jpg", ".jpeg", ".bmp", ".ppm", ".pgm", ".tif", ".tiff", ".webp")
         else "geometry"
         if it.path.suffix.lower() != ".png"
         else "png"

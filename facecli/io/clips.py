@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from facecli.errors import FormatError, InputError
+from facecli.io.image import IMAGE_SUFFIXES
 from facecli.io.inputs import InputItem
 from facecli.typing import PathLike
 
@@ -29,7 +30,8 @@ __all__ = [
     "resolve_clips",
 ]
 
-FRAME_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".tif", ".tiff")
+#: Frame files of a clip folder: every image suffix (matched ignoring case).
+FRAME_SUFFIXES = IMAGE_SUFFIXES
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mov", ".mkv", ".mpg", ".mpeg", ".wmv")
 _NUM = re.compile(r"(\d+)(?!.*\d)")
 

@@ -12,14 +12,15 @@ from facecli.validation import check_array
 
 __all__ = ["read_image", "write_image", "IMAGE_SUFFIXES"]
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff")
+#: Image files every image command reads (matched without regard to case).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".ppm", ".pgm", ".tif", ".tiff", ".webp")
 
 
 def read_image(path: PathLike, *, grey: bool = False) -> np.ndarray:
     """Read an image.
 
     Args:
-        path: PNG/JPEG/BMP/TIFF file.
+        path: PNG, JPEG, BMP, PPM/PGM, TIFF or WebP file.
         grey: return one channel.
 
     Returns:

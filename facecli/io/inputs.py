@@ -8,6 +8,7 @@ sorted list, so the n shards partition the inputs exactly).
 
 from __future__ import annotations
 
+import fnmatch
 import glob
 import os
 import sys
@@ -73,6 +74,25 @@ def _patterns(pattern: str | Sequence[str] | None) -> list[str]:
     return list(pattern) or ["*"]
 
 
+def _matches(rel: Path, patterns: list[str]) -> bool:
+    """Whether a file found under a directory matches one of the patterns, ignoring case
+    (``*.jpg`` takes ``IMG_0001.JPG``): a pattern without ``/`` is matched against the file
+    name, one with ``/`` against the path relative to the directory.
+
+    Example:
+        >>> _matches(Path("a/IMG_1.JPG"), ["*.jpg"]), _matches(Path("a/b.png"), ["a/*.PNG"])
+        (True, True)
+        >>> _matches(Path("x.txt"), ["*.jpg"])
+        False
+    """
+    name, full = rel.name.lower(), rel.as_posix().lower()
+    for pat in patterns:
+        q = pat.lower()
+        if fnmatch.fnmatchcase(full if "/" in q else name, q.removeprefix("**/")):
+            return True
+    return False
+
+
 def _as_id(path: Path) -> str:
     return path.as_posix()
 
@@ -81,10 +101,10 @@ def _expand(token: str, patterns: list[str], missing: str = "error") -> list[Inp
     p = Path(token).expanduser()
     if p.is_dir():
         found: dict[Path, InputItem] = {}
-        for pat in patterns:
-            for f in p.rglob(pat):
-                if f.is_file():
-                    found[f] = InputItem(_as_id(f.relative_to(p)), f)
+        for f in sorted(p.rglob("*")):
+            rel = f.relative_to(p)
+            if f.is_file() and _matches(rel, patterns):
+                found[f] = InputItem(_as_id(rel), f)
         if not found:
             raise InputError(f"directory {p} has no files matching {','.join(patterns)}")
         return list(found.values())

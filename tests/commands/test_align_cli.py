@@ -165,3 +165,26 @@ def test_several_boxes_in_one_image_give_one_sample_each(wflw_dir, tiny_model, t
     assert sorted(got) == sorted([base, f"{base}#1", f"{base}#2"])
     np.testing.assert_allclose(got[f"{base}#2"], [30, 20, 90, 95])
     np.testing.assert_allclose(got[base], [20, 15, 75, 80])
+
+
+def test_every_image_format_and_case_is_read(wflw_dir, tiny_model, tmp_path):
+    """.JPG, .ppm, .pgm, .tif, .webp were skipped silently by the default pattern (issue #25, item 7)."""
+    import cv2
+
+    from facecli.commands.align import IMAGE_PATTERN
+    from facecli.io.image import IMAGE_SUFFIXES
+
+    assert {p.lstrip("*") for p in IMAGE_PATTERN.split(",")} == set(IMAGE_SUFFIXES)
+    src = cv2.imread(str(sorted((wflw_dir / "WFLW_images").rglob("*.jpg"))[0]))
+    d = tmp_path / "photos"
+    d.mkdir()
+    names = ["a.JPG", "b.ppm", "c.pgm", "d.TIF", "e.webp", "f.BMP"]
+    for n in names:
+        img = cv2.cvtColor(src, cv2.COLOR_BGR2GRAY) if n.endswith(".pgm") else src
+        ok, buf = cv2.imencode("." + n.split(".")[1].lower(), img)
+        assert ok
+        (d / n).write_bytes(buf.tobytes())
+    out = tmp_path / "p.h5"
+    _ok(runner.invoke(app, ["align", "predict", str(d), "--model", str(tiny_model), "-o", str(out)]))
+    with ContainerReader(out, kind="landmarks2d") as rd:
+        assert sorted(rd.ids) == names

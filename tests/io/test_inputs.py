@@ -51,3 +51,14 @@ def test_errors(tree):
             parse_shard(bad)
     with pytest.raises(InputError, match="no inputs"):
         resolve_inputs([])
+
+
+def test_directory_patterns_ignore_case(tmp_path):
+    from facecli.io.inputs import resolve_inputs
+
+    for name in ("a.JPG", "b.jpg", "c.Png", "sub/d.JPEG", "e.txt"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_bytes(b"x")
+    got = [i.id for i in resolve_inputs([str(tmp_path)], pattern="*.jpg,*.jpeg,*.png")]
+    assert got == ["a.JPG", "b.jpg", "c.Png", "sub/d.JPEG"]
+    assert [i.id for i in resolve_inputs([str(tmp_path)], pattern="sub/*.jpeg")] == ["sub/d.JPEG"]
