@@ -38,6 +38,13 @@ app = typer.Typer(
 __all__ = ["app"]
 
 
+class Units(str, Enum):
+    auto = "auto"
+    mm = "mm"
+    cm = "cm"
+    m = "m"
+
+
 class Metric(str, Enum):
     geodesic = "geodesic"
     euclidean = "euclidean"
@@ -192,6 +199,33 @@ def predict(
             "--crop-z", help="Override the model's crop: drop triangles behind this z (mm); 'none' keeps all."
         ),
     ] = None,
+    units: Annotated[
+        Units,
+        typer.Option(
+            "--units",
+            help="Units of the meshes: auto reads them from the size (a box diagonal under 5: metres, under 100: "
+            "centimetres, else millimetres) and says so on stderr; landmarks are written in mm.",
+        ),
+    ] = Units.auto,
+    face_crop: Annotated[
+        bool,
+        typer.Option(
+            "--face-crop/--no-face-crop",
+            help="Keep only the face about the nose tip (the most forward point, +Z) before sampling: a box of "
+            "±90 mm across, 110 mm below, 120 mm above and 150 mm behind it, the region the training faces fill; "
+            "a head scan loses its neck, shoulders and the back of its head.",
+        ),
+    ] = True,
+    min_confidence: Annotated[
+        float,
+        typer.Option(
+            "--min-confidence",
+            min=0.0,
+            max=1.0,
+            help="Fail a mesh whose mean landmark confidence is below this (with --on-error skip: list it and go "
+            "on). Meshes under 0.6 are warned about either way.",
+        ),
+    ] = 0.0,
     pts: Annotated[
         Optional[Path], typer.Option("--pts", help="Also write <id>.pts here: x y z (mm) and vertex per landmark.")
     ] = None,
@@ -244,7 +278,11 @@ def predict(
         refine=refine,
         metric=metric.value,
         radius=radius,
-        crop_z="model" if crop_z is None else _crop(crop_z),
+        # the face crop cuts about the nose tip, wherever the scan's origin is: no absolute z crop then
+        crop_z=(None if face_crop else "model") if crop_z is None else _crop(crop_z),
+        units=units.value,
+        face_crop=face_crop,
+        min_confidence=min_confidence,
         preview_dir=preview,
         pts_dir=pts,
     )
@@ -256,6 +294,9 @@ def predict(
         "metric": metric.value,
         "radius": radius,
         "crop_z": crop_z,
+        "units": units.value,
+        "face_crop": face_crop,
+        "min_confidence": min_confidence,
         "seed": state.seed,
     }
     writer = ContainerWriter(
@@ -278,4 +319,31 @@ def predict(
         unit="meshes",
         output=output,
     )
-    emit([output], as_json=as_json, summary={"inputs": len(items), **summary.as_dict()})
+    low = report_meshes(output)
+    emit([output], as_json=as_json, summary={"inputs": len(items), "low_confidence": low, **summary.as_dict()})
+
+
+#: Meshes whose mean confidence is below this are warned about (synthetic test faces: 0.66-0.75).
+WARN_CONFIDENCE = 0.6
+
+
+def report_meshes(output: Path) -> int:
+    """Say which meshes were scaled to mm, and warn about those of low confidence; returns their count."""
+    import numpy as np
+
+    from facecli.io.container import ContainerReader
+
+    reader = ContainerReader(output, kind="landmarks3d")
+    if not reader.ids or "input_units" not in reader.keys():
+        return 0
+    units = [str(u) for u in reader.read("input_units").astype(str)]
+    for u in sorted(set(units) - {"mm"}):
+        n = units.count(u)
+        log(f"{n} mesh{'es' if n > 1 else ''} in {u}: scaled to mm (--units to set it)")
+    conf = np.asarray([np.mean(c) for c in reader.read("confidence")])
+    low = [(sid, c) for sid, c in zip(reader.ids, conf) if c < WARN_CONFIDENCE]
+    for sid, c in low[:20]:
+        log(f"{sid}: mean confidence {c:.2f} < {WARN_CONFIDENCE}: the landmarks are likely off", level="warning")
+    if len(low) > 20:
+        log(f"... and {len(low) - 20} more meshes of low confidence", level="warning")
+    return len(low)

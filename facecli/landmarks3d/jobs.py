@@ -22,6 +22,8 @@ LANDMARK_ATTRS: dict[str, dict[str, str]] = {
     "confidence": {"description": "peak heatmap value in [0, 1]"},
     "stage_one": {"units": "mm", "scheme": "facescape-v10", "description": "stage-one estimate before refinement"},
     "seconds": {"units": "s", "columns": "load,sample,network,refine"},
+    "input_units": {"description": "units of the input mesh (m, cm, mm); landmarks are in mm"},
+    "nose_tip": {"units": "mm", "description": "nose tip the face region was cut about (NaN: no face crop)"},
 }
 
 _LANDMARKERS: dict[tuple, Any] = {}
@@ -62,6 +64,12 @@ class LandmarksJob:
         metric: stage-two distance (``geodesic`` or ``euclidean``).
         radius: stage-two candidate radius, in heatmap σ.
         crop_z: override of the model's crop (mm); ``"model"`` keeps the model's.
+        units: ``auto`` (from the mesh's size: :func:`facecli.geometry.facefind.detect_units`),
+            ``mm``, ``cm`` or ``m``; the mesh is scaled to millimetres.
+        face_crop: keep only the face region about the nose tip
+            (:func:`facecli.geometry.facefind.face_region`); vertex indices still refer to
+            the whole mesh.
+        min_confidence: a mesh whose mean confidence is below this fails (an error).
         preview_dir: write ``<id>.png`` here.
         pts_dir: write ``<id>.pts`` here.
     """
@@ -73,6 +81,9 @@ class LandmarksJob:
     metric: str = "geodesic"
     radius: float = 2.0
     crop_z: Any = "model"
+    units: str = "auto"
+    face_crop: bool = True
+    min_confidence: float = 0.0
     preview_dir: Path | None = None
     pts_dir: Path | None = None
 
@@ -96,23 +107,42 @@ class LandmarksJob:
     def __call__(self, item: InputItem) -> dict[str, np.ndarray]:
         import time
 
-        from facecli.io.mesh import read_mesh
+        from facecli.errors import InputError
+        from facecli.geometry.facefind import UNIT_FACTORS, detect_units, face_region
+        from facecli.io.mesh import Mesh, read_mesh
 
         t0 = time.perf_counter()
         mesh = read_mesh(item.path, allow_points=False)
         t_load = time.perf_counter() - t0
-        res = self.landmarker().predict(mesh, item.id)
+        units = detect_units(mesh.vertices) if self.units == "auto" else self.units
+        v_mm = mesh.vertices * UNIT_FACTORS[units]
+        tip = np.full(3, np.nan, np.float32)
+        ids = None
+        work = Mesh(vertices=v_mm, faces=mesh.faces, source=mesh.source)
+        if self.face_crop:
+            reg = face_region(v_mm, mesh.faces, source=str(item.path))
+            work, ids, tip = Mesh(vertices=reg.vertices, faces=reg.faces, source=mesh.source), reg.ids, reg.nose_tip
+        res = self.landmarker().predict(work, item.id)
+        vertex = ids[res.vertex] if ids is not None else res.vertex
+        conf = float(np.mean(res.confidence))
+        if conf < self.min_confidence:
+            raise InputError(
+                f"{item.path}: mean landmark confidence {conf:.2f} is below --min-confidence {self.min_confidence:g} "
+                f"(is it a face, +Y up and +Z towards the viewer?)"
+            )
         secs = np.array([t_load, res.seconds["sample"], res.seconds["network"], res.seconds["refine"]], np.float32)
         if self.preview_dir is not None:
             from facecli.landmarks3d.preview import save_landmarks_preview
 
-            save_landmarks_preview(self.preview_dir / f"{_stem(item.id)}.png", mesh.vertices, mesh.faces, res.landmarks)
+            save_landmarks_preview(self.preview_dir / f"{_stem(item.id)}.png", work.vertices, work.faces, res.landmarks)
         if self.pts_dir is not None:
-            write_landmarks_text(self.pts_dir / f"{_stem(item.id)}.pts", res.landmarks, res.vertex)
+            write_landmarks_text(self.pts_dir / f"{_stem(item.id)}.pts", res.landmarks, vertex)
         return {
             "landmarks": res.landmarks.astype(np.float32),
-            "vertex": res.vertex.astype(np.int64),
+            "vertex": np.asarray(vertex, np.int64),
             "confidence": res.confidence.astype(np.float32),
             "stage_one": res.stage_one.astype(np.float32),
             "seconds": secs,
+            "input_units": np.str_(units),
+            "nose_tip": np.asarray(tip, np.float32),
         }

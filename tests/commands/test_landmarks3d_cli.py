@@ -146,9 +146,11 @@ def test_bad_inputs_one_line_errors(faces3d_dir, tiny_model, tmp_path):
     m = read_mesh(faces3d_dir / "1" / "1_neutral.obj")
     metres = write_mesh(tmp_path / "metres.obj", m.vertices / 1000.0, m.faces)
     r = runner.invoke(
-        app, ["landmarks3d", "predict", str(metres), "-o", str(tmp_path / "y.h5"), "--model", str(tiny_model)]
+        app,
+        ["landmarks3d", "predict", str(metres), "-o", str(tmp_path / "y.h5"), "--model", str(tiny_model)]
+        + ["--units", "mm"],
     )
-    _one_line_error(r, "metres.obj", "millimetres")
+    _one_line_error(r, "metres.obj", "millimetres")  # forced to mm: refused, with the advice
     r = runner.invoke(app, ["landmarks3d", "predict", str(cloud), "--model", str(tmp_path / "missing.pt")])
     _one_line_error(r, "missing.pt")
     r = runner.invoke(app, ["landmarks3d", "train", str(tmp_path), "-o", str(tmp_path / "m.pt")])
@@ -214,3 +216,78 @@ def test_shell_pipe(faces3d_dir, tiny_model, tmp_path, facecli_bin):
     res = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["meshes"] == 2
+
+
+# -- scans as scanners make them (issue #26) ---------------------------------------
+
+
+def _predict(paths, tiny_model, out, *extra):
+    args = ["landmarks3d", "predict", *map(str, paths), "-o", str(out), "--model", str(tiny_model), *extra]
+    r = _ok(runner.invoke(app, args))
+    with ContainerReader(out, kind="landmarks3d") as rd:
+        return r, dict(zip(rd.ids, rd.read("landmarks"))), dict(zip(rd.ids, rd.read("vertex")))
+
+
+def test_units_are_read_from_the_size_and_said(faces3d_dir, tiny_model, tmp_path):
+    m = read_mesh(faces3d_dir / "1" / "1_neutral.obj")
+    got = {}
+    for u, k in (("mm", 1), ("cm", 10), ("m", 1000)):
+        d = tmp_path / u  # one name in three folders: the same id, so the same seeded point sample
+        write_mesh(d / "face.ply", m.vertices / k, m.faces)  # binary floats: no rounding of small units
+        r, lm, vx = _predict([d], tiny_model, tmp_path / f"{u}.h5", "--pattern", "*.ply")
+        got[u] = (lm["face.ply"], vx["face.ply"])
+        if u != "mm":
+            assert f"1 mesh in {u}: scaled to mm" in r.stderr
+        with ContainerReader(tmp_path / f"{u}.h5") as rd:
+            assert rd.read("input_units").astype(str).tolist() == [u]
+    for u in ("cm", "m"):
+        np.testing.assert_allclose(got[u][0], got["mm"][0], atol=1e-3)
+        np.testing.assert_array_equal(got[u][1], got["mm"][1])
+
+
+def test_a_head_with_shoulders_and_a_cap_gives_the_bare_face_landmarks(faces3d_dir, tiny_model, tmp_path):
+    import trimesh
+
+    from facecli.geometry.facefind import nose_tip
+
+    m = read_mesh(faces3d_dir / "1" / "1_neutral.obj")
+    tip = nose_tip(m.vertices)
+    shoulders = trimesh.creation.box(extents=[420, 160, 200])
+    shoulders.apply_translation(tip + [0, -260, -120])  # below the chin, wider than the head
+    cap = trimesh.creation.icosphere(subdivisions=3, radius=110)
+    cap.apply_translation(tip + [0, 245, -150])  # a cap on top of the head, above the face box
+    n = len(m.vertices)
+    verts = np.concatenate([m.vertices, shoulders.vertices, cap.vertices])
+    faces = np.concatenate([m.faces, shoulders.faces + n, cap.faces + n + len(shoulders.vertices)])
+    write_mesh(tmp_path / "head" / "scan.obj", verts, faces)
+    write_mesh(tmp_path / "bare" / "scan.obj", m.vertices, m.faces)  # same id "scan.obj": same point sample
+    _, head, vh = _predict([tmp_path / "head"], tiny_model, tmp_path / "h.h5")
+    _, bare, vb = _predict([tmp_path / "bare"], tiny_model, tmp_path / "b.h5")
+    assert np.abs(head["scan.obj"] - bare["scan.obj"]).max() < 1.0
+    np.testing.assert_array_equal(vh["scan.obj"], vb["scan.obj"])  # vertex indices of the whole mesh
+    # without the face crop the shoulders and the cap enter the network's input
+    _, whole, _ = _predict([tmp_path / "head"], tiny_model, tmp_path / "n.h5", "--no-face-crop")
+    assert np.abs(whole["scan.obj"] - bare["scan.obj"]).max() > 1.0
+
+
+def test_low_confidence_warns_and_min_confidence_fails(faces3d_dir, tiny_model, tmp_path):
+    import trimesh
+
+    blob = trimesh.creation.icosphere(subdivisions=4, radius=90)
+    path = write_mesh(tmp_path / "blob.obj", blob.vertices, blob.faces)
+    face = faces3d_dir / "1" / "1_neutral.obj"
+    r, lm, _ = _predict([path, face], tiny_model, tmp_path / "c.h5", "--json")
+    with ContainerReader(tmp_path / "c.h5") as rd:
+        conf = dict(zip(rd.ids, [float(np.mean(c)) for c in rd.read("confidence")]))
+    cut = (conf[str(path)] + conf[str(face)]) / 2  # between the sphere's and the face's
+    assert conf[str(path)] < conf[str(face)]
+    r = runner.invoke(
+        app,
+        ["landmarks3d", "predict", str(path), str(face), "-o", str(tmp_path / "d.h5"), "--model", str(tiny_model)]
+        + ["--min-confidence", f"{cut:.4f}", "--on-error", "skip", "--json"],
+    )
+    assert r.exit_code == 0, r.stderr
+    s = json.loads(r.stdout)
+    assert (
+        s["failed"] == 1 and "min-confidence" in s["failures"][0]["error"] and "blob.obj" in s["failures"][0]["error"]
+    )

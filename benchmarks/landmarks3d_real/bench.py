@@ -1,0 +1,148 @@
+"""facecli landmarks3d on real scans as scanners make them, side by side with a rigid template.
+
+Run (data: ../shared/REALDATA.md, the FLAME sample head scan with its 51 annotated landmarks,
+iBUG points 17..67, in metres; the template is the synthetic training faces' mean):
+
+  git -C M show HEAD:data/scan.obj > ~/.cache/facecli-real/flame/scan.obj
+  git -C M show HEAD:data/scan_lmks.npy > ~/.cache/facecli-real/flame/scan_lmks.npy
+  facecli --seed 0 synth faces3d -o /tmp/lm/train --subjects 60 --expressions 8
+  .venv/bin/python benchmarks/landmarks3d_real/bench.py \\
+      --case ~/.cache/facecli-real/flame/scan.obj:~/.cache/facecli-real/flame/scan_lmks.npy:17 \\
+      --train /tmp/lm/train --out benchmarks/landmarks3d_real/results
+
+A case is SCAN:LANDMARKS:FIRST: the scan (any mesh format and units), an (n, 3) .npy of
+annotated landmarks in the scan's units, and the iBUG index of the first one (they follow in
+iBUG order). Rows, all on the scan as given (no hand crop):
+
+- 2S-SGCN, default flags (units read from the size, the face cut out about the nose tip);
+- 2S-SGCN as before issue #26 (the scan scaled to mm by hand, no face crop, the model's
+  absolute z crop);
+- the training faces' mean face with its mean landmarks, placed by rigid point-to-plane ICP
+  (Open3D) on the whole scan in mm, and on the face region that facecli cuts out.
+
+Errors are Euclidean, mm, per landmark; regions are iBUG's (brows 17-26, nose 27-35, eyes
+36-47, mouth 48-67, jaw 0-16). Writes results.json and a front/profile picture per case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+REGIONS = {
+    "jaw": range(0, 17),
+    "brows": range(17, 27),
+    "nose": range(27, 36),
+    "eyes": range(36, 48),
+    "mouth": range(48, 68),
+}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--case", action="append", required=True, help="SCAN:LANDMARKS.npy:FIRST_IBUG_INDEX")
+    ap.add_argument("--train", type=Path, required=True, help="FaceScape-layout root of the training faces (template)")
+    ap.add_argument("--out", type=Path, default=Path("benchmarks/landmarks3d_real/results"))
+    ap.add_argument("--seed", type=int, default=0)
+    args = ap.parse_args()
+
+    from facecli.geometry.facefind import UNIT_FACTORS, detect_units, face_region
+    from facecli.io.inputs import InputItem
+    from facecli.io.mesh import Mesh, read_mesh
+    from facecli.landmarks3d.data import load_landmark_set
+    from facecli.landmarks3d.jobs import LandmarksJob
+    from facecli.landmarks3d.predictor import Landmarker
+    from facecli.landmarks3d.preview import save_landmarks_preview
+    from facecli.landmarks3d.template import RigidTemplate
+
+    args.out.mkdir(parents=True, exist_ok=True)
+    train = load_landmark_set(args.train)
+    first = read_mesh(train.scans[0].path)
+    template = RigidTemplate.from_meshes([read_mesh(s.path).vertices for s in train.scans], first.faces, train.indices)
+    job = LandmarksJob(seed=args.seed, crop_z=None)  # what `landmarks3d predict` runs by default
+    before = Landmarker.from_file(None, seed=args.seed)  # the model's own absolute crop, no face crop
+    results = []
+    for case in args.case:
+        scan_s, lm_s, first_s = case.rsplit(":", 2)
+        scan, lm_file, first_idx = Path(scan_s).expanduser(), Path(lm_s).expanduser(), int(first_s)
+        mesh = read_mesh(scan)
+        units = detect_units(mesh.vertices)
+        k = UNIT_FACTORS[units]
+        truth = np.load(lm_file).astype(np.float64) * k
+        idx = np.arange(first_idx, first_idx + len(truth))
+        rows = {}
+        t0 = time.perf_counter()
+        out = job(InputItem(scan.name, scan))
+        rows["2S-SGCN, default flags"] = (out["landmarks"], float(np.mean(out["confidence"])), time.perf_counter() - t0)
+        v_mm = mesh.vertices * k
+        t0 = time.perf_counter()
+        res = before.predict(Mesh(vertices=v_mm, faces=mesh.faces, source=str(scan)), scan.name)
+        rows["2S-SGCN before #26 (scaled by hand, no face crop)"] = (
+            res.landmarks,
+            float(np.mean(res.confidence)),
+            time.perf_counter() - t0,
+        )
+        t0 = time.perf_counter()
+        rows["template by ICP, whole scan"] = (template.predict(v_mm), float("nan"), time.perf_counter() - t0)
+        reg = face_region(v_mm, mesh.faces)
+        t0 = time.perf_counter()
+        rows["template by ICP, face region"] = (template.predict(reg.vertices), float("nan"), time.perf_counter() - t0)
+        table = {}
+        for name, (lm, conf, secs) in rows.items():
+            err = np.linalg.norm(np.asarray(lm, np.float64)[idx] - truth, axis=1)
+            per = {
+                r: float(np.mean(err[np.isin(idx, list(ix))]))
+                for r, ix in REGIONS.items()
+                if np.isin(idx, list(ix)).any()
+            }
+            table[name] = {
+                "mean_mm": float(err.mean()),
+                "median_mm": float(np.median(err)),
+                "max_mm": float(err.max()),
+                "regions_mm": per,
+                "confidence": conf,
+                "seconds": secs,
+            }
+        save_landmarks_preview(
+            args.out / f"{scan.stem}_default.png",
+            reg.vertices,
+            reg.faces,
+            np.asarray(out["landmarks"], np.float64),
+        )
+        results.append(
+            {
+                "scan": str(scan),
+                "units": units,
+                "landmarks": len(truth),
+                "first_ibug": first_idx,
+                "nose_tip_mm": reg.nose_tip.tolist(),
+                "face_region_removed": reg.removed,
+                "methods": table,
+            }
+        )
+        print(
+            f"\n### {scan.name} ({units}, {len(truth)} landmarks from iBUG {first_idx}; face crop removed "
+            f"{100 * reg.removed:.0f} % of the triangles)\n"
+        )
+        regs = list(next(iter(table.values()))["regions_mm"])
+        print("| method | mean mm | median mm | max mm | " + " | ".join(regs) + " | confidence | s |")
+        print("|---|---:|---:|---:|" + "---:|" * len(regs) + "---:|---:|")
+        for name, m in table.items():
+            cells = [f"{m['regions_mm'][r]:.1f}" for r in regs]
+            conf = "–" if m["confidence"] != m["confidence"] else f"{m['confidence']:.2f}"
+            print(
+                f"| {name} | {m['mean_mm']:.2f} | {m['median_mm']:.2f} | {m['max_mm']:.1f} | "
+                + " | ".join(cells)
+                + f" | {conf} | {m['seconds']:.2f} |"
+            )
+    (args.out / "results.json").write_text(
+        json.dumps({"template_meshes": len(train.scans), "cases": results}, indent=1)
+    )
+
+
+if __name__ == "__main__":
+    main()
