@@ -48,6 +48,13 @@ def main() -> None:
     ap.add_argument("--train", type=Path, required=True, help="FaceScape-layout root of the training faces (template)")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/landmarks3d_real/results"))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--synthetic",
+        type=Path,
+        default=None,
+        help="also the default flags with and without the face crop on this "
+        "FaceScape-layout root of held-out synthetic faces (the no-regression check)",
+    )
     args = ap.parse_args()
 
     from facecli.geometry.facefind import UNIT_FACTORS, detect_units, face_region
@@ -139,9 +146,37 @@ def main() -> None:
                 + " | ".join(cells)
                 + f" | {conf} | {m['seconds']:.2f} |"
             )
+    synthetic = synthetic_check(args.synthetic, args.seed) if args.synthetic else None
     (args.out / "results.json").write_text(
-        json.dumps({"template_meshes": len(train.scans), "cases": results}, indent=1)
+        json.dumps({"template_meshes": len(train.scans), "cases": results, "synthetic": synthetic}, indent=1)
     )
+
+
+def synthetic_check(root: Path, seed: int) -> dict:
+    """Mean error on held-out synthetic faces with the face crop (the default) and without it."""
+    from facecli.io.inputs import InputItem
+    from facecli.io.mesh import read_mesh
+    from facecli.landmarks3d.data import load_landmark_set
+    from facecli.landmarks3d.jobs import LandmarksJob
+
+    ls = load_landmark_set(root)
+    jobs = {
+        "face crop (default)": LandmarksJob(seed=seed, crop_z=None),
+        "no face crop": LandmarksJob(seed=seed, face_crop=False),
+    }
+    errs: dict[str, list[float]] = {k: [] for k in jobs}
+    changed = 0
+    for sc in ls.scans:
+        gt = ls.landmarks(read_mesh(sc.path))
+        item = InputItem(sc.path.relative_to(root).as_posix(), sc.path)
+        outs = {k: j(item)["landmarks"] for k, j in jobs.items()}
+        for k in jobs:
+            errs[k].append(float(np.linalg.norm(outs[k] - gt, axis=1).mean()))
+        changed += not np.array_equal(*outs.values())
+    out = {"meshes": len(ls.scans), "changed": changed, **{k: float(np.mean(v)) for k, v in errs.items()}}
+    means = ", ".join(f"{k} {float(np.mean(v)):.3f} mm" for k, v in errs.items())
+    print(f"\nsynthetic check ({root}, {out['meshes']} meshes): {means}; {changed} meshes changed by the crop")
+    return out
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ shoulders around the face. Models trained on face meshes (FaceScape's frame: +Y 
   and spikes in front of the face are passed over), averaged over its neighbourhood;
 - :func:`face_region` keeps the triangles inside a box about the nose tip:
   :data:`FACE_BOX_MM` is the region that the synthetic training faces occupy (measured
-  on 40 of them: x within ±85 mm of the tip, y from 103 mm below to 117 mm above, down to
+  on 40 of them: x within ±85 mm of the tip, y from 103 mm below (110 with the mouth wide open) to 117 mm above, down to
   149 mm behind), with a few millimetres to spare, so a training-like face is kept whole
   and a head scan loses its neck, shoulders and the back of its head.
 
