@@ -27,6 +27,7 @@ from dataclasses import astuple, dataclass, fields
 
 import numpy as np
 
+from facecli.geometry.facefind import box_diagonal
 from facecli.geometry.normals import median_spacing
 
 __all__ = [
@@ -80,19 +81,13 @@ SCALE_COLUMNS = tuple(f.name for f in fields(Scales))
 
 
 def robust_diagonal(points: np.ndarray, *, q: float = 2.0) -> float:
-    """Diagonal of the box between the ``q`` and ``100 - q`` percentiles of each axis.
-
-    A few stray points far away do not change it (a plain bounding box would).
+    """Diagonal of the box between the ``q`` and ``100 - q`` percentiles of each axis
+    (:func:`facecli.geometry.facefind.box_diagonal`; a few stray points far away do not change it).
 
     Args:
         points: (N, 3) float.
-        q: percentile cut on each side.
     """
-    p = np.asarray(points, np.float64).reshape(-1, 3)
-    if len(p) == 0:
-        return 0.0
-    lo, hi = np.percentile(p, [q, 100.0 - q], axis=0)
-    return float(np.linalg.norm(hi - lo))
+    return box_diagonal(points, q=q)
 
 
 def auto_voxel(target: np.ndarray, source: np.ndarray | None = None) -> float:
