@@ -46,6 +46,18 @@ class Kind(str, Enum):
     image = "image"
 
 
+class Units(str, Enum):
+    auto = "auto"
+    mm = "mm"
+    cm = "cm"
+    m = "m"
+
+
+class Frame(str, Enum):
+    face = "face"
+    all = "all"
+
+
 class Shading(str, Enum):
     smooth = "smooth"
     flat = "flat"
@@ -137,8 +149,28 @@ def compute(
     ] = 10.0,
     manifold_check: Annotated[
         bool,
-        typer.Option("--manifold-check/--no-manifold-check", help="Reject meshes with edges shared by > 2 triangles."),
-    ] = True,
+        typer.Option(
+            "--manifold-check/--no-manifold-check",
+            help="Reject meshes with edges shared by > 2 triangles (otherwise they are cast as they are, and the "
+            "count is stored and noted on stderr; degenerate and repeated triangles are always dropped).",
+        ),
+    ] = False,
+    units: Annotated[
+        Units,
+        typer.Option(
+            "--units",
+            help="Units of meshes and point clouds: auto reads them from the size (a box diagonal under 5: metres, "
+            "under 100: centimetres, else millimetres) and says so; maps and depths are in mm.",
+        ),
+    ] = Units.auto,
+    frame: Annotated[
+        Frame,
+        typer.Option(
+            "--frame",
+            help="Meshes and point clouds: face frames the face about the nose tip (the most forward point, +Z; "
+            "a box 180 mm across), so a head scan's neck and shoulders stay out; all frames the whole input.",
+        ),
+    ] = Frame.face,
     image_method: Annotated[
         ImageMethod,
         typer.Option("--image-method", help="Images: cap (learned) or sobel (the source system's baseline)."),
@@ -208,6 +240,8 @@ def compute(
         depth_scale=depth_scale,
         max_jump=max_jump,
         manifold_check=manifold_check,
+        units=units.value,
+        frame=frame.value,
     )
     tex = None
     if texture:
@@ -299,7 +333,34 @@ def compute(
         unit="inputs",
         output=output,
     )
+    report_geometry(output)
     emit([output], as_json=as_json, summary={"inputs": len(items), **summary.as_dict()})
+
+
+def report_geometry(output: Path) -> None:
+    """Say which inputs were scaled to mm and which meshes were repaired or are not manifold."""
+    import numpy as np
+
+    from facecli.io.container import ContainerReader
+
+    reader = ContainerReader(output, kind="normals")
+    keys = set(reader.keys())
+    if not reader.ids or "input_units" not in keys:
+        return
+    units = [str(u) for u in reader.read("input_units").astype(str)]
+    for u in sorted(set(units) - {"mm"}):
+        n = units.count(u)
+        log(f"{n} input{'s' if n > 1 else ''} in {u}: scaled to mm (--units to set it)")
+    for key, what in (
+        ("dropped_faces", "degenerate or repeated triangles dropped"),
+        ("non_manifold_edges", "edges shared by more than two triangles (cast as they are)"),
+    ):
+        counts = np.asarray(reader.read(key), np.int64).reshape(-1)
+        hit = [(sid, int(c)) for sid, c in zip(reader.ids, counts) if c]
+        for sid, c in hit[:10]:
+            log(f"{sid}: {c} {what}")
+        if len(hit) > 10:
+            log(f"... and {len(hit) - 10} more inputs with {what}")
 
 
 @app.command("train")

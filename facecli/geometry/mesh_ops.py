@@ -6,7 +6,7 @@ import numpy as np
 
 from facecli.validation import check_array
 
-__all__ = ["face_normals", "vertex_normals", "grid_faces"]
+__all__ = ["face_normals", "vertex_normals", "grid_faces", "clean_faces", "non_manifold_edges"]
 
 
 def face_normals(vertices: np.ndarray, faces: np.ndarray, *, unit: bool = True) -> np.ndarray:
@@ -64,3 +64,53 @@ def grid_faces(rows: int, cols: int) -> np.ndarray:
     d = a + cols
     e = d + 1
     return np.concatenate([np.stack([a, d, b], 1), np.stack([b, d, e], 1)]).astype(np.int64)
+
+
+def clean_faces(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, int, int]:
+    """Drop degenerate triangles (a repeated vertex, or zero area) and repeated ones (the same
+    three vertices in any order), as scanners' meshes have them.
+
+    Args:
+        vertices: (V, 3) float. faces: (F, 3) int.
+
+    Returns:
+        ``(faces (F', 3) int64, degenerate dropped, duplicates dropped)``; the kept triangles keep
+        their order and winding.
+
+    Example:
+        >>> v = np.array([[0.0, 0, 0], [1, 0, 0], [0, 1, 0], [2, 0, 0]])
+        >>> f, deg, dup = clean_faces(v, np.array([[0, 1, 2], [2, 1, 0], [0, 0, 1], [0, 1, 3]]))
+        >>> f.tolist(), deg, dup
+        ([[0, 1, 2]], 2, 1)
+    """
+    f = np.asarray(faces, dtype=np.int64).reshape(-1, 3)
+    if len(f) == 0:
+        return f, 0, 0
+    area2 = np.linalg.norm(face_normals(vertices, f, unit=False), axis=1)
+    repeated = (f[:, 0] == f[:, 1]) | (f[:, 1] == f[:, 2]) | (f[:, 0] == f[:, 2])
+    degenerate = repeated | (area2 <= 1e-12 * max(float(np.max(area2)), 1e-300))
+    keep = ~degenerate
+    key = np.sort(f, axis=1)
+    _, first = np.unique(key, axis=0, return_index=True)
+    unique = np.zeros(len(f), bool)
+    unique[first] = True
+    duplicate = keep & ~unique
+    keep &= unique
+    return f[keep], int(degenerate.sum()), int(duplicate.sum())
+
+
+def non_manifold_edges(faces: np.ndarray) -> int:
+    """How many edges are shared by more than two triangles.
+
+    Args:
+        faces: (F, 3) int.
+    """
+    f = np.asarray(faces, dtype=np.int64)
+    if len(f) == 0:
+        return 0
+    e = np.concatenate([f[:, [0, 1]], f[:, [1, 2]], f[:, [2, 0]]])
+    e.sort(axis=1)
+    key = e[:, 0] * (int(f.max()) + 1) + e[:, 1]
+    key.sort()
+    # an edge used by more than two triangles appears three times in a row
+    return int(len(np.unique(key[2:][key[2:] == key[:-2]]))) if len(key) > 2 else 0

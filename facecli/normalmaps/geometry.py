@@ -37,7 +37,12 @@ class GeometryOptions:
         intrinsics: (3, 3) K for depth maps.
         depth_scale: mm per stored depth unit.
         max_jump: depth discontinuity (mm) that splits the depth-map surface.
-        manifold_check: reject non-manifold meshes.
+        manifold_check: reject non-manifold meshes (otherwise they are cast as they are and
+            their non-manifold edges counted).
+        units: units of meshes and point clouds: ``auto`` (from the size:
+            :func:`facecli.geometry.facefind.detect_units`), ``mm``, ``cm`` or ``m``; scaled to mm.
+        frame: ``face`` (frame the face region about the nose tip:
+            :func:`facecli.geometry.facefind.face_region`) or ``all`` (the whole input).
     """
 
     scales: Sequence[int] = (256, 128, 64)
@@ -50,7 +55,9 @@ class GeometryOptions:
     intrinsics: np.ndarray | None = field(default=None, repr=False)
     depth_scale: float = 1.0
     max_jump: float = 10.0
-    manifold_check: bool = True
+    manifold_check: bool = False
+    units: str = "auto"
+    frame: str = "face"
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -134,11 +141,19 @@ def geometry_normal_maps(
     from facecli.validation import check_face_millimetres
 
     src = str(path)
+    notes: dict[str, np.ndarray] = {}
     if kind in ("mesh", "points"):
+        from facecli.geometry.facefind import UNIT_FACTORS, detect_units, face_region, nose_tip
+        from facecli.geometry.mesh_ops import clean_faces, non_manifold_edges
+
         mesh = read_mesh(path, allow_points=True)
-        verts = apply_pose(mesh.vertices, pose)
+        units = detect_units(mesh.vertices) if opts.units == "auto" else opts.units
+        verts = apply_pose(mesh.vertices * UNIT_FACTORS[units], pose)
+        check_face_millimetres(verts, src if units == "mm" else f"{src} (read as {units})")
+        notes["input_units"] = np.str_(units)
         if mesh.is_point_cloud or kind == "points":
-            check_face_millimetres(mesh.vertices, src)
+            if opts.frame == "face":
+                verts = face_points(verts, nose_tip(verts))
             if len(verts) < 3:
                 raise ValidationError(f"expected at least 3 points, got {len(verts)} in {src}")
             spacing = median_spacing(verts)
@@ -147,9 +162,15 @@ def geometry_normal_maps(
             normals = pca_normals(verts, radius, source=src)
             splat = opts.splat or max(1.5 * spacing, 0.5 * view.width / max(opts.scales))
             maps = {int(s): splat_points(verts, normals, view, int(s), radius=splat) for s in opts.scales}
-            return _check_visible(_pack(maps, view), src)
-        caster = MeshCaster(verts, mesh.faces, shading=opts.shading, source=src, manifold_check=opts.manifold_check)
-        check_face_millimetres(mesh.vertices, src)
+            notes.update(non_manifold_edges=np.int64(0), dropped_faces=np.int64(0))
+            return {**_check_visible(_pack(maps, view), src), **notes}
+        faces, degenerate, duplicate = clean_faces(verts, mesh.faces)
+        if opts.frame == "face":
+            reg = face_region(verts, faces, source=src)
+            verts, faces = reg.vertices, reg.faces
+        notes["non_manifold_edges"] = np.int64(non_manifold_edges(faces))
+        notes["dropped_faces"] = np.int64(degenerate + duplicate)
+        caster = MeshCaster(verts, faces, shading=opts.shading, source=src, manifold_check=opts.manifold_check)
     elif kind == "depth":
         from facecli.geometry.depthmap import depth_to_mesh, read_depth
 
@@ -160,11 +181,26 @@ def geometry_normal_maps(
         check_face_millimetres(verts, f"{src} (with --depth-scale {opts.depth_scale:g})")
         verts = apply_pose(verts, pose)
         caster = MeshCaster(verts, faces, shading=opts.shading, source=src, manifold_check=False)
+        notes.update(input_units=np.str_("mm"), non_manifold_edges=np.int64(0), dropped_faces=np.int64(0))
     else:
         raise InputError(f"{src}: {kind} inputs are not geometry")
     used = caster.vertices[np.bincount(caster.faces.ravel(), minlength=len(caster.vertices)) > 0]
     view = fit_view(used, margin=opts.margin, width=opts.width, centre=opts.centre, source=src)
-    return _check_visible(_pack(caster.render_scales(view, opts.scales), view), src)
+    return {**_check_visible(_pack(caster.render_scales(view, opts.scales), view), src), **notes}
+
+
+def face_points(points: np.ndarray, tip: np.ndarray) -> np.ndarray:
+    """The points inside the face box about the nose tip (:data:`facecli.geometry.facefind.FACE_BOX_MM`).
+
+    Args:
+        points: (N, 3) float, mm. tip: (3,) the nose tip.
+    """
+    from facecli.geometry.facefind import FACE_BOX_MM
+
+    half, below, above, behind = FACE_BOX_MM
+    rel = np.asarray(points, np.float64) - tip
+    inside = (np.abs(rel[:, 0]) <= half) & (rel[:, 1] >= -below) & (rel[:, 1] <= above) & (rel[:, 2] >= -behind)
+    return np.asarray(points)[inside]
 
 
 def _check_visible(arrays: dict[str, np.ndarray], src: str) -> dict[str, np.ndarray]:

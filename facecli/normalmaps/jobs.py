@@ -154,8 +154,9 @@ class NormalsJob:
                     cell=int(tex.cell[i]),
                     levels=tex.levels,
                 ).astype(np.float16)
-        if "view" in arrays:
-            out["view"] = arrays["view"]
+        for key in ("view", "input_units", "non_manifold_edges", "dropped_faces"):  # geometry only
+            if key in arrays:
+                out[key] = arrays[key]
         if self.preview_dir is not None:
             from facecli.io.naming import safe_name
             from facecli.normalmaps.preview import save_normals_preview

@@ -384,8 +384,10 @@ def test_truncated_and_absurd_meshes_are_refused(faces3d_dir, pairs_dir, tmp_pat
     huge = write_mesh(tmp_path / "huge.obj", m.vertices * 1e20, m.faces)
     _one_line_error(runner.invoke(app, ["normals", str(huge), "-o", str(tmp_path / "d.h5")]), "huge.obj", "corrupt")
     metres = write_mesh(tmp_path / "metres.obj", m.vertices / 1000.0, m.faces)
-    _one_line_error(
-        runner.invoke(app, ["normals", str(metres), "-o", str(tmp_path / "e.h5")]), "metres.obj", "millimetres"
+    _one_line_error(  # read as mm when told so: refused, with the advice (auto scales it)
+        runner.invoke(app, ["normals", str(metres), "-o", str(tmp_path / "e.h5"), "--units", "mm"]),
+        "metres.obj",
+        "millimetres",
     )
 
 

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from facecli.commands.main import app
 from facecli.io.container import ContainerReader, ContainerWriter
+from facecli.io.mesh import read_mesh, write_mesh
 
 from helpers.cli import ok as _ok
 from helpers.cli import one_line_error as _one_line_error
@@ -59,7 +60,8 @@ def test_meshes_to_multiscale_maps_with_texture(faces3d_dir, tmp_path):
     )
     assert json.loads(r.stdout)["processed"] == 4
     rd = ContainerReader(out, kind="normals")
-    assert set(rd.keys()) == {f"{k}_{s}" for k in ("normals", "mask", "depth", "texture") for s in (64, 32)} | {"view"}
+    maps = {f"{k}_{s}" for k in ("normals", "mask", "depth", "texture") for s in (64, 32)}
+    assert set(rd.keys()) == maps | {"view", "input_units", "non_manifold_edges", "dropped_faces"}
     n, m = rd.read("normals_64"), rd.read("mask_64")
     assert n.dtype == np.float16 and n.shape == (4, 64, 64, 3)
     length = np.linalg.norm(n[m].astype(np.float32), axis=1)
@@ -204,14 +206,15 @@ def test_bad_meshes_fail_clearly_and_skip_continues(faces3d_dir, tmp_path):
     src = (faces3d_dir / "1" / "1_neutral.obj").read_text()
     (bad / "good.obj").write_text(src)
     _one_line_error(
-        runner.invoke(app, ["normals", str(bad / "fan.obj"), "-o", str(tmp_path / "a.h5")]), "manifold", "fan.obj"
+        runner.invoke(
+            app, ["normals", str(bad / "fan.obj"), "-o", str(tmp_path / "a.h5"), "--manifold-check", "--frame", "all"]
+        ),
+        "manifold",
+        "fan.obj",
     )
     _one_line_error(runner.invoke(app, ["normals", str(bad / "empty.obj"), "-o", str(tmp_path / "a.h5")]), "empty.obj")
-    r = _ok(
-        runner.invoke(
-            app, ["normals", str(bad), "-o", str(tmp_path / "b.h5"), "--scales", "32", "--on-error", "skip", "--json"]
-        )
-    )
+    args = ["normals", str(bad), "-o", str(tmp_path / "b.h5"), "--scales", "32", "--on-error", "skip", "--json"]
+    r = _ok(runner.invoke(app, [*args, "--manifold-check"]))
     s = json.loads(r.stdout)
     assert s["processed"] == 1 and s["failed"] == 2
     rd = ContainerReader(tmp_path / "b.h5")
@@ -342,3 +345,51 @@ def test_shell_pipe(faces3d_dir, tmp_path, facecli_bin):
     res = subprocess.run(cmd, shell=True, capture_output=True, text=True, check=True)
     info = json.loads(res.stdout)["files"][0]
     assert info["kind"] == "normals" and info["samples"] == 2
+
+
+# -- scans as scanners make them (issue #26) ---------------------------------------
+
+
+def test_a_non_manifold_mesh_is_cast_and_noted(tmp_path):
+    """A real scan with a few non-manifold edges (and a degenerate and a repeated triangle) is
+    cast as it is, with a note, rather than refused (issue #26, item 4)."""
+    from facecli.geometry.mesh_ops import grid_faces
+
+    xs, ys = np.meshgrid(np.linspace(-60, 60, 41), np.linspace(-80, 80, 51))
+    v = np.stack([xs.ravel(), ys.ravel(), 40 * np.exp(-(xs**2 + ys**2).ravel() / 3000)], 1)
+    f = grid_faces(51, 41)
+    n = len(v)
+    v = np.concatenate([v, [[0.0, 0.0, 100.0]]])
+    fin = f[100]  # a fin on one edge of triangle 100: that edge now has three triangles
+    f = np.concatenate([f, [[fin[0], fin[1], n]], [[fin[0], fin[0], fin[1]]], f[5:6]])
+    path = write_mesh(tmp_path / "scan.obj", v, f)
+    r = _ok(runner.invoke(app, ["normals", str(path), "-o", str(tmp_path / "n.h5"), "--scales", "64"]))
+    assert "1 edges shared by more than two triangles" in r.stderr and "2 degenerate or repeated" in r.stderr
+    with ContainerReader(tmp_path / "n.h5") as rd:
+        assert int(rd.read("non_manifold_edges")[0]) == 1 and int(rd.read("dropped_faces")[0]) == 2
+
+
+def test_units_and_face_framing_of_a_head_scan(faces3d_dir, tmp_path):
+    import trimesh
+
+    from facecli.geometry.facefind import nose_tip
+
+    m = read_mesh(faces3d_dir / "1" / "1_neutral.obj")
+    tip = nose_tip(m.vertices)
+    body = trimesh.creation.box(extents=[420, 300, 200])
+    body.apply_translation(tip + [0, -320, -130])  # shoulders and chest below the face
+    verts = np.concatenate([m.vertices, body.vertices]) / 1000.0  # in metres
+    faces = np.concatenate([m.faces, body.faces + len(m.vertices)])
+    path = write_mesh(tmp_path / "head.ply", verts, faces)
+    bare = write_mesh(tmp_path / "bare.ply", m.vertices, m.faces)
+    r = _ok(runner.invoke(app, ["normals", str(path), str(bare), "-o", str(tmp_path / "f.h5"), "--scales", "64"]))
+    assert "1 input in m: scaled to mm" in r.stderr
+    _ok(runner.invoke(app, ["normals", str(path), "-o", str(tmp_path / "a.h5"), "--scales", "64", "--frame", "all"]))
+    with ContainerReader(tmp_path / "f.h5") as rd:
+        views = dict(zip(rd.ids, rd.read("view")))
+        assert sorted(rd.read("input_units").astype(str)) == ["m", "mm"]
+    head = next(v for k, v in views.items() if "head" in k)
+    face = next(v for k, v in views.items() if "bare" in k)
+    np.testing.assert_allclose(head, face, atol=1e-3)  # the face framed alike, shoulders or not
+    with ContainerReader(tmp_path / "a.h5") as rd:
+        assert rd.read("view")[0][2] > 1.5 * face[2]  # --frame all: the whole body, the face small
