@@ -80,9 +80,11 @@ def nose_tip(vertices: np.ndarray) -> np.ndarray:
     from scipy.spatial import cKDTree
 
     v = np.asarray(vertices, np.float64)
-    order = np.argsort(-v[:, 2], kind="stable")[:200]
-    tree = cKDTree(v)
-    counts = np.array([len(n) for n in tree.query_ball_point(v[order], 5.0)])
+    k = min(200, len(v))
+    order = np.argpartition(-v[:, 2], k - 1)[:k]
+    order = order[np.argsort(-v[order, 2], kind="stable")]
+    front = v[v[:, 2] >= v[order[-1], 2] - 5.0]  # every vertex within 5 mm of a candidate
+    counts = np.array([len(n) for n in cKDTree(front).query_ball_point(v[order], 5.0)])
     top = v[order[int(np.argmax(counts >= 0.5 * np.median(counts)))]]
     near = (np.linalg.norm(v - top, axis=1) <= 3.0) & (v[:, 2] >= top[2] - 1.5)
     return v[near].mean(axis=0)
@@ -135,5 +137,8 @@ def face_region(
         where = f" in {source}" if source else ""
         raise InputError(f"no triangle{where} lies in the face box about the nose tip {tip.round(1).tolist()} mm")
     sub = f[keep]
-    ids, local = np.unique(sub, return_inverse=True)
-    return FaceRegion(v[ids], local.reshape(-1, 3).astype(np.int64), ids.astype(np.int64), tip, 1.0 - keep.mean())
+    used = np.zeros(len(v), bool)
+    used[sub.ravel()] = True
+    ids = np.flatnonzero(used)
+    local = np.cumsum(used) - 1
+    return FaceRegion(v[ids], local[sub].astype(np.int64), ids.astype(np.int64), tip, 1.0 - keep.mean())

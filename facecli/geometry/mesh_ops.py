@@ -90,8 +90,13 @@ def clean_faces(vertices: np.ndarray, faces: np.ndarray) -> tuple[np.ndarray, in
     repeated = (f[:, 0] == f[:, 1]) | (f[:, 1] == f[:, 2]) | (f[:, 0] == f[:, 2])
     degenerate = repeated | (area2 <= 1e-12 * max(float(np.max(area2)), 1e-300))
     keep = ~degenerate
-    key = np.sort(f, axis=1)
-    _, first = np.unique(key, axis=0, return_index=True)
+    srt = np.sort(f, axis=1)
+    n = int(f.max()) + 1
+    if n < 2_000_000:  # one int64 per triangle (n^3 < 2^63): a 1-D unique, far faster than rows
+        key = (srt[:, 0] * n + srt[:, 1]) * n + srt[:, 2]
+        _, first = np.unique(key, return_index=True)
+    else:
+        _, first = np.unique(srt, axis=0, return_index=True)
     unique = np.zeros(len(f), bool)
     unique[first] = True
     duplicate = keep & ~unique
