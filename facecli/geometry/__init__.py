@@ -1,8 +1,9 @@
-"""Geometry: transforms, mesh operations, ray casting, surface sampling, geodesics."""
+"""Geometry: transforms, mesh operations, ray casting, surface sampling, geodesics, the face on a scan."""
 
 from facecli.geometry.depthmap import depth_to_mesh, parse_intrinsics, read_depth
+from facecli.geometry.facefind import FACE_BOX_MM, FaceRegion, detect_units, face_region, nose_tip
 from facecli.geometry.geodesics import HeatGeodesics, VertexFaces, compact_submesh
-from facecli.geometry.mesh_ops import face_normals, grid_faces, vertex_normals
+from facecli.geometry.mesh_ops import clean_faces, face_normals, grid_faces, non_manifold_edges, vertex_normals
 from facecli.geometry.normals import median_spacing, pca_normals, splat_points
 from facecli.geometry.raycast import MeshCaster, NormalMap, check_manifold
 from facecli.geometry.sampling import SurfaceSample, sample_surface
@@ -16,6 +17,13 @@ from facecli.geometry.transforms import (
 from facecli.geometry.view import OrthoView, fit_view
 
 __all__ = [
+    "FACE_BOX_MM",
+    "FaceRegion",
+    "detect_units",
+    "face_region",
+    "nose_tip",
+    "clean_faces",
+    "non_manifold_edges",
     "HeatGeodesics",
     "VertexFaces",
     "compact_submesh",

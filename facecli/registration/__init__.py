@@ -12,10 +12,27 @@ from facecli.registration.pipeline import (
     register_clouds,
     register_prepared,
 )
-from facecli.registration.preprocess import PreparedCloud, estimate_normals, prepare_cloud, voxel_downsample
+from facecli.registration.preprocess import (
+    PreparedCloud,
+    estimate_normals,
+    prepare_cloud,
+    prepare_pair,
+    voxel_downsample,
+)
+from facecli.registration.quality import QUALITY_COLUMNS, SuccessCriteria, failed_checks, is_success
 from facecli.registration.ransac import RansacResult, ransac_svd
+from facecli.registration.scale import SCALE_COLUMNS, Scales, auto_voxel, resolve_scales
 
 __all__ = [
+    "QUALITY_COLUMNS",
+    "SCALE_COLUMNS",
+    "Scales",
+    "SuccessCriteria",
+    "auto_voxel",
+    "failed_checks",
+    "is_success",
+    "prepare_pair",
+    "resolve_scales",
     "FineResult",
     "GNCResult",
     "PreparedCloud",
