@@ -30,7 +30,16 @@ import numpy as np
 
 from facecli.errors import InputError
 
-__all__ = ["UNIT_FACTORS", "FACE_BOX_MM", "FaceRegion", "box_diagonal", "detect_units", "nose_tip", "face_region"]
+__all__ = [
+    "UNIT_FACTORS",
+    "FACE_BOX_MM",
+    "FaceRegion",
+    "box_diagonal",
+    "detect_units",
+    "nose_tip",
+    "in_face_box",
+    "face_region",
+]
 
 #: Millimetres per unit.
 UNIT_FACTORS = {"mm": 1.0, "cm": 10.0, "m": 1000.0}
@@ -90,6 +99,23 @@ def nose_tip(vertices: np.ndarray) -> np.ndarray:
     return v[near].mean(axis=0)
 
 
+def in_face_box(
+    points: np.ndarray, tip: np.ndarray, box: tuple[float, float, float, float] = FACE_BOX_MM
+) -> np.ndarray:
+    """Which points lie in the face box about the nose tip.
+
+    Args:
+        points: (N, 3) float, mm. tip: (3,) the nose tip, mm.
+        box: half width, extent below, extent above, depth behind the tip (mm).
+
+    Returns:
+        (N,) bool.
+    """
+    half, below, above, behind = box
+    rel = np.asarray(points, np.float64) - np.asarray(tip, np.float64)
+    return (np.abs(rel[:, 0]) <= half) & (rel[:, 1] >= -below) & (rel[:, 1] <= above) & (rel[:, 2] >= -behind)
+
+
 @dataclass
 class FaceRegion:
     """The face part of a mesh.
@@ -129,10 +155,7 @@ def face_region(
     v = np.asarray(vertices, np.float64)
     f = np.asarray(faces, np.int64)
     tip = nose_tip(v)
-    rel = v - tip
-    half, below, above, behind = box
-    inside = (np.abs(rel[:, 0]) <= half) & (rel[:, 1] >= -below) & (rel[:, 1] <= above) & (rel[:, 2] >= -behind)
-    keep = inside[f].all(axis=1)
+    keep = in_face_box(v, tip, box)[f].all(axis=1)
     if not keep.any():
         where = f" in {source}" if source else ""
         raise InputError(f"no triangle{where} lies in the face box about the nose tip {tip.round(1).tolist()} mm")

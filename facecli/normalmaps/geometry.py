@@ -143,7 +143,7 @@ def geometry_normal_maps(
     src = str(path)
     notes: dict[str, np.ndarray] = {}
     if kind in ("mesh", "points"):
-        from facecli.geometry.facefind import UNIT_FACTORS, detect_units, face_region, nose_tip
+        from facecli.geometry.facefind import UNIT_FACTORS, detect_units, face_region, in_face_box, nose_tip
         from facecli.geometry.mesh_ops import clean_faces, non_manifold_edges
 
         mesh = read_mesh(path, allow_points=True)
@@ -153,7 +153,7 @@ def geometry_normal_maps(
         notes["input_units"] = np.str_(units)
         if mesh.is_point_cloud or kind == "points":
             if opts.frame == "face":
-                verts = face_points(verts, nose_tip(verts))
+                verts = verts[in_face_box(verts, nose_tip(verts))]
             if len(verts) < 3:
                 raise ValidationError(f"expected at least 3 points, got {len(verts)} in {src}")
             spacing = median_spacing(verts)
@@ -187,20 +187,6 @@ def geometry_normal_maps(
     used = caster.vertices[np.bincount(caster.faces.ravel(), minlength=len(caster.vertices)) > 0]
     view = fit_view(used, margin=opts.margin, width=opts.width, centre=opts.centre, source=src)
     return {**_check_visible(_pack(caster.render_scales(view, opts.scales), view), src), **notes}
-
-
-def face_points(points: np.ndarray, tip: np.ndarray) -> np.ndarray:
-    """The points inside the face box about the nose tip (:data:`facecli.geometry.facefind.FACE_BOX_MM`).
-
-    Args:
-        points: (N, 3) float, mm. tip: (3,) the nose tip.
-    """
-    from facecli.geometry.facefind import FACE_BOX_MM
-
-    half, below, above, behind = FACE_BOX_MM
-    rel = np.asarray(points, np.float64) - tip
-    inside = (np.abs(rel[:, 0]) <= half) & (rel[:, 1] >= -below) & (rel[:, 1] <= above) & (rel[:, 2] >= -behind)
-    return np.asarray(points)[inside]
 
 
 def _check_visible(arrays: dict[str, np.ndarray], src: str) -> dict[str, np.ndarray]:
