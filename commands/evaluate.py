@@ -195,39 +195,22 @@ def evaluate_align(
 
     import numpy as np
 
-    from facecli.errors import InputError
     from facecli.io.atomic import check_distinct
     from facecli.io.container import ContainerReader
     from facecli.landmarks2d.data import load_alignment_set
-    from facecli.metrics.align import ced_curve, nme, summarize_nme
+    from facecli.landmarks2d.evaluation import align_report
+    from facecli.metrics.align import ced_curve
 
     check_distinct([plot], [predictions], what="--plot")
     with ContainerReader(predictions, kind="landmarks2d") as r:
         pred = dict(zip(r.ids, np.asarray(r.read("landmarks"))))
         exit_it = dict(zip(r.ids, np.asarray(r.read("exit_iteration")))) if "exit_iteration" in r.keys() else {}
     faces = load_alignment_set(gt, fmt=fmt, split="all")
-    matched = [f for f in faces if f.id in pred]
-    if not matched:
-        raise InputError(f"no face of {predictions} is in {gt} (e.g. {next(iter(pred), 'none')})")
-    if matched[0].landmarks.shape != pred[matched[0].id].shape:
-        raise InputError(
-            f"expected {matched[0].landmarks.shape[0]} landmarks per face as in {gt}, got "
-            f"{pred[matched[0].id].shape[0]} in {predictions}"
-        )
-    errs = nme(np.stack([pred[f.id] for f in matched]), np.stack([f.landmarks for f in matched]), norm)
-    groups: dict[str, np.ndarray] = {"all": np.ones(len(matched), dtype=bool)}
-    for name in sorted({s for f in matched for s in f.subsets}):
-        groups[name] = np.array([name in f.subsets for f in matched])
-    report = {name: summarize_nme(errs[m], threshold) for name, m in groups.items() if m.any()}
-    its = np.array([int(exit_it.get(f.id, 0)) for f in matched])
-    summary = {
-        "norm": norm,
-        "threshold": threshold,
-        "subsets": report,
-        "matched": len(matched),
-        "unmatched_predictions": len(pred) - len(matched),
-        "exit_iterations": {str(k): int((its == k).sum()) for k in sorted(set(its.tolist())) if k > 0},
-    }
+    rep = align_report(
+        pred, faces, norm=norm, threshold=threshold, exit_iterations=exit_it, source=str(predictions), truth=str(gt)
+    )
+    errs, groups, summary = rep.errors, rep.groups, rep.summary
+    report = summary["subsets"]
     if plot is not None:
         from facecli.landmarks2d.evaluation import plot_ced
 
@@ -557,27 +540,15 @@ def evaluate_verify(
     over folds, the number of folds shown beside it), EER (FAR = FRR, interpolated on the
     ROC), TAR at FAR 1e-2 and 1e-3 (blank when there are too few impostor pairs to measure it).
     """
-    import numpy as np
 
     from facecli.io.atomic import check_distinct
     from facecli.metrics.verification import roc as roc_fn
     from facecli.metrics.verification import verification_report
-    from facecli.recognition.verify import read_poses, read_scores
+    from facecli.recognition.verify import pose_subsets, read_poses, read_scores
 
     check_distinct([roc], [scores, poses], what="--roc")
     ps = read_scores(scores)
-    sets = {"all": ps}
-    if poses is not None:
-        yaw = read_poses(poses)
-        from facecli.recognition.verify import match_ids
-
-        ids = list(yaw)
-        rows = match_ids(ps.a + ps.b, ids, str(poses))
-        ya = np.array([abs(yaw[ids[rows[a]]]) for a in ps.a])
-        yb = np.array([abs(yaw[ids[rows[b]]]) for b in ps.b])
-        large = (ya > large_yaw) | (yb > large_yaw)
-        sets[f"large pose (|yaw|>{large_yaw:g})"] = ps.subset(large)
-        sets[f"other (|yaw|<={large_yaw:g})"] = ps.subset(~large)
+    sets = {"all": ps} if poses is None else pose_subsets(ps, read_poses(poses), large_yaw=large_yaw, source=str(poses))
     reports, curves = {}, {}
     for name, sub in sets.items():
         if sub.same.all() or not sub.same.any():

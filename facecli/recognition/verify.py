@@ -12,7 +12,7 @@ import numpy as np
 from facecli.errors import InputError
 from facecli.io.lfw import LFWPair
 
-__all__ = ["PairScores", "match_ids", "score_pairs", "write_scores", "read_scores", "read_poses"]
+__all__ = ["PairScores", "match_ids", "pose_subsets", "score_pairs", "write_scores", "read_scores", "read_poses"]
 
 
 @dataclass
@@ -159,3 +159,33 @@ def read_poses(path: Path) -> dict[str, float]:
         except (IndexError, ValueError):
             raise InputError(f"{p}:{k}: expected 'id,yaw,...' with a numeric yaw, got {line!r}") from None
     return out
+
+
+def pose_subsets(
+    scores: PairScores, yaw: dict[str, float], *, large_yaw: float = 45.0, source: str = "poses"
+) -> dict[str, PairScores]:
+    """The pairs split by pose: all, large pose (either face's |yaw| above ``large_yaw``), the other.
+
+    Args:
+        scores: the scored pairs. yaw: face id → yaw in degrees (:func:`read_poses`).
+        large_yaw: the split, degrees. source: the poses file, for messages.
+
+    Returns:
+        ``{"all": ..., "large pose (|yaw|>45)": ..., "other (|yaw|<=45)": ...}``.
+
+    Example:
+        >>> import numpy as np
+        >>> ps = PairScores(["a", "b"], ["c", "c"], np.array([0.9, 0.1]), np.array([True, False]), np.array([0, 1]))
+        >>> {k: len(v.a) for k, v in pose_subsets(ps, {"a": 60.0, "b": 0.0, "c": 10.0}).items()}
+        {'all': 2, 'large pose (|yaw|>45)': 1, 'other (|yaw|<=45)': 1}
+    """
+    ids = list(yaw)
+    rows = match_ids(scores.a + scores.b, ids, source)
+    ya = np.array([abs(yaw[ids[rows[a]]]) for a in scores.a])
+    yb = np.array([abs(yaw[ids[rows[b]]]) for b in scores.b])
+    large = (ya > large_yaw) | (yb > large_yaw)
+    return {
+        "all": scores,
+        f"large pose (|yaw|>{large_yaw:g})": scores.subset(large),
+        f"other (|yaw|<={large_yaw:g})": scores.subset(~large),
+    }
