@@ -33,6 +33,8 @@ __all__ = [
     "boundary",
     "emit",
     "log",
+    "log_capped",
+    "log_scaled_units",
     "progress",
     "show",
     "stderr_table",
@@ -164,6 +166,22 @@ def log(message: str, *, level: str = "info") -> None:
         return
     prefix = {"warning": "[yellow]warning:[/] ", "debug": "[dim]debug:[/] "}.get(level, "")
     _stderr_console().print(prefix + message, markup=True, soft_wrap=True)
+
+
+def log_capped(lines: Sequence[str], *, limit: int, more: str, level: str = "info") -> None:
+    """Log at most ``limit`` of ``lines``, then one line ``... and N more <more>``."""
+    for line in lines[:limit]:
+        log(line, level=level)
+    if len(lines) > limit:
+        log(f"... and {len(lines) - limit} more {more}", level=level)
+
+
+def log_scaled_units(units: Sequence[str], noun: str) -> None:
+    """Say how many inputs (``noun``: ``mesh``, ``input``) were read in other units than mm and scaled."""
+    for u in sorted(set(units) - {"mm"}):
+        n = list(units).count(u)
+        plural = ("es" if noun.endswith("sh") else "s") if n > 1 else ""
+        log(f"{n} {noun}{plural} in {u}: scaled to mm (--units to set it)")
 
 
 def stderr_table(title: str, columns: Sequence[str], *, left: Sequence[str] = ()) -> Any:

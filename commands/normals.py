@@ -23,6 +23,8 @@ from facecli.commands._common import (
     emit,
     get_state,
     log,
+    log_capped,
+    log_scaled_units,
     output_file,
     progress,
     run_into_container,
@@ -347,20 +349,14 @@ def report_geometry(output: Path) -> None:
     keys = set(reader.keys())
     if not reader.ids or "input_units" not in keys:
         return
-    units = [str(u) for u in reader.read("input_units").astype(str)]
-    for u in sorted(set(units) - {"mm"}):
-        n = units.count(u)
-        log(f"{n} input{'s' if n > 1 else ''} in {u}: scaled to mm (--units to set it)")
+    log_scaled_units([str(u) for u in reader.read("input_units").astype(str)], "input")
     for key, what in (
         ("dropped_faces", "degenerate or repeated triangles dropped"),
         ("non_manifold_edges", "edges shared by more than two triangles (cast as they are)"),
     ):
         counts = np.asarray(reader.read(key), np.int64).reshape(-1)
-        hit = [(sid, int(c)) for sid, c in zip(reader.ids, counts) if c]
-        for sid, c in hit[:10]:
-            log(f"{sid}: {c} {what}")
-        if len(hit) > 10:
-            log(f"... and {len(hit) - 10} more inputs with {what}")
+        hit = [f"{sid}: {int(c)} {what}" for sid, c in zip(reader.ids, counts) if c]
+        log_capped(hit, limit=10, more=f"inputs with {what}")
 
 
 @app.command("train")

@@ -22,6 +22,7 @@ from facecli.commands._common import (
     finishing,
     get_state,
     log,
+    log_capped,
     output_file,
     progress,
 )
@@ -352,15 +353,14 @@ def report_registrations(output: Path, criteria: object) -> dict[str, int]:
     ok = np.asarray(reader.read("ok"), bool).reshape(-1)
     quality = np.asarray(reader.read("quality"), np.float64)
     scales = np.asarray(reader.read("scales"), np.float64)
-    shown = 0
     for i, sid in enumerate(ids):
         log(f"{sid}: " + ", ".join(f"{n} {v:.4g}" for n, v in zip(SCALE_COLUMNS, scales[i])), level="debug")
-        if not ok[i]:
-            if shown < 20:
-                log(f"{sid}: likely wrong ({'; '.join(failed_checks(quality[i], criteria))})", level="warning")
-            shown += 1
-    if shown > 20:
-        log(f"... and {shown - 20} more pairs flagged not ok", level="warning")
+    wrong = [
+        f"{sid}: likely wrong ({'; '.join(failed_checks(quality[i], criteria))})"
+        for i, sid in enumerate(ids)
+        if not ok[i]
+    ]
+    log_capped(wrong, limit=20, more="pairs flagged not ok", level="warning")
     return {"pairs": len(ids), "ok": int(ok.sum())}
 
 
