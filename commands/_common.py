@@ -25,6 +25,7 @@ from typer.core import TyperGroup
 from facecli.errors import FaceCLIError
 
 __all__ = [
+    "IMAGE_PATTERN",
     "Device",
     "OnError",
     "State",
@@ -46,6 +47,7 @@ __all__ = [
     "ResumeOpt",
     "OnErrorOpt",
     "JsonOpt",
+    "FaceBoxOpt",
     "DefaultCommandGroup",
     "run_into_container",
     "finishing",
@@ -128,6 +130,9 @@ class DefaultCommandGroup(TyperGroup):
         return super().parse_args(ctx, args)
 
 
+#: Every image suffix of ``facecli.io.image.IMAGE_SUFFIXES`` (kept equal by a test; matched ignoring case).
+IMAGE_PATTERN = "*.jpg,*.jpeg,*.png,*.bmp,*.ppm,*.pgm,*.tif,*.tiff,*.webp"
+
 # -- shared options, defined once -------------------------------------------------
 InputsArg = Annotated[
     list[str],
@@ -148,6 +153,15 @@ OnErrorOpt = Annotated[
     OnError, typer.Option("--on-error", help="stop at the first bad input, or skip it and list it in the output.")
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON summary object on stdout instead of paths.")]
+FaceBoxOpt = Annotated[
+    str,
+    typer.Option(
+        "--face-box",
+        help="The face in each clip: auto (the face detector on the onset frame, the whole frame where it finds "
+        "none), frame (the whole frame, as the datasets' cropped releases are), or x,y,w,h pixels for every clip. "
+        "Stored per clip (face_box, face_box_source).",
+    ),
+]
 
 
 # -- messages ---------------------------------------------------------------------

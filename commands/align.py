@@ -11,6 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from facecli.commands._common import (
+    IMAGE_PATTERN,
     JsonOpt,
     OnError,
     OnErrorOpt,
@@ -27,9 +28,6 @@ from facecli.commands._common import (
     progress,
     run_into_container,
 )
-
-#: Every image suffix of ``facecli.io.image.IMAGE_SUFFIXES`` (kept equal by a test; matched ignoring case).
-IMAGE_PATTERN = "*.jpg,*.jpeg,*.png,*.bmp,*.ppm,*.pgm,*.tif,*.tiff,*.webp"
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -181,13 +179,14 @@ def predict(
         ),
     ] = None,
     boxes: Annotated[
-        Optional[Path],
+        str,
         typer.Option(
             "--boxes",
-            help="Face boxes CSV: image,x0,y0,x1,y1 (image: its id or file name); several lines for an image give "
-            "one sample per face (ids image, image#1, image#2...).",
+            help="Where face boxes come from: auto (facecli detect's MTCNN: every face, one sample each, ids image, "
+            "image#1...), image (the whole image is the face), or a file: a faces.h5 from 'facecli detect' or a CSV "
+            "image,x0,y0,x1,y1 per face. With --dataset the annotation's boxes are used unless a file is given.",
         ),
-    ] = None,
+    ] = "auto",
     dataset: Annotated[
         bool,
         typer.Option(
@@ -226,30 +225,39 @@ def predict(
 ) -> None:
     """Landmarks per face (image pixels, 0-based).
 
-    Each face needs a box: from --boxes, from the annotation (--dataset), or else the
-    whole image is taken as the box (recorded as box_source "image"; OpenCV 5 ships
-    no face detector that works without a downloaded model). OUTPUT (kind
-    landmarks2d) holds per face: landmarks, box, predicted_nme (the cascade's own
-    error estimate) and exit_iteration.
+    Each face needs a box. By default (--boxes auto) every face is found by the face
+    detector (facecli detect), and the model's box is placed on its five points; images
+    where it finds none are listed as failures in OUTPUT. --boxes FILE gives the boxes
+    (a faces.h5 or a CSV), --boxes image takes the whole image; with --dataset the
+    annotation's. OUTPUT (kind landmarks2d) holds per face: landmarks, box, box_source,
+    predicted_nme (the cascade's own error estimate) and exit_iteration.
 
     Examples:
 
       facecli align predict WFLW/ --dataset --split test -o wflw.h5 --exit-threshold 0.04
 
-      facecli align predict photos/ --boxes boxes.csv -o lm.h5 --preview previews/ --pts-dir pts/
+      facecli align predict photos/ -o lm.h5 --preview previews/ --pts-dir pts/
+
+      facecli detect photos/ -o faces.h5 && facecli align predict photos/ --boxes faces.h5 -o lm.h5
     """
     from facecli.errors import InputError, UsageError
+    from facecli.io.boxes import expand_faces, face_id, read_face_boxes
     from facecli.io.container import ContainerWriter
     from facecli.io.inputs import InputItem, apply_shard, parse_shard, resolve_inputs
-    from facecli.landmarks2d.jobs import ALIGN_ATTRS, AlignJob, expand_faces, read_boxes
+    from facecli.landmarks2d.jobs import ALIGN_ATTRS, AlignJob
     from facecli.landmarks2d.predictor import DEFAULT_MUSICA
     from facecli.train.distributed import resolve_device
 
     state = get_state()
     if model is not None and not model.exists():
         raise InputError(f"no such model file: {model}")
+    box_file = None if boxes in ("auto", "image") else Path(boxes)
+    if box_file is not None and not box_file.exists():
+        raise InputError(f"no such face-box file: {box_file} (--boxes takes auto, image, or a file)")
     box_map: dict = {}
+    keypoints: dict = {}
     source = "boxes-file"
+    no_face: list[str] = []
     if dataset:
         from facecli.landmarks2d.data import load_alignment_set
 
@@ -266,20 +274,42 @@ def predict(
         items = resolve_inputs(
             inputs, pattern=pattern, shard=parse_shard(shard), missing="keep" if on_error == OnError.skip else "error"
         )
-    output = output_file(output, "landmarks2d.h5", inputs=items, also=[model, boxes])
-    if boxes is not None and dataset:  # the file's boxes replace the annotation's, face by face (ids as listed)
-        box_map.update({k: v[-1] for k, v in read_boxes(boxes).items()})
-    elif boxes is not None:
+    output = output_file(output, "landmarks2d.h5", inputs=items, also=[model, box_file])
+    if box_file is not None and dataset:  # the file's boxes replace the annotation's, face by face (ids as listed)
+        box_map.update({k: v[-1] for k, v in read_face_boxes(box_file).items()})
+    elif not dataset and boxes != "image":
         n_images = len(items)
-        items, from_file = expand_faces(items, read_boxes(boxes))
-        box_map.update(from_file)
-        if len(items) > n_images:
-            log(
-                f"images with several boxes: one sample per face ({len(items)} faces in {n_images} images; "
-                "ids end in #k)"
+        if box_file is not None:
+            found = read_face_boxes(box_file)
+            empty = {k for k, v in found.items() if not v}  # a faces.h5's images without a face
+            no_face = [i.id for i in items if i.id in empty or (i.id not in found and i.path.name in empty)]
+            items = [i for i in items if i.id not in set(no_face)]
+        else:
+            from facecli.detection.jobs import DetectJob, detect_faces
+
+            found, points, no_face = detect_faces(
+                items,
+                DetectJob(device=resolve_device(state.device)),
+                progress=lambda it: progress(it, total=len(items), desc="detect"),
             )
-    missing = [i.id for i in items if i.error is None and i.id not in box_map]
-    if missing:
+            keypoints = {face_id(i, k): p for i, pts in points.items() for k, p in enumerate(pts)}
+            source = "detector"
+            items = [i for i in items if i.id not in set(no_face)]
+        items, from_file = expand_faces(items, found)
+        box_map.update(from_file)
+        if len(items) > n_images - len(no_face):
+            log(
+                f"images with several faces: one sample per face ({len(items)} faces in "
+                f"{n_images - len(no_face)} images; ids end in #k)"
+            )
+    if no_face:
+        log(
+            f"no face found in {len(no_face)} of {n_images} images (e.g. {no_face[0]}): listed as "
+            "failures; give their boxes with --boxes FILE or take the whole image with --boxes image",
+            level="warning",
+        )
+    missing = [i.id for i in items if i.error is None and i.id not in box_map and i.id not in keypoints]
+    if missing and boxes != "image":
         log(
             f"{len(missing)} of {len(items)} images have no face box: the whole image is used (e.g. {missing[0]})",
             level="warning",
@@ -293,6 +323,7 @@ def predict(
         exit_threshold=exit_threshold,
         boxes=box_map,
         box_source=source,
+        keypoints=keypoints,
         pts_dir=pts_dir,
         preview_dir=preview,
     )
@@ -301,7 +332,7 @@ def predict(
     params = {
         "model": str(model) if model else "default (synthetic)",
         "exit_threshold": exit_threshold,
-        "boxes": str(boxes) if boxes else None,
+        "boxes": boxes,
         "dataset": dataset,
         "split": split if dataset else None,
     }
@@ -314,6 +345,8 @@ def predict(
         resume=resume,
         array_attrs=ALIGN_ATTRS,
     )
+    for image_id in no_face:
+        writer.add_failure(image_id, "no face found by the detector (give its box in a --boxes CSV)")
     summary = run_into_container(
         items,
         job,

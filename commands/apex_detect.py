@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from facecli.commands._common import (
+    FaceBoxOpt,
     JsonOpt,
     OnError,
     OnErrorOpt,
@@ -73,13 +74,7 @@ def apex_detect(
             "envelope fit; flow: per-cell optical flow; lbp: uniform-LBP histograms; both: flow and lbp averaged.",
         ),
     ] = Method.residual,
-    face_box: Annotated[
-        Optional[str],
-        typer.Option(
-            "--face-box",
-            help="Face box x,y,w,h in pixels (default: the whole frame, as in the datasets' cropped releases).",
-        ),
-    ] = None,
+    face_box: FaceBoxOpt = "auto",
     cells: Annotated[int, typer.Option("--cells", min=1, help="ROI grid cells per side of the face box.")] = 8,
     smooth: Annotated[
         float, typer.Option("--smooth", min=0.0, help="Gaussian smoothing of the score, frames (flow, lbp, both).")
@@ -171,7 +166,13 @@ def apex_detect(
     check_distinct([csv_path], [output, *(coding or [])], what="--csv")
     if plot is not None:
         plot.mkdir(parents=True, exist_ok=True)
-    job = ApexJob(settings=settings, box=parse_face_box(face_box), coding=coding_map, plot_dir=plot)
+    job = ApexJob(
+        settings=settings,
+        box=parse_face_box(face_box),
+        detect_face=face_box == "auto",
+        coding=coding_map,
+        plot_dir=plot,
+    )
     params = {
         "method": method.value,
         "cells": cells,

@@ -16,6 +16,7 @@ from facecli._version import __version__
 from facecli.commands import (
     align,
     apex_detect,
+    detect,
     evaluate,
     grid_attn,
     info,
@@ -74,6 +75,7 @@ app.add_typer(grid_attn.app, name="grid-attn")
 app.add_typer(register.app)
 app.add_typer(landmarks3d.app, name="landmarks3d")
 app.add_typer(align.app, name="align")
+app.add_typer(detect.app)
 app.add_typer(apex_detect.app)
 app.add_typer(mer_train.app, name="mer-train")
 app.add_typer(evaluate.app, name="evaluate")

@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from facecli.commands._common import (
+    FaceBoxOpt,
     JsonOpt,
     OnError,
     OnErrorOpt,
@@ -91,13 +92,7 @@ def prepare(
             "spotted here.",
         ),
     ] = None,
-    face_box: Annotated[
-        Optional[str],
-        typer.Option(
-            "--face-box",
-            help="Face box x,y,w,h in pixels (default: the whole frame, as in the datasets' cropped releases).",
-        ),
-    ] = None,
+    face_box: FaceBoxOpt = "auto",
     size: Annotated[
         int, typer.Option("--size", min=16, help="Side of the cached flow and apex crop, pixels (a multiple of 8).")
     ] = 64,
@@ -166,7 +161,9 @@ def prepare(
                     apex_map[cid] = int(a)
     items = apply_shard(sorted(items), parse_shard(shard))
     output = output_file(output, "flow.h5", inputs=items, also=[*sheets, *(apex or [])])
-    job = FlowJob(coding=codes, size=size, box=parse_face_box(face_box), apex_file=apex_map)
+    job = FlowJob(
+        coding=codes, size=size, box=parse_face_box(face_box), detect_face=face_box == "auto", apex_file=apex_map
+    )
     params = {
         "size": size,
         "face_box": face_box,

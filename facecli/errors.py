@@ -15,6 +15,7 @@ __all__ = [
     "NotLandedError",
     "OutputError",
     "UsageError",
+    "DependencyError",
     "Interrupted",
 ]
 
@@ -50,6 +51,11 @@ class OutputError(FaceCLIError):
 class UsageError(InputError):
     """The command line itself is wrong (a malformed option value, a wrong number of
     inputs); the command-line boundary exits with status 2, like other usage errors."""
+
+
+class DependencyError(FaceCLIError):
+    """An installed package the work needs is missing or incomplete (the message says which
+    and how to install it)."""
 
 
 class Interrupted(KeyboardInterrupt):

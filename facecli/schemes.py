@@ -34,6 +34,7 @@ __all__ = [
     "IBUG68_REGIONS",
     "WFLW98_TO_IBUG68",
     "scheme_for",
+    "to_five",
 ]
 
 
@@ -143,6 +144,9 @@ class Scheme:
         eye_corners: the outer eye corners (the inter-ocular NME normaliser).
         eyes: the point groups whose centres are the eye centres (inter-pupil NME).
         regions: name → ``[a, b)`` index range, for per-region reports.
+        five: the point groups whose centres are the 5 points of MTFL/CUHK and of face
+            detectors (left eye centre = mean of its contour, right eye centre, nose tip,
+            left and right mouth corner); see :func:`to_five`.
     """
 
     name: str
@@ -151,9 +155,18 @@ class Scheme:
     eye_corners: tuple[int, int]
     eyes: tuple[tuple[int, ...], tuple[int, ...]]
     regions: dict[str, tuple[int, int]] = field(default_factory=dict)
+    five: tuple[tuple[int, ...], ...] = ()
 
 
-IBUG68 = Scheme("ibug68", 68, IBUG68_MIRROR, (36, 45), (tuple(range(36, 42)), tuple(range(42, 48))), IBUG68_REGIONS)
+IBUG68 = Scheme(
+    "ibug68",
+    68,
+    IBUG68_MIRROR,
+    (36, 45),
+    (tuple(range(36, 42)), tuple(range(42, 48))),
+    IBUG68_REGIONS,
+    (tuple(range(36, 42)), tuple(range(42, 48)), (30,), (48,), (54,)),
+)
 WFLW98 = Scheme(
     "wflw98",
     98,
@@ -161,11 +174,18 @@ WFLW98 = Scheme(
     (60, 72),
     ((96,), (97,)),
     {"jaw": (0, 33), "brows": (33, 51), "nose": (51, 60), "eyes": (60, 76), "mouth": (76, 96), "pupils": (96, 98)},
+    (tuple(range(60, 68)), tuple(range(68, 76)), (54,), (76,), (82,)),
 )
 #: MTFL/CUHK order: left eye, right eye, nose tip, left and right mouth corner (eye
 #: centres, so the "corners" are the eyes themselves).
 FIVE = Scheme(
-    "five", 5, np.array([1, 0, 2, 4, 3]), (0, 1), ((0,), (1,)), {"eyes": (0, 2), "nose": (2, 3), "mouth": (3, 5)}
+    "five",
+    5,
+    np.array([1, 0, 2, 4, 3]),
+    (0, 1),
+    ((0,), (1,)),
+    {"eyes": (0, 2), "nose": (2, 3), "mouth": (3, 5)},
+    ((0,), (1,), (2,), (3,), (4,)),
 )
 
 SCHEMES: dict[str, Scheme] = {s.name: s for s in (IBUG68, WFLW98, FIVE)}
@@ -181,3 +201,25 @@ def scheme_for(points: int) -> Scheme:
         if s.points == points:
             return s
     raise ValidationError(f"expected 98 (WFLW), 68 (iBUG) or 5 landmarks, got {points}")
+
+
+def to_five(landmarks: np.ndarray) -> np.ndarray:
+    """The 5 points (eye centres, nose tip, mouth corners) of 98, 68 or 5 landmarks.
+
+    Args:
+        landmarks: (..., L, 2) or (..., L, 3) with L = 98, 68 or 5.
+
+    Returns:
+        (..., 5, D) float64: left eye centre (mean of its contour), right eye centre, nose
+        tip, left and right mouth corner, in MTFL/CUHK order.
+
+    Example:
+        >>> pts = np.zeros((68, 2)); pts[36:42] = [10, 20]; pts[42:48] = [30, 20]
+        >>> to_five(pts)[:2].tolist()
+        [[10.0, 20.0], [30.0, 20.0]]
+    """
+    lm = np.asarray(landmarks, dtype=np.float64)
+    if lm.ndim < 2:
+        raise ValidationError(f"expected (..., L, 2) landmarks, got shape {lm.shape}")
+    scheme = scheme_for(lm.shape[-2])
+    return np.stack([lm[..., list(g), :].mean(axis=-2) for g in scheme.five], axis=-2)

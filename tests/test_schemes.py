@@ -32,3 +32,19 @@ def test_scheme_for():
     assert scheme_for(98) is WFLW98 and scheme_for(68) is IBUG68 and scheme_for(5) is FIVE
     with pytest.raises(ValidationError, match="got 12"):
         scheme_for(12)
+
+
+def test_to_five_takes_eye_centres_nose_and_mouth_corners():
+    from facecli.schemes import WFLW98_TO_IBUG68, to_five
+
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(98, 2))
+    five98 = to_five(w)
+    np.testing.assert_allclose(five98[0], w[60:68].mean(axis=0))
+    np.testing.assert_allclose(five98[2:], w[[54, 76, 82]])
+    i68 = w[WFLW98_TO_IBUG68]
+    five68 = to_five(i68)
+    np.testing.assert_allclose(five68[2:], five98[2:])  # nose tip and mouth corners are shared points
+    np.testing.assert_allclose(five68[0], i68[36:42].mean(axis=0))
+    np.testing.assert_allclose(to_five(five98), five98)
+    assert to_five(rng.normal(size=(4, 68, 3))).shape == (4, 5, 3)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,10 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from facecli.errors import FormatError
 from facecli.io.inputs import InputItem
 
-__all__ = ["ALIGN_ATTRS", "AlignJob", "draw_preview", "expand_faces", "face_id", "read_boxes"]
+__all__ = ["ALIGN_ATTRS", "AlignJob", "draw_preview"]
 
 #: Array attributes of a ``landmarks2d`` container.
 ALIGN_ATTRS: dict[str, dict[str, str]] = {
@@ -21,80 +19,10 @@ ALIGN_ATTRS: dict[str, dict[str, str]] = {
     "box": {"units": "px", "description": "face box x0, y0, x1, y1 used"},
     "predicted_nme": {"description": "the cascade's estimate of its own NME at exit"},
     "exit_iteration": {"description": "1-based cascade iteration the face left at"},
-    "box_source": {"description": "annotation | boxes-file | image (whole image: no box was given)"},
+    "box_source": {
+        "description": "annotation | boxes-file | detector (facecli detect's points) | image (the whole image)"
+    },
 }
-
-
-def read_boxes(path: Path) -> dict[str, list[np.ndarray]]:
-    """Face boxes from a CSV: ``image,x0,y0,x1,y1`` per line (a header line is allowed).
-
-    The image is matched by its id (the path relative to the input folder) or file name.
-    An image may have several lines, one per face, kept in file order
-    (:func:`expand_faces` gives each its own sample).
-
-    Returns:
-        image → its boxes, each (4,) float64 x0, y0, x1, y1.
-
-    Raises:
-        InputError: the file is missing.
-        FormatError: a binary or empty file, no box at all, a line without 5 fields or
-            with non-numeric coordinates (naming the file and line).
-    """
-    import io
-
-    from facecli.io.text import read_text
-
-    out: dict[str, list[np.ndarray]] = {}
-    text = read_text(path, "a face-box CSV (image,x0,y0,x1,y1 per line)", allow_empty=False)
-    with io.StringIO(text, newline="") as fh:
-        for n, row in enumerate(csv.reader(fh), 1):
-            if not row or not "".join(row).strip():
-                continue
-            if len(row) != 5:
-                raise FormatError(f"{path}:{n}: expected image,x0,y0,x1,y1, got {len(row)} fields")
-            try:
-                box = np.array([float(v) for v in row[1:]], dtype=np.float64)
-            except ValueError:
-                if n == 1:
-                    continue  # header
-                raise FormatError(f"{path}:{n}: expected numeric x0,y0,x1,y1, got {','.join(row[1:])}") from None
-            if box[2] <= box[0] or box[3] <= box[1]:
-                raise FormatError(f"{path}:{n}: expected x1 > x0 and y1 > y0, got {','.join(row[1:])}")
-            out.setdefault(row[0].strip(), []).append(box)
-    if not out:
-        raise FormatError(f"{path}: expected face boxes (image,x0,y0,x1,y1 per line), got none")
-    return out
-
-
-def face_id(image_id: str, k: int) -> str:
-    """The sample id of face ``k`` (0-based) of an image: the image's id, then ``id#1``, ``id#2``...
-    (the convention of the dataset readers, so that one face per image keeps its plain id)."""
-    return f"{image_id}#{k}" if k else image_id
-
-
-def expand_faces(
-    items: list[InputItem], boxes: Mapping[str, list[np.ndarray]]
-) -> tuple[list[InputItem], dict[str, np.ndarray]]:
-    """One sample per face: an image with ``n`` boxes becomes ``n`` items (:func:`face_id`).
-
-    Args:
-        items: the images. boxes: image id or file name → its boxes (:func:`read_boxes`).
-
-    Returns:
-        ``(items, box of each item id)``; images without a box stay one item, without a box.
-    """
-    out: list[InputItem] = []
-    box_of: dict[str, np.ndarray] = {}
-    for it in items:
-        found = boxes.get(it.id, boxes.get(it.path.name)) if it.error is None else None
-        if not found:
-            out.append(it)
-            continue
-        for k, box in enumerate(found):
-            fid = face_id(it.id, k)
-            out.append(InputItem(fid, it.path))
-            box_of[fid] = box
-    return out, box_of
 
 
 @dataclass
@@ -105,8 +33,10 @@ class AlignJob:
         model: model file (None: the shipped one).
         device: torch device.
         exit_threshold: early-exit threshold on the predicted NME (0: full cascade).
-        boxes: item id → face box (:func:`expand_faces`); items without one use the whole image.
-        box_source: where ``boxes`` came from (``annotation`` or ``boxes-file``).
+        boxes: item id → face box (:func:`facecli.io.boxes.expand_faces`); items without one use the whole image.
+        box_source: where ``boxes`` came from (``annotation``, ``boxes-file`` or ``detector``).
+        keypoints: item id → (5, 2) detector points; such a face's box is the model's own
+            (:meth:`facecli.landmarks2d.predictor.Aligner.box_from_five`), source ``detector``.
         pts_dir: write ``<id>.pts`` here (1-based, as 300W).
         preview_dir: write ``<id>.png`` previews here.
     """
@@ -116,6 +46,7 @@ class AlignJob:
     exit_threshold: float = 0.0
     boxes: Mapping[str, np.ndarray] = field(default_factory=dict)
     box_source: str = "boxes-file"
+    keypoints: Mapping[str, np.ndarray] = field(default_factory=dict)
     pts_dir: Path | None = None
     preview_dir: Path | None = None
     _aligner: Any = field(default=None, repr=False)
@@ -144,7 +75,9 @@ class AlignJob:
             img = img[..., :3]
         box = self.boxes.get(item.id)
         source = self.box_source
-        if box is None:
+        if item.id in self.keypoints:
+            box, source = self._get().box_from_five(self.keypoints[item.id]), "detector"
+        elif box is None:
             h, w = img.shape[:2]
             box, source = np.array([0.0, 0.0, w - 1.0, h - 1.0]), "image"
         res = self._get().predict([img], [box], sources=[str(item.path)])[0]

@@ -57,6 +57,34 @@ class Aligner:
     def n_landmarks(self) -> int:
         return int(self.net.config.n_landmarks)
 
+    def box_from_five(self, points: np.ndarray) -> np.ndarray:
+        """The face box this model expects, from a detector's five points.
+
+        The model was trained on boxes that bound the annotated landmarks; this places its
+        mean shape on the five points (eye centres, nose tip, mouth corners) by a similarity
+        transform and returns the bounds of the placed shape.
+
+        Args:
+            points: (5, 2) x, y pixels in MTFL order (:func:`facecli.schemes.to_five`).
+
+        Returns:
+            (4,) float64 ``x0, y0, x1, y1``.
+        """
+        from skimage.transform import SimilarityTransform
+
+        from facecli.schemes import to_five
+        from facecli.validation import check_array
+
+        p = check_array(points, "(5, 2)", name="five points").astype(np.float64)
+        mean = self.net.mean_shape.detach().cpu().numpy().astype(np.float64)
+        tf = SimilarityTransform.from_estimate(to_five(mean), p)
+        if not tf:
+            from facecli.errors import ValidationError
+
+            raise ValidationError(f"expected five distinct face points, got {p.round(1).tolist()}")
+        placed = tf(mean)
+        return np.concatenate([placed.min(axis=0), placed.max(axis=0)])
+
     def predict(
         self, images: list[np.ndarray], boxes: list[np.ndarray], *, sources: list[str] | None = None
     ) -> list[AlignResult]:

@@ -26,7 +26,7 @@ import numpy as np
 
 from facecli.errors import FormatError
 from facecli.io.inputs import InputItem
-from facecli.microexpr.rois import FaceBox
+from facecli.microexpr.rois import FaceBox, clip_face_box
 
 __all__ = ["FLOW_ATTRS", "FlowJob", "ClipCoding", "optical_strain", "recognition_inputs"]
 
@@ -42,6 +42,8 @@ FLOW_ATTRS: dict[str, dict[str, str]] = {
     "apex": {"units": "frame", "description": "apex frame number used"},
     "offset": {"units": "frame", "description": "offset frame number"},
     "apex_source": {"description": "sheet | apex-file | spotted"},
+    "face_box": {"units": "px", "description": "x, y, w, h of the face box cropped"},
+    "face_box_source": {"description": "given (--face-box) | detector (on the onset frame) | frame (whole frame)"},
     "dataset": {"description": "casme2 | samm | smic"},
     "subject": {"description": "canonical subject name"},
     "clip": {"description": "clip name"},
@@ -117,7 +119,7 @@ class FlowJob:
     Attributes:
         coding: item id → the clip's coding.
         size: S.
-        box: the face box (None: the whole frame).
+        box: the face box (None: the whole frame, or the detector's with ``detect_face``).
         apex_file: item id → apex frame number from an ``apex-detect`` file.
     """
 
@@ -125,6 +127,7 @@ class FlowJob:
     size: int = 64
     box: FaceBox | None = None
     apex_file: Mapping[str, int] = field(default_factory=dict)
+    detect_face: bool = False
 
     def __call__(self, item: InputItem) -> dict[str, Any]:
         from facecli.io.clips import open_clip, read_clip_frames
@@ -135,6 +138,8 @@ class FlowJob:
         off = clip.index_of(c.offset)
         if on > off:
             raise FormatError(f"{item.path}: onset frame {c.onset} comes after offset frame {c.offset}")
+        f_on = read_clip_frames(clip, start=on, stop=on + 1)[0]
+        face, box_source = clip_face_box(f_on, self.box, self.detect_face)
         if c.apex is not None:
             apex_num, source = c.apex, "sheet"
         elif item.id in self.apex_file:
@@ -143,17 +148,16 @@ class FlowJob:
             from facecli.microexpr.spotting import spot_apex
 
             frames = read_clip_frames(clip)
-            res = spot_apex(frames, onset=on, offset=off, box=self.box, source=str(item.path))
+            res = spot_apex(frames, onset=on, offset=off, box=face, source=str(item.path))
             apex_num, source = int(clip.numbers[res.apex_index]), "spotted"
         ap = clip.index_of(apex_num)
         if not on <= ap <= off:
             raise FormatError(f"{item.path}: apex frame {apex_num} lies outside onset {c.onset} .. offset {c.offset}")
-        f_on = read_clip_frames(clip, start=on, stop=on + 1)[0]
         f_ap = read_clip_frames(clip, start=ap, stop=ap + 1)[0]
         if f_on.shape != f_ap.shape:
             raise FormatError(f"{item.path}: onset and apex frames differ in size ({f_on.shape} vs {f_ap.shape})")
         h, w = f_on.shape[:2]
-        box = (self.box or FaceBox(0, 0, w, h)).clip_to(w, h, source=str(item.path))
+        box = face.clip_to(w, h, source=str(item.path))
         flow, img = recognition_inputs(f_on, f_ap, box, self.size)
         return {
             "flow": flow,
@@ -162,6 +166,8 @@ class FlowJob:
             "apex": np.int64(apex_num),
             "offset": np.int64(c.offset),
             "apex_source": np.str_(source),
+            "face_box": np.array([box.x, box.y, box.w, box.h], np.int64),
+            "face_box_source": np.str_(box_source),
             "dataset": np.str_(c.dataset),
             "subject": np.str_(c.subject),
             "clip": np.str_(c.clip),

@@ -12,7 +12,7 @@ import numpy as np
 
 from facecli.errors import FormatError
 from facecli.io.inputs import InputItem
-from facecli.microexpr.rois import FaceBox
+from facecli.microexpr.rois import FaceBox, clip_face_box
 from facecli.microexpr.spotting import SpotSettings, spot_apex
 
 __all__ = ["APEX_ATTRS", "ApexJob", "coded_items", "plot_apex_curve", "write_apex_csv"]
@@ -24,6 +24,8 @@ APEX_ATTRS: dict[str, dict[str, str]] = {
     "onset": {"units": "frame", "description": "onset frame used (-1: unknown, the whole clip was searched)"},
     "offset": {"units": "frame", "description": "offset frame used (-1: unknown)"},
     "frames": {"units": "frame", "description": "frame numbers of the clip"},
+    "face_box": {"units": "px", "description": "x, y, w, h of the face box the ROIs cover"},
+    "face_box_source": {"description": "given (--face-box) | detector (on the onset frame) | frame (whole frame)"},
     "score": {
         "description": "spotting score per frame (flow/lbp/both: smoothed; residual: the expression intensity curve "
         "of the envelope fit)"
@@ -37,7 +39,8 @@ class ApexJob:
 
     Attributes:
         settings: spotting settings.
-        box: face box (None: whole frame).
+        box: face box (None: whole frame, or the detector's with ``detect_face``).
+        detect_face: find the face on the onset frame (first frame without a coding).
         coding: id → (onset, offset) frame numbers from a coding sheet.
         plot_dir: write ``<id>.png`` curves here.
     """
@@ -46,6 +49,7 @@ class ApexJob:
     box: FaceBox | None = None
     coding: Mapping[str, tuple[int, int]] = field(default_factory=dict)
     plot_dir: Path | None = None
+    detect_face: bool = False
 
     def __call__(self, item: InputItem) -> dict[str, Any]:
         from facecli.io.clips import open_clip, read_clip_frames
@@ -57,7 +61,8 @@ class ApexJob:
         if onset is not None and offset is not None and onset > offset:
             raise FormatError(f"{item.path}: onset frame {on_num} comes after offset frame {off_num}")
         frames = read_clip_frames(clip)
-        res = spot_apex(frames, onset=onset, offset=offset, box=self.box, settings=self.settings, source=str(item.path))
+        box, box_source = clip_face_box(frames[onset or 0], self.box, self.detect_face)
+        res = spot_apex(frames, onset=onset, offset=offset, box=box, settings=self.settings, source=str(item.path))
         if self.plot_dir is not None:
             from facecli.io.naming import safe_name
 
@@ -77,6 +82,8 @@ class ApexJob:
             "offset": np.int64(-1 if off_num is None else off_num),
             "frames": clip.numbers.astype(np.int64),
             "score": res.score.astype(np.float32),
+            "face_box": np.array([box.x, box.y, box.w, box.h], np.int64),
+            "face_box_source": np.str_(box_source),
         }
 
 

@@ -16,7 +16,7 @@ import numpy as np
 
 from facecli.errors import InputError
 
-__all__ = ["FaceBox", "grid_rois", "parse_face_box"]
+__all__ = ["FaceBox", "clip_face_box", "grid_rois", "parse_face_box"]
 
 
 @dataclass(frozen=True)
@@ -41,8 +41,8 @@ class FaceBox:
 
 
 def parse_face_box(text: str | None) -> FaceBox | None:
-    """``"x,y,w,h"`` in pixels (None passes through)."""
-    if text is None:
+    """``"x,y,w,h"`` in pixels; None, ``auto`` and ``frame`` give None (no fixed box)."""
+    if text is None or text in ("auto", "frame"):
         return None
     try:
         x, y, w, h = (int(round(float(v))) for v in text.split(","))
@@ -51,6 +51,34 @@ def parse_face_box(text: str | None) -> FaceBox | None:
     if w <= 0 or h <= 0:
         raise InputError(f"expected a positive face-box width and height, got {text!r}")
     return FaceBox(x, y, w, h)
+
+
+def clip_face_box(frame: np.ndarray, given: FaceBox | None, detect: bool) -> tuple[FaceBox, str]:
+    """The face box of a clip and where it came from.
+
+    Args:
+        frame: (H, W) or (H, W, 3) uint8, the clip's onset frame (the face at rest).
+        given: a fixed box (``--face-box x,y,w,h``), used as is.
+        detect: find the face on ``frame`` with the face detector (the best-scored face).
+
+    Returns:
+        ``(box, source)``: source ``given``, ``detector``, or ``frame`` (the whole frame: no
+        box given, or the detector found no face).
+    """
+    h, w = frame.shape[:2]
+    if given is not None:
+        return given, "given"
+    if detect:
+        from facecli.detection.predictor import FaceDetector
+
+        img = frame if frame.dtype == np.uint8 else np.clip(frame, 0, 255).astype(np.uint8)
+        faces = FaceDetector().detect(img)
+        if len(faces):
+            x0, y0, x1, y1 = (int(round(float(v))) for v in faces.boxes[0])
+            x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, w), min(y1, h)
+            if x1 - x0 >= 16 and y1 - y0 >= 16:
+                return FaceBox(x0, y0, x1 - x0, y1 - y0), "detector"
+    return FaceBox(0, 0, w, h), "frame"
 
 
 def grid_rois(box: FaceBox, cells: int) -> np.ndarray:

@@ -171,7 +171,7 @@ def test_every_image_format_and_case_is_read(wflw_dir, tiny_model, tmp_path):
     """.JPG, .ppm, .pgm, .tif, .webp were skipped silently by the default pattern (issue #25, item 7)."""
     import cv2
 
-    from facecli.commands.align import IMAGE_PATTERN
+    from facecli.commands._common import IMAGE_PATTERN
     from facecli.io.image import IMAGE_SUFFIXES
 
     assert {p.lstrip("*") for p in IMAGE_PATTERN.split(",")} == set(IMAGE_SUFFIXES)
@@ -185,6 +185,7 @@ def test_every_image_format_and_case_is_read(wflw_dir, tiny_model, tmp_path):
         assert ok
         (d / n).write_bytes(buf.tobytes())
     out = tmp_path / "p.h5"
-    _ok(runner.invoke(app, ["align", "predict", str(d), "--model", str(tiny_model), "-o", str(out)]))
+    args = ["align", "predict", str(d), "--model", str(tiny_model), "-o", str(out), "--boxes", "image"]
+    _ok(runner.invoke(app, args))
     with ContainerReader(out, kind="landmarks2d") as rd:
         assert sorted(rd.ids) == names

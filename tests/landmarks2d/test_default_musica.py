@@ -34,3 +34,15 @@ def test_shipped_model_beats_the_first_iteration_on_new_faces(tmp_path):
     assert err.mean() < 0.08, err
     assert err.mean() < mean_err.mean()  # the later iterations improve on the first
     assert all(r.exit_iteration == al.net.config.iterations for r in res)  # threshold 0: the full cascade
+
+
+def test_box_from_five_places_the_mean_shape():
+    from facecli.landmarks2d.data import landmark_box
+    from facecli.schemes import to_five
+
+    aligner = Aligner(None)
+    mean = aligner.net.mean_shape.numpy().astype(np.float64)
+    a = np.deg2rad(10)
+    rot = np.array([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    placed = mean @ rot.T * 80 + [200, 150]  # a face 10 degrees in-plane, ~160 px, at (200, 150)
+    np.testing.assert_allclose(aligner.box_from_five(to_five(placed)), landmark_box(placed), atol=1e-6)
