@@ -38,29 +38,10 @@ from pathlib import Path
 
 import numpy as np
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from realdata import five_point_nme, iou, mtfl  # noqa: E402
+
 PEERS = ("dlib-hog", "dlib-mmod", "mediapipe-short", "mediapipe-full", "opencv-haar")
-
-
-def mtfl(data: Path, name: str, limit: int | None) -> list[dict]:
-    out = []
-    for line in (data / "mtfl" / name).read_text().splitlines():
-        p = line.split()
-        if not p or not p[0].startswith("lfw"):
-            continue
-        fname = p[0].split("\\")[-1]
-        person = fname.rsplit("_", 1)[0]
-        v = np.array(p[1:], float) * 0.6  # 250 px → LFW's 150 px images
-        path = data / "lfw" / "images" / person / fname
-        if not path.exists():  # one train-list name (Betsy_Coffin_0001) is not in LFW
-            continue
-        out.append(
-            {
-                "path": str(path),
-                "boxes": [[v[0], v[2], v[1], v[3]]],
-                "points": v[4:].reshape(5, 2).tolist(),
-            }
-        )
-    return out[:limit] if limit else out
 
 
 def voc(data: Path) -> list[dict]:
@@ -74,17 +55,6 @@ def voc(data: Path) -> list[dict]:
                 top, left, w, h = (float(x) for x in b.groups())
                 boxes.append([left, top, left + w, top + h])
     return [{"path": str(root / f), "boxes": b} for f, b in sorted(images.items())]
-
-
-def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """(n, m) IoU of boxes a (n, 4) and b (m, 4)."""
-    a, b = np.asarray(a, float).reshape(-1, 4), np.asarray(b, float).reshape(-1, 4)
-    w = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
-    h = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
-    inter = w * h
-    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
-    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
-    return inter / (area_a[:, None] + area_b[None, :] - inter + 1e-12)
 
 
 def match(gt: np.ndarray, det: np.ndarray, thr: float = 0.5) -> tuple[int, int]:
@@ -134,16 +104,16 @@ def apply_map(d: np.ndarray, m: np.ndarray) -> np.ndarray:
     return np.stack([cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2], axis=1)
 
 
-def run_facecli(entries: list[dict], repeat: int = 1) -> list[dict]:
+def run_facecli(entries: list[dict], repeat: int = 1, min_face: float = 20.0) -> list[dict]:
     import cv2
     import torch
 
-    from facecli.detection import FaceDetector
+    from facecli.detection import DetectorConfig, FaceDetector
     from facecli.io.image import read_image
 
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
-    det = FaceDetector()
+    det = FaceDetector(DetectorConfig(min_face=min_face))
     imgs = []
     for e in entries:
         img = read_image(e["path"])
@@ -180,6 +150,9 @@ def main() -> None:
     ap.add_argument("--peer-python", default=None, help="python of the peers' separate environment")
     ap.add_argument("--mmod", default=None, help="dlib's mmod_human_face_detector.dat (for dlib-mmod)")
     ap.add_argument("--peers", default=",".join(PEERS), help="comma-separated peers to run")
+    ap.add_argument(
+        "--min-face", type=float, nargs="+", default=[20.0, 40.0], help="facecli rows: detect --min-face values"
+    )
     ap.add_argument("--fit", type=int, default=1000, help="MTFL train faces for the box-convention map")
     ap.add_argument("--limit", type=int, default=None, help="only the first N test faces (a quick look)")
     ap.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
@@ -192,10 +165,12 @@ def main() -> None:
     )
     timing = [{"path": e["path"], "size": [640, 480]} for e in faces]
     sets = {"test": test, "train": train, "voc": faces, "timing": timing}
-    names = ["facecli (MTCNN)"]
-    raw: dict[str, dict[str, list]] = {"facecli (MTCNN)": {}}
-    for key, entries in sets.items():
-        raw["facecli (MTCNN)"][key] = run_facecli(entries, repeat=3 if key == "timing" else 1)
+    names = []
+    raw: dict[str, dict[str, list]] = {}
+    for min_face in args.min_face:
+        name = f"facecli (MTCNN, --min-face {min_face:g})"
+        names.append(name)
+        raw[name] = {k: run_facecli(e, repeat=3 if k == "timing" else 1, min_face=min_face) for k, e in sets.items()}
     peers = [p for p in args.peers.split(",") if p] if args.peer_python else []
     if "dlib-mmod" in peers and not args.mmod:
         peers.remove("dlib-mmod")
@@ -239,8 +214,7 @@ def main() -> None:
                     nme.append(np.inf)
                     continue
                 k = int(np.argmax(iou(np.asarray(e["boxes"]), d[:, :4])[0]))
-                p, g = np.asarray(x["points"][k]), np.asarray(e["points"])
-                nme.append(np.linalg.norm(p - g, axis=1).mean() / np.linalg.norm(g[0] - g[1]))
+                nme.append(five_point_nme(x["points"][k], e["points"]))
             nme = np.asarray(nme)
             row["five_point_nme"] = float(np.mean(nme[np.isfinite(nme)]))
             row["five_point_fr10"] = float(np.mean(nme > 0.1))

@@ -1,0 +1,50 @@
+"""Readers of the real data of ../shared/REALDATA.md shared by the real-data benchmarks
+(nothing here is shipped or downloaded: the folders are extracted by hand, see each bench.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def mtfl(data: Path, name: str, limit: int | None = None) -> list[dict]:
+    """LFW faces of an MTFL/CUHK list (``trainImageList.txt`` or ``testImageList.txt``).
+
+    The lists give, in 250 px LFW coordinates, the face box (left right top bottom) and five
+    points (left eye, right eye, nose, left and right mouth corner); they are scaled by 0.6 to
+    LFW's 150 px ``images/``. Images missing from LFW (one train-list name) are skipped.
+
+    Returns:
+        one dict per face: ``path``, ``boxes`` [[x0, y0, x1, y1]], ``points`` (5, 2) list.
+    """
+    out = []
+    for line in (Path(data) / "mtfl" / name).read_text().splitlines():
+        p = line.split()
+        if not p or not p[0].startswith("lfw"):
+            continue
+        fname = p[0].split("\\")[-1]
+        person = fname.rsplit("_", 1)[0]
+        v = np.array(p[1:], float) * 0.6  # 250 px → LFW's 150 px images
+        path = Path(data) / "lfw" / "images" / person / fname
+        if not path.exists():  # Betsy_Coffin_0001 (train list) is not in LFW
+            continue
+        out.append({"path": str(path), "boxes": [[v[0], v[2], v[1], v[3]]], "points": v[4:].reshape(5, 2).tolist()})
+    return out[:limit] if limit else out
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(n, m) IoU of boxes a (n, 4) and b (m, 4), x0, y0, x1, y1."""
+    a, b = np.asarray(a, float).reshape(-1, 4), np.asarray(b, float).reshape(-1, 4)
+    w = np.clip(np.minimum(a[:, None, 2], b[None, :, 2]) - np.maximum(a[:, None, 0], b[None, :, 0]), 0, None)
+    h = np.clip(np.minimum(a[:, None, 3], b[None, :, 3]) - np.maximum(a[:, None, 1], b[None, :, 1]), 0, None)
+    inter = w * h
+    area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+    area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+    return inter / (area_a[:, None] + area_b[None, :] - inter + 1e-12)
+
+
+def five_point_nme(pred: np.ndarray, truth: np.ndarray) -> float:
+    """Mean distance of five points over the distance between the true eye centres."""
+    pred, truth = np.asarray(pred, float), np.asarray(truth, float)
+    return float(np.linalg.norm(pred - truth, axis=1).mean() / np.linalg.norm(truth[0] - truth[1]))
