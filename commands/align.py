@@ -201,6 +201,15 @@ def predict(
             help="Faces of the dataset with --dataset: train, test or all (300W also common, challenging, full).",
         ),
     ] = "test",
+    scheme: Annotated[
+        Optional[str],
+        typer.Option(
+            "--scheme",
+            help="Write the landmarks in this scheme: ibug68 (a 98-point model's points through the standard "
+            "WFLW-98 -> iBUG-68 subset), five (eye centres, nose tip, mouth corners), or wflw98 (default: the "
+            "model's own).",
+        ),
+    ] = None,
     exit_threshold: Annotated[
         float,
         typer.Option(
@@ -251,6 +260,8 @@ def predict(
     state = get_state()
     if model is not None and not model.exists():
         raise InputError(f"no such model file: {model}")
+    if scheme is not None and scheme not in ("wflw98", "ibug68", "five"):
+        raise UsageError(f"expected --scheme wflw98, ibug68 or five, got {scheme!r}")
     box_file = None if boxes in ("auto", "image") else Path(boxes)
     if box_file is not None and not box_file.exists():
         raise InputError(f"no such face-box file: {box_file} (--boxes takes auto, image, or a file)")
@@ -324,15 +335,29 @@ def predict(
         boxes=box_map,
         box_source=source,
         keypoints=keypoints,
+        scheme=scheme,
         pts_dir=pts_dir,
         preview_dir=preview,
     )
     if model is None:
         log(f"model: {DEFAULT_MUSICA.name} (shipped; trained on synthetic images only)")
+    import numpy as np
+
+    from facecli.landmarks2d.predictor import Aligner
+    from facecli.schemes import SCHEMES, convert, scheme_for
+
+    native = scheme_for(Aligner(model, device="cpu").n_landmarks).name
+    out_scheme = scheme or native
+    if scheme is not None:
+        try:
+            convert(np.zeros((SCHEMES[native].points, 2)), scheme)
+        except Exception as exc:  # a 68-point model asked for 98 points
+            raise UsageError(f"--scheme {scheme}: the model gives {native} landmarks; {exc}") from None
     params = {
         "model": str(model) if model else "default (synthetic)",
         "exit_threshold": exit_threshold,
         "boxes": boxes,
+        "scheme": scheme,
         "dataset": dataset,
         "split": split if dataset else None,
     }
@@ -343,7 +368,7 @@ def predict(
         argv=state.argv,
         params=params,
         resume=resume,
-        array_attrs=ALIGN_ATTRS,
+        array_attrs={**ALIGN_ATTRS, "landmarks": {**ALIGN_ATTRS["landmarks"], "scheme": out_scheme}},
     )
     for image_id in no_face:
         writer.add_failure(image_id, "no face found by the detector (give its box in a --boxes CSV)")

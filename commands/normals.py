@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -186,6 +186,14 @@ def compute(
     sobel_strength: Annotated[
         float, typer.Option("--sobel-strength", help="Images with --image-method sobel: height scale.")
     ] = 4.0,
+    boxes: Annotated[
+        str,
+        typer.Option(
+            "--boxes",
+            help="Photos: auto (the face facecli detect finds, framed as the training renders frame theirs; the "
+            "centre square where it finds none), image (the centre square), or a faces.h5 / CSV of boxes.",
+        ),
+    ] = "auto",
     preview: Annotated[
         Optional[Path],
         typer.Option("--preview", help="Write one PNG per input here (normals as RGB, scales side by side)."),
@@ -261,7 +269,15 @@ def compute(
     items = resolve_inputs(
         inputs, pattern=pattern, shard=parse_shard(shard), missing="keep" if on_error == OnError.skip else "error"
     )
-    output = output_file(output, "normals.h5", inputs=items, also=[model, pose])
+    box_file = None if boxes in ("auto", "image") else Path(boxes)
+    if box_file is not None and not box_file.exists():
+        raise InputError(f"no such face-box file: {box_file} (--boxes takes auto, image, or a file)")
+    output = output_file(output, "normals.h5", inputs=items, also=[model, pose, box_file])
+    face_boxes: Any = boxes
+    if box_file is not None:
+        from facecli.io.boxes import read_face_boxes
+
+        face_boxes = {k: v[0] for k, v in read_face_boxes(box_file).items() if v}
     families = {
         "image"
         if it.path.suffix.lower() in (".jpg", ".jpeg", ".bmp", ".ppm", ".pgm", ".tif", ".tiff", ".webp")
@@ -289,6 +305,7 @@ def compute(
         poses=load_poses(pose) if pose is not None else None,
         device=state.device,
         preview_dir=preview,
+        face_boxes=face_boxes,
     )
     params = {
         "scales": sizes,
@@ -297,6 +314,7 @@ def compute(
         "image_method": image_method.value,
         "model": str(model) if model else "default (synthetic)",
         "pose": str(pose) if pose else None,
+        "boxes": boxes,
         "texture": None
         if tex is None
         else {
@@ -314,6 +332,8 @@ def compute(
         attrs[f"depth_{s}"] = {"units": "mm", "layout": "NHW", "description": "from the camera plane along -Z"}
         attrs[f"texture_{s}"] = {"layout": "NHWC", "channels": ",".join(TEXTURE_CHANNELS)}
     attrs["view"] = {"units": "mm", "columns": "centre_x,centre_y,width,z_camera"}
+    attrs["face_box"] = {"units": "px", "description": "photos: x0, y0, x1, y1 of the face framed"}
+    attrs["face_box_source"] = {"description": "photos: detector | boxes-file | image (the centre square)"}
     writer = ContainerWriter(
         output,
         "normals",

@@ -33,6 +33,7 @@ __all__ = [
     "WFLW98_MIRROR",
     "IBUG68_REGIONS",
     "WFLW98_TO_IBUG68",
+    "convert",
     "scheme_for",
     "to_five",
 ]
@@ -223,3 +224,36 @@ def to_five(landmarks: np.ndarray) -> np.ndarray:
         raise ValidationError(f"expected (..., L, 2) landmarks, got shape {lm.shape}")
     scheme = scheme_for(lm.shape[-2])
     return np.stack([lm[..., list(g), :].mean(axis=-2) for g in scheme.five], axis=-2)
+
+
+def convert(landmarks: np.ndarray, to: str) -> np.ndarray:
+    """Landmarks in another scheme: WFLW-98 → iBUG-68 by the standard subset
+    (:data:`WFLW98_TO_IBUG68`), 98 or 68 → the 5 points (:func:`to_five`), or unchanged.
+
+    Args:
+        landmarks: (..., L, D) with L = 98, 68 or 5.
+        to: ``wflw98``, ``ibug68`` or ``five``.
+
+    Returns:
+        (..., L', D) float64.
+
+    Raises:
+        ValidationError: a conversion that would need points the input lacks (68 → 98...).
+
+    Example:
+        >>> convert(np.zeros((98, 2)), "ibug68").shape
+        (68, 2)
+    """
+    lm = np.asarray(landmarks, dtype=np.float64)
+    if lm.ndim < 2:
+        raise ValidationError(f"expected (..., L, 2) landmarks, got shape {lm.shape}")
+    src = scheme_for(lm.shape[-2])
+    if to not in SCHEMES:
+        raise ValidationError(f"expected a scheme of {', '.join(SCHEMES)}, got {to!r}")
+    if src.name == to:
+        return lm
+    if to == "five":
+        return to_five(lm)
+    if src.name == "wflw98" and to == "ibug68":
+        return lm[..., WFLW98_TO_IBUG68, :]
+    raise ValidationError(f"expected landmarks that contain the {to} points, got {src.points} ({src.name})")

@@ -84,10 +84,16 @@ def align_report(
     """
     from facecli.errors import InputError
     from facecli.metrics.align import nme, summarize_nme
+    from facecli.schemes import convert, scheme_for
 
     matched = [f for f in faces if f.id in predictions]
     if not matched:
         raise InputError(f"no face of {source} is in {truth} (e.g. {next(iter(predictions), 'none')})")
+    converted = None
+    n_pred, n_true = predictions[matched[0].id].shape[0], matched[0].landmarks.shape[0]
+    if (n_pred, n_true) == (98, 68):  # a WFLW-98 model scored on 300W truth through the standard subset
+        predictions = {f.id: convert(predictions[f.id], "ibug68") for f in matched}
+        converted = f"{scheme_for(98).name} -> {scheme_for(68).name} (standard subset)"
     if matched[0].landmarks.shape != predictions[matched[0].id].shape:
         raise InputError(
             f"expected {matched[0].landmarks.shape[0]} landmarks per face as in {truth}, got "
@@ -107,4 +113,6 @@ def align_report(
         "unmatched_predictions": len(predictions) - len(matched),
         "exit_iterations": {str(k): int((its == k).sum()) for k in sorted(set(its.tolist())) if k > 0},
     }
+    if converted:
+        summary["converted"] = converted
     return AlignReport(summary, errs, groups)

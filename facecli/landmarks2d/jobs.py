@@ -37,6 +37,8 @@ class AlignJob:
         box_source: where ``boxes`` came from (``annotation``, ``boxes-file`` or ``detector``).
         keypoints: item id → (5, 2) detector points; such a face's box is the model's own
             (:meth:`facecli.landmarks2d.predictor.Aligner.box_from_five`), source ``detector``.
+        scheme: write the landmarks in this scheme (:func:`facecli.schemes.convert`; None:
+            the model's own).
         pts_dir: write ``<id>.pts`` here (1-based, as 300W).
         preview_dir: write ``<id>.png`` previews here.
     """
@@ -47,6 +49,7 @@ class AlignJob:
     boxes: Mapping[str, np.ndarray] = field(default_factory=dict)
     box_source: str = "boxes-file"
     keypoints: Mapping[str, np.ndarray] = field(default_factory=dict)
+    scheme: str | None = None
     pts_dir: Path | None = None
     preview_dir: Path | None = None
     _aligner: Any = field(default=None, repr=False)
@@ -81,16 +84,21 @@ class AlignJob:
             h, w = img.shape[:2]
             box, source = np.array([0.0, 0.0, w - 1.0, h - 1.0]), "image"
         res = self._get().predict([img], [box], sources=[str(item.path)])[0]
+        points = res.landmarks
+        if self.scheme is not None:
+            from facecli.schemes import convert
+
+            points = convert(points, self.scheme).astype(np.float32)
         from facecli.io.naming import safe_name
 
         if self.pts_dir is not None:
             from facecli.io.pts import write_pts
 
-            write_pts(self.pts_dir / f"{safe_name(item.id)}.pts", res.landmarks.astype(np.float64))
+            write_pts(self.pts_dir / f"{safe_name(item.id)}.pts", points.astype(np.float64))
         if self.preview_dir is not None:
-            draw_preview(self.preview_dir / f"{safe_name(item.id)}.png", img, res.landmarks, res.box)
+            draw_preview(self.preview_dir / f"{safe_name(item.id)}.png", img, points, res.box)
         return {
-            "landmarks": res.landmarks.astype(np.float32),
+            "landmarks": points.astype(np.float32),
             "box": res.box.astype(np.float32),
             "predicted_nme": np.float32(res.predicted_nme),
             "exit_iteration": np.int64(res.exit_iteration),

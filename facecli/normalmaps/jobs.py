@@ -70,6 +70,9 @@ class NormalsJob:
         poses: one (4, 4) transform for every input (key ``*``) or one per sample id.
         device: torch device for the CAP model (``auto``, ``cpu``, ``cuda``).
         preview_dir: write ``<id>.png`` previews here.
+        face_boxes: photos: ``auto`` (frame the face ``facecli detect`` finds as the training
+            renders are framed; the centre square where it finds none), ``image`` (the centre
+            square), or image id / file name → its face box.
     """
 
     scales: Sequence[int]
@@ -82,6 +85,7 @@ class NormalsJob:
     poses: Mapping[str, np.ndarray] | None = None
     device: str = "cpu"
     preview_dir: Path | None = None
+    face_boxes: str | Mapping[str, np.ndarray] = "auto"
 
     def _pose(self, sample_id: str) -> np.ndarray | None:
         if not self.poses:
@@ -92,7 +96,30 @@ class NormalsJob:
             raise InputError(f"no pose for {sample_id!r} in the --pose file ({len(self.poses)} ids)")
         return self.poses[sample_id]
 
-    def _image_maps(self, path: Path) -> dict[str, np.ndarray]:
+    def _face(self, item: InputItem, img: np.ndarray) -> tuple[np.ndarray, np.ndarray, str]:
+        """The photo cropped to its face: ``(crop, box x0 y0 x1 y1, source)``."""
+        from facecli.normalmaps.predictor import frame_face
+
+        h, w = img.shape[:2]
+        whole = np.array([0.0, 0.0, w, h], np.float32)
+        if isinstance(self.face_boxes, str):
+            if self.face_boxes != "auto":
+                return img, whole, "image"
+            from facecli.detection.predictor import FaceDetector
+
+            faces = FaceDetector().detect(img, name=str(item.path))
+            if not len(faces):
+                return img, whole, "image"
+            box, source = faces.boxes[0], "detector"
+        else:
+            found = self.face_boxes.get(item.id, self.face_boxes.get(item.path.name))
+            if found is None:
+                return img, whole, "image"
+            box, source = np.asarray(found, np.float32), "boxes-file"
+        return frame_face(img, box), np.asarray(box, np.float32), source
+
+    def _image_maps(self, item: InputItem) -> dict[str, np.ndarray]:
+        path = item.path
         from facecli.io.image import read_image
         from facecli.normalmaps.predictor import load_cap, prepare_image
         from facecli.normalmaps.sobel import sobel_normals
@@ -105,7 +132,8 @@ class NormalsJob:
                 f"expected a face photo of at least {MIN_IMAGE_SIDE}x{MIN_IMAGE_SIDE} px, got "
                 f"{img.shape[1]}x{img.shape[0]} in {path}"
             )
-        out: dict[str, np.ndarray] = {}
+        img, box, source = self._face(item, img)
+        out: dict[str, np.ndarray] = {"face_box": box, "face_box_source": np.str_(source)}
         if self.image_method == "sobel":
             for s in self.scales:
                 n = sobel_normals(prepare_image(img, int(s), source=str(path)), self.sobel_strength)
@@ -134,7 +162,7 @@ class NormalsJob:
         if kind == "image":
             if self.poses:
                 raise InputError(f"--pose applies to geometry, not to the image {item.path}")
-            arrays = self._image_maps(item.path)
+            arrays = self._image_maps(item)
         else:
             arrays = geometry_normal_maps(item.path, kind, self.geometry, pose=self._pose(item.id))
         out: dict[str, np.ndarray] = {}
@@ -154,7 +182,7 @@ class NormalsJob:
                     cell=int(tex.cell[i]),
                     levels=tex.levels,
                 ).astype(np.float16)
-        for key in ("view", "input_units", "non_manifold_edges", "dropped_faces"):  # geometry only
+        for key in ("view", "input_units", "non_manifold_edges", "dropped_faces", "face_box", "face_box_source"):
             if key in arrays:
                 out[key] = arrays[key]
         if self.preview_dir is not None:

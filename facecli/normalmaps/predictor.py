@@ -11,10 +11,40 @@ import numpy as np
 from facecli.errors import InputError
 from facecli.typing import PathLike
 
-__all__ = ["DEFAULT_CAP", "CAPPredictor", "load_cap", "prepare_image"]
+__all__ = ["RENDER_FRAMING", "frame_face", "DEFAULT_CAP", "CAPPredictor", "load_cap", "prepare_image"]
 
 #: the shipped default model: trained on synthetic renders only (see its ``meta``)
 DEFAULT_CAP = Path(__file__).resolve().parent.parent / "models" / "weights" / "cap_synthetic.pt"
+
+
+#: Where ``facecli detect`` puts the face in the CAP training renders (``facecli synth images``,
+#: 128 px): the box's height over the image side, and its centre's offset from the image
+#: centre over the image side (x, y); medians over 47 renders the detector found (of 60;
+#: measured with ``FaceDetector`` on ``facecli --seed 3 synth images --count 60 --size 128``,
+#: re-measured by ``tests/normalmaps/test_face_framing.py``).
+RENDER_FRAMING = (0.585, -0.016, -0.047)
+
+
+def frame_face(image: np.ndarray, box: np.ndarray, framing: tuple[float, float, float] = RENDER_FRAMING) -> np.ndarray:
+    """A square crop of a photo that frames its face as the training renders frame theirs.
+
+    Args:
+        image: (H, W, 3) or (H, W) uint8.
+        box: (4,) x0, y0, x1, y1 of the face from ``facecli detect``.
+        framing: (box height / side, centre offset x / side, centre offset y / side).
+
+    Returns:
+        (S, S, ...) uint8; parts outside the photo repeat its border.
+    """
+    import cv2
+
+    x0, y0, x1, y1 = (float(v) for v in np.asarray(box, np.float64).reshape(4))
+    side = max(y1 - y0, 1.0) / framing[0]
+    cx = (x0 + x1) / 2 - framing[1] * side
+    cy = (y0 + y1) / 2 - framing[2] * side
+    n = max(int(round(side)), 1)
+    m = np.array([[1.0, 0.0, n / 2 - cx], [0.0, 1.0, n / 2 - cy]])
+    return cv2.warpAffine(np.asarray(image), m, (n, n), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 def prepare_image(image: np.ndarray, size: int, *, source: str = "") -> np.ndarray:

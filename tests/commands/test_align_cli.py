@@ -189,3 +189,48 @@ def test_every_image_format_and_case_is_read(wflw_dir, tiny_model, tmp_path):
     _ok(runner.invoke(app, args))
     with ContainerReader(out, kind="landmarks2d") as rd:
         assert sorted(rd.ids) == names
+
+
+def test_scheme_conversion_in_predict_and_evaluate(wflw_dir, tiny_model, tmp_path):
+    from facecli.synth.images import write_images
+
+    out = tmp_path / "68.h5"
+    base = ["align", "predict", str(wflw_dir), "--dataset", "--split", "all", "--model", str(tiny_model)]
+    _ok(runner.invoke(app, [*base, "-o", str(out), "--scheme", "ibug68"]))
+    full = tmp_path / "98.h5"
+    _ok(runner.invoke(app, [*base, "-o", str(full)]))
+    with ContainerReader(out, kind="landmarks2d") as a, ContainerReader(full, kind="landmarks2d") as b:
+        from facecli.schemes import WFLW98_TO_IBUG68
+
+        assert a.read("landmarks").shape[1:] == (68, 2) and a.array_info("landmarks")["scheme"] == "ibug68"
+        np.testing.assert_allclose(a.read("landmarks"), b.read("landmarks")[:, WFLW98_TO_IBUG68], atol=1e-5)
+    five = tmp_path / "5.h5"
+    _ok(runner.invoke(app, [*base, "-o", str(five), "--scheme", "five"]))
+    with ContainerReader(five, kind="landmarks2d") as c:
+        assert c.read("landmarks").shape[1:] == (5, 2)
+    r = runner.invoke(app, [*base, "-o", str(tmp_path / "x.h5"), "--scheme", "nine"])
+    assert r.exit_code == 2 and "expected --scheme" in r.stderr
+    # a 98-point file scored against 300W (68-point) truth goes through the standard subset
+    w300 = tmp_path / "w300"
+    write_images(w300, scheme="ibug68", count=4, seed=1, size=96)
+    pred98 = tmp_path / "p98.h5"
+    _ok(
+        runner.invoke(
+            app,
+            [
+                "align",
+                "predict",
+                str(w300),
+                "--dataset",
+                "--split",
+                "all",
+                "--model",
+                str(tiny_model),
+                "-o",
+                str(pred98),
+            ],
+        )
+    )
+    r = _ok(runner.invoke(app, ["evaluate", "align", str(pred98), "--gt", str(w300), "--json"]))
+    got = json.loads(r.stdout)
+    assert got["matched"] == 4 and got["converted"].startswith("wflw98 -> ibug68")
