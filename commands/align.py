@@ -102,6 +102,18 @@ def train(
             "test set the NME moved by < 0.001 points).",
         ),
     ] = False,
+    five_point: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--five-point",
+            help="Also train on the faces of this CSV (image,lex,ley,rex,rey,nx,ny,lmx,lmy,rmx,rmy; e.g. real "
+            "photos with MTFL's five labels), through the five points each predicted shape implies.",
+        ),
+    ] = None,
+    init: Annotated[
+        Optional[Path],
+        typer.Option("--init", help="Start from this model file (fine-tuning; its crop, size and mean shape)."),
+    ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from OUTPUT.ckpt (finished epochs are kept).")
     ] = False,
@@ -119,10 +131,14 @@ def train(
 
       facecli --seed 0 align train wflw_synth --split all -o musica.pt --epochs 20 --extra-fine 3 --half
     """
+    from facecli.errors import InputError
     from facecli.landmarks2d.training import AlignTrainOptions, train_musica
 
     state = get_state()
-    output = output_file(output, "musica.pt", also=[root])
+    for f in (five_point, init):
+        if f is not None and not f.exists():
+            raise InputError(f"no such file: {f}")
+    output = output_file(output, "musica.pt", also=[root, five_point, init])
     opts = AlignTrainOptions(
         epochs=epochs,
         batch_size=batch_size,
@@ -136,6 +152,8 @@ def train(
         val_fraction=val_fraction,
         limit=limit,
         half_weights=half,
+        five_point=str(five_point) if five_point else None,
+        init=str(init) if init else None,
     )
     meta = train_musica(
         root,

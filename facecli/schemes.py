@@ -34,6 +34,7 @@ __all__ = [
     "IBUG68_REGIONS",
     "WFLW98_TO_IBUG68",
     "convert",
+    "five_weights",
     "scheme_for",
     "to_five",
 ]
@@ -257,3 +258,19 @@ def convert(landmarks: np.ndarray, to: str) -> np.ndarray:
     if src.name == "wflw98" and to == "ibug68":
         return lm[..., WFLW98_TO_IBUG68, :]
     raise ValidationError(f"expected landmarks that contain the {to} points, got {src.points} ({src.name})")
+
+
+def five_weights(points: int) -> np.ndarray:
+    """(5, L) float64 matrix whose product with (L, 2) landmarks is :func:`to_five` of them
+    (for losses written as one matrix product).
+
+    Example:
+        >>> w = five_weights(68)
+        >>> bool(np.allclose(w @ np.arange(136.0).reshape(68, 2), to_five(np.arange(136.0).reshape(68, 2))))
+        True
+    """
+    scheme = scheme_for(points)
+    w = np.zeros((5, scheme.points))
+    for i, group in enumerate(scheme.five):
+        w[i, list(group)] = 1.0 / len(group)
+    return w

@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from realdata import five_point_nme, iou, mtfl  # noqa: E402
 
 
-def run_facecli(test: list[dict]) -> dict[str, list]:
+def run_facecli(test: list[dict], model: Path | None = None, tag: str = "") -> dict[str, list]:
     import cv2
     import torch
 
@@ -47,8 +47,9 @@ def run_facecli(test: list[dict]) -> dict[str, list]:
 
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
-    det, aligner = FaceDetector(), Aligner(None)
-    rows: dict[str, list] = {"facecli align (own detector)": [], "facecli align (MTFL box)": [], "facecli detect": []}
+    det, aligner = FaceDetector(), Aligner(model)
+    own, given = f"facecli align{tag} (own detector)", f"facecli align{tag} (MTFL box)"
+    rows: dict[str, list] = {own: [], given: [], "facecli detect": []}
     for e in test:
         img = read_image(e["path"])
         t0 = time.perf_counter()
@@ -56,7 +57,7 @@ def run_facecli(test: list[dict]) -> dict[str, list]:
         t_det = (time.perf_counter() - t0) * 1000
         k = int(np.argmax(iou(e["boxes"][0], faces.boxes)[0])) if len(faces) else -1
         if k < 0 or iou(e["boxes"][0], faces.boxes[k])[0, 0] < 0.3:
-            for name in ("facecli align (own detector)", "facecli detect"):
+            for name in (own, "facecli detect"):
                 rows[name].append({"five": None, "ms": t_det})
         else:
             rows["facecli detect"].append({"five": faces.keypoints[k].tolist(), "ms": t_det})
@@ -64,7 +65,7 @@ def run_facecli(test: list[dict]) -> dict[str, list]:
             t0 = time.perf_counter()
             r = aligner.predict([img], [box])[0]
             ms = (time.perf_counter() - t0) * 1000
-            rows["facecli align (own detector)"].append(
+            rows[own].append(
                 {
                     "five": to_five(r.landmarks).tolist(),
                     "ms": ms,
@@ -75,9 +76,7 @@ def run_facecli(test: list[dict]) -> dict[str, list]:
         t0 = time.perf_counter()
         r = aligner.predict([img], [np.asarray(e["boxes"][0])])[0]
         ms = (time.perf_counter() - t0) * 1000
-        rows["facecli align (MTFL box)"].append(
-            {"five": to_five(r.landmarks).tolist(), "ms": ms, "predicted_nme": r.predicted_nme}
-        )
+        rows[given].append({"five": to_five(r.landmarks).tolist(), "ms": ms, "predicted_nme": r.predicted_nme})
     return rows
 
 
@@ -95,6 +94,9 @@ def main() -> None:
     ap.add_argument("--data", type=Path, required=True, help="folder with lfw/images and mtfl/testImageList.txt")
     ap.add_argument("--peer-python", default=None, help="python of the peers' separate environment")
     ap.add_argument("--predictor", default=None, help="dlib's shape_predictor_68_face_landmarks.dat")
+    ap.add_argument(
+        "--model", type=Path, action="append", help="also these align model files (rows tagged with the name)"
+    )
     ap.add_argument("--limit", type=int, default=None, help="only the first N test faces (a quick look)")
     ap.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
     ap.add_argument(
@@ -107,6 +109,9 @@ def main() -> None:
 
     test = mtfl(args.data, "testImageList.txt", args.limit)
     rows = run_facecli(test)
+    for extra in args.model or []:
+        more = run_facecli(test, extra, f" [{extra.name}]")
+        rows.update({k: v for k, v in more.items() if k != "facecli detect"})
     if args.peer_python and args.predictor:
         rows.update(run_peers(args.peer_python, args.predictor, test))
     table = []

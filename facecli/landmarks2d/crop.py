@@ -12,7 +12,15 @@ import numpy as np
 
 from facecli.errors import InputError
 
-__all__ = ["crop_transform", "from_normalised", "invert_affine", "to_normalised", "transform_points", "warp_crop"]
+__all__ = [
+    "box_from_five",
+    "crop_transform",
+    "from_normalised",
+    "invert_affine",
+    "to_normalised",
+    "transform_points",
+    "warp_crop",
+]
 
 
 def crop_transform(
@@ -94,3 +102,34 @@ def to_normalised(points: np.ndarray, crop: int) -> np.ndarray:
 def from_normalised(points: np.ndarray, crop: int) -> np.ndarray:
     """[-1, 1] → crop pixels."""
     return (np.asarray(points, dtype=np.float64) + 1.0) * (crop / 2.0) - 0.5
+
+
+def box_from_five(points: np.ndarray, mean_shape: np.ndarray) -> np.ndarray:
+    """The landmark box a model expects, from five face points.
+
+    The model's mean shape is placed on the five points (eye centres, nose tip, mouth
+    corners) by a similarity transform; the box bounds the placed shape.
+
+    Args:
+        points: (5, 2) x, y pixels, MTFL order (:func:`facecli.schemes.to_five`).
+        mean_shape: (L, 2) the model's mean shape, any frame (L = 98 or 68).
+
+    Returns:
+        (4,) float64 ``x0, y0, x1, y1``.
+
+    Raises:
+        ValidationError: points that fix no similarity (all equal).
+    """
+    from skimage.transform import SimilarityTransform
+
+    from facecli.errors import ValidationError
+    from facecli.schemes import to_five
+    from facecli.validation import check_array
+
+    p = check_array(points, "(5, 2)", name="five points").astype(np.float64)
+    mean = np.asarray(mean_shape, dtype=np.float64)
+    tf = SimilarityTransform.from_estimate(to_five(mean), p)
+    if not tf or np.ptp(p, axis=0).max() < 1e-6:
+        raise ValidationError(f"expected five distinct face points, got {p.round(1).tolist()}")
+    placed = tf(mean)
+    return np.concatenate([placed.min(axis=0), placed.max(axis=0)])

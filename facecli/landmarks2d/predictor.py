@@ -70,20 +70,9 @@ class Aligner:
         Returns:
             (4,) float64 ``x0, y0, x1, y1``.
         """
-        from skimage.transform import SimilarityTransform
+        from facecli.landmarks2d.crop import box_from_five
 
-        from facecli.schemes import to_five
-        from facecli.validation import check_array
-
-        p = check_array(points, "(5, 2)", name="five points").astype(np.float64)
-        mean = self.net.mean_shape.detach().cpu().numpy().astype(np.float64)
-        tf = SimilarityTransform.from_estimate(to_five(mean), p)
-        if not tf:
-            from facecli.errors import ValidationError
-
-            raise ValidationError(f"expected five distinct face points, got {p.round(1).tolist()}")
-        placed = tf(mean)
-        return np.concatenate([placed.min(axis=0), placed.max(axis=0)])
+        return box_from_five(points, self.net.mean_shape.detach().cpu().numpy())
 
     def predict(
         self, images: list[np.ndarray], boxes: list[np.ndarray], *, sources: list[str] | None = None

@@ -1,4 +1,7 @@
-"""Training MuSiCa on a WFLW- or 300W-layout dataset.
+"""Training MuSiCa on a WFLW- or 300W-layout dataset, optionally next to faces that have only
+five labelled points (``--five-point``: real photos such as MTFL's), which are supervised
+through the five points their predicted shape implies (eye-contour centres, nose tip, mouth
+corners; :func:`facecli.schemes.five_weights`).
 
 Every face is cropped from its box with random augmentation (scale and translation
 ±10 % of the box, rotation ±15°, a horizontal flip that also mirrors the landmark
@@ -50,13 +53,20 @@ class AlignTrainOptions:
     val_fraction: float = 0.1
     limit: int | None = None
     half_weights: bool = False
+    five_point: str | None = None
+    init: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 class FaceCropDataset:
-    """Augmented face crops: ``image`` (1, C, C) float32, ``lm`` (L, 2) normalised."""
+    """Augmented face crops: ``image`` (1, C, C) float32; ``lm`` (L, 2) normalised (zeros for
+    a five-point face), ``five`` (5, 2) normalised, ``full`` whether ``lm`` is labelled.
+
+    Args:
+        landmarks: per face (L, 2) landmarks, or (5, 2) points for a five-point face.
+    """
 
     def __init__(
         self,
@@ -66,10 +76,16 @@ class FaceCropDataset:
         opts: AlignTrainOptions,
         seed: int,
         augment: bool = True,
+        n_landmarks: int | None = None,
     ) -> None:
+        from facecli.schemes import FIVE, five_weights
+
         self.images, self.landmarks, self.boxes = images, landmarks, boxes
         self.opts, self.seed, self.augment, self.epoch = opts, seed, augment, 0
-        self.mirror = mirror_map(len(landmarks[0]))
+        self.n_landmarks = n_landmarks or max(len(lm) for lm in landmarks)
+        self.mirror = mirror_map(self.n_landmarks)
+        self.mirror5 = np.asarray(FIVE.mirror, dtype=np.int64)
+        self.to_five = five_weights(self.n_landmarks)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
@@ -96,11 +112,16 @@ class FaceCropDataset:
         m = crop_transform(self.boxes[i], o.crop, o.margin, flip=flip, **kw)
         img = warp_crop(self.images[i], m, o.crop)
         lm = transform_points(m, self.landmarks[i])
+        full = len(lm) == self.n_landmarks
         if flip:
-            lm = lm[self.mirror]
+            lm = lm[self.mirror] if full else lm[self.mirror5]
+        lm = to_normalised(lm, o.crop)
+        five = self.to_five @ lm if full else lm
         return {
             "image": torch.from_numpy(img[None]),
-            "lm": torch.from_numpy(to_normalised(lm, o.crop).astype(np.float32)),
+            "lm": torch.from_numpy((lm if full else np.zeros((self.n_landmarks, 2))).astype(np.float32)),
+            "five": torch.from_numpy(five.astype(np.float32)),
+            "full": torch.tensor(full),
         }
 
 
@@ -112,10 +133,66 @@ def _loose_crop(image: np.ndarray, m: np.ndarray, side: int) -> np.ndarray:
     )
 
 
-def _step(model: Any, batch: dict[str, Any]) -> tuple[Any, dict[str, float]]:
-    from facecli.models.musica import musica_loss
+def mixed_loss(out: Any, batch: dict[str, Any], *, weight: float = 0.95) -> tuple[Any, dict[str, float]]:
+    """MuSiCa's loss over faces with all landmarks and faces with five points.
 
-    return musica_loss(model(batch["image"]), batch["lm"])
+    A fully labelled face adds, per iteration, weight · NME + (1 − weight) · |NME − predicted
+    NME| (as :func:`facecli.models.musica.musica_loss`); a five-point face adds weight · its
+    five-point NME (the five points its predicted shape implies against the labels, over the
+    labelled eye-centre distance); the predicted-NME head learns from full faces only.
+    """
+    import torch
+
+    from facecli.models.musica import normalised_nme
+    from facecli.schemes import five_weights
+
+    full = batch["full"].bool()
+    gt, five = batch["lm"], batch["five"]
+    w5 = torch.as_tensor(five_weights(gt.shape[1]), dtype=gt.dtype, device=gt.device)
+    d5 = (five[:, 0] - five[:, 1]).norm(dim=-1).clamp_min(1e-6)
+    total = gt.new_zeros(())
+    n = max(int(gt.shape[0]), 1)
+    last_full = last_five = None
+    for shape, err in zip(out.shapes, out.errors):
+        if full.any():
+            e = normalised_nme(shape[full], gt[full])
+            total = total + (weight * e.sum() + (1 - weight) * (e.detach() - err[full]).abs().sum()) / n
+            last_full = e
+        if (~full).any():
+            p5 = torch.einsum("fl,bld->bfd", w5, shape[~full])
+            e5 = (p5 - five[~full]).norm(dim=-1).mean(dim=1) / d5[~full]
+            total = total + weight * e5.sum() / n
+            last_five = e5
+    metrics = {}
+    if last_full is not None:
+        metrics["nme"] = float(last_full.detach().mean())
+    if last_five is not None:
+        metrics["nme5"] = float(last_five.detach().mean())
+    return total, metrics
+
+
+def _step(model: Any, batch: dict[str, Any]) -> tuple[Any, dict[str, float]]:
+    return mixed_loss(model(batch["image"]), batch)
+
+
+def _five_point_faces(
+    path: Path, mean_shape: np.ndarray, opts: AlignTrainOptions, wrap: Callable[..., Any]
+) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Loose crops, five points and boxes of a five-point CSV's faces (box: the model's mean
+    shape placed on the five points, as ``align predict --boxes auto`` places it)."""
+    from facecli.io.fivepoint import read_five_points
+    from facecli.io.image import read_image
+    from facecli.landmarks2d.crop import box_from_five, crop_transform, transform_points
+
+    images, points, boxes = [], [], []
+    faces = read_five_points(path)
+    for image, pts in wrap(faces, total=len(faces), desc="reading five-point faces"):
+        box = box_from_five(pts, mean_shape)
+        m0 = crop_transform(box, 2 * opts.crop, 1.0, source=str(image))
+        images.append(_loose_crop(read_image(image, grey=True), m0, 2 * opts.crop))
+        points.append(transform_points(m0, pts).astype(np.float32))
+        boxes.append(transform_points(m0, box.reshape(2, 2)).reshape(4))
+    return images, points, boxes
 
 
 def train_musica(
@@ -149,6 +226,15 @@ def train_musica(
 
     ctx = setup_distributed(device)
     try:
+        init_net = None
+        if opts.init:  # fine-tune: the crop geometry, size and mean shape are the initial model's
+            from dataclasses import replace
+
+            from facecli.landmarks2d.predictor import load_musica
+
+            init_net, _ = load_musica(Path(opts.init))
+            c = init_net.config
+            opts = replace(opts, crop=c.crop, margin=c.margin, bottleneck=c.bottleneck, extra_fine=c.extra_fine)
         faces = load_alignment_set(root, fmt=fmt, split=split)
         if opts.limit:
             faces = faces[: opts.limit]
@@ -179,18 +265,33 @@ def train_musica(
         ]
         mean_shape = np.mean(crops, axis=0)
         torch.manual_seed(seed)
-        cfg = MuSiCaConfig(
-            n_landmarks=L,
-            crop=opts.crop,
-            margin=opts.margin,
-            bottleneck=opts.bottleneck,
-            extra_fine=opts.extra_fine,
-            mean_shape=mean_shape.tolist(),
-        )
-        net = MuSiCa(cfg).to(ctx.device)
-        train_set = FaceCropDataset(
-            [images[i] for i in tr_idx], [lms[i] for i in tr_idx], [boxes[i] for i in tr_idx], opts, seed
-        )
+        if init_net is not None:
+            if init_net.config.n_landmarks != L:
+                raise InputError(
+                    f"expected {init_net.config.n_landmarks} landmarks as in {opts.init}, got {L} in {root}"
+                )
+            cfg = init_net.config
+            net = init_net.train().to(ctx.device)
+            net.requires_grad_(True)
+            mean_shape = np.asarray(cfg.mean_shape, dtype=np.float64)
+        else:
+            cfg = MuSiCaConfig(
+                n_landmarks=L,
+                crop=opts.crop,
+                margin=opts.margin,
+                bottleneck=opts.bottleneck,
+                extra_fine=opts.extra_fine,
+                mean_shape=mean_shape.tolist(),
+            )
+            net = MuSiCa(cfg).to(ctx.device)
+        tr_images, tr_lms, tr_boxes = [images[i] for i in tr_idx], [lms[i] for i in tr_idx], [boxes[i] for i in tr_idx]
+        n_five = 0
+        if opts.five_point:
+            extra = _five_point_faces(Path(opts.five_point), mean_shape, opts, wrap)
+            n_five = len(extra[0])
+            tr_images, tr_lms, tr_boxes = tr_images + extra[0], tr_lms + extra[1], tr_boxes + extra[2]
+            log(f"{n_five} five-point faces from {opts.five_point} trained next to them (five-point loss)")
+        train_set = FaceCropDataset(tr_images, tr_lms, tr_boxes, opts, seed, n_landmarks=L)
         val_set = (
             FaceCropDataset(
                 [images[i] for i in val_idx],
@@ -199,6 +300,7 @@ def train_musica(
                 opts,
                 seed,
                 augment=False,
+                n_landmarks=L,
             )
             if n_val
             else None
@@ -234,7 +336,9 @@ def train_musica(
         )
         meta = {
             "trained_on": f"{root}: {len(tr_idx)} faces ({split} split, "
-            f"{guess_format(root) if fmt == 'auto' else fmt})",
+            f"{guess_format(root) if fmt == 'auto' else fmt})"
+            + (f"; {n_five} five-point faces of {opts.five_point}" if n_five else "")
+            + (f"; fine-tuned from {opts.init}" if opts.init else ""),
             "synthetic": (Path(root) / "synth_gt.h5").exists(),
             "options": opts.as_dict(),
             "seed": seed,
