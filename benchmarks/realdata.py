@@ -3,6 +3,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -48,3 +51,13 @@ def five_point_nme(pred: np.ndarray, truth: np.ndarray) -> float:
     """Mean distance of five points over the distance between the true eye centres."""
     pred, truth = np.asarray(pred, float), np.asarray(truth, float)
     return float(np.linalg.norm(pred - truth, axis=1).mean() / np.linalg.norm(truth[0] - truth[1]))
+
+
+def run_peer(python: str, script: Path, job: dict, *extra: str) -> dict:
+    """Run a peers script in the peers' own environment: ``python script JOB.json OUT.json
+    *extra``, and return what it wrote."""
+    with tempfile.TemporaryDirectory() as tmp:
+        job_path, out = Path(tmp) / "job.json", Path(tmp) / "out.json"
+        job_path.write_text(json.dumps(job))
+        subprocess.run([python, str(script), str(job_path), str(out), *extra], check=True)
+        return json.loads(out.read_text())

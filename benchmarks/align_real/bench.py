@@ -24,16 +24,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from realdata import five_point_nme, iou, mtfl  # noqa: E402
+from realdata import five_point_nme, iou, mtfl, run_peer  # noqa: E402
 
 
 def run_facecli(test: list[dict], model: Path | None = None, tag: str = "") -> dict[str, list]:
@@ -81,12 +79,8 @@ def run_facecli(test: list[dict], model: Path | None = None, tag: str = "") -> d
 
 
 def run_peers(python: str, predictor: str, test: list[dict]) -> dict[str, list]:
-    with tempfile.TemporaryDirectory() as tmp:
-        job, res = Path(tmp) / "job.json", Path(tmp) / "out.json"
-        job.write_text(json.dumps({"images": [{"path": e["path"], "box": e["boxes"][0]} for e in test]}))
-        cmd = [python, str(Path(__file__).with_name("peers.py")), str(job), str(res), "--predictor", predictor]
-        subprocess.run(cmd, check=True)
-        return json.loads(res.read_text())
+    job = {"images": [{"path": e["path"], "box": e["boxes"][0]} for e in test]}
+    return run_peer(python, Path(__file__).with_name("peers.py"), job, "--predictor", predictor)
 
 
 def main() -> None:

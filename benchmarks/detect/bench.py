@@ -30,16 +30,14 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from realdata import five_point_nme, iou, mtfl  # noqa: E402
+from realdata import five_point_nme, iou, mtfl, run_peer  # noqa: E402
 
 PEERS = ("dlib-hog", "dlib-mmod", "mediapipe-short", "mediapipe-full", "opencv-haar")
 
@@ -133,15 +131,9 @@ def run_facecli(entries: list[dict], repeat: int = 1, min_face: float = 20.0) ->
 
 
 def run_peers(python: str, names: list[str], entries: list[dict], repeat: int, mmod: str | None) -> dict:
-    with tempfile.TemporaryDirectory() as tmp:
-        job, res = Path(tmp) / "job.json", Path(tmp) / "out.json"
-        images = [{"path": e["path"], "size": e.get("size")} for e in entries]
-        job.write_text(json.dumps({"images": images, "detectors": names, "repeat": repeat}))
-        cmd = [python, str(Path(__file__).with_name("peers.py")), str(job), str(res)]
-        if mmod:
-            cmd += ["--mmod", mmod]
-        subprocess.run(cmd, check=True)
-        return json.loads(res.read_text())
+    images = [{"path": e["path"], "size": e.get("size")} for e in entries]
+    job = {"images": images, "detectors": names, "repeat": repeat}
+    return run_peer(python, Path(__file__).with_name("peers.py"), job, *(["--mmod", mmod] if mmod else []))
 
 
 def main() -> None:
