@@ -11,8 +11,8 @@ import numpy as np
 
 __all__ = ["DEFAULT_MUSICA", "AlignResult", "Aligner", "load_musica"]
 
-#: The shipped model (trained on synthetic WFLW-layout images only; see its .json card).
-DEFAULT_MUSICA = Path(__file__).resolve().parent.parent / "models" / "weights" / "musica_synthetic.pt"
+#: The shipped model (synthetic WFLW-layout renders and MTFL's real five-point train faces; see its .json card).
+DEFAULT_MUSICA = Path(__file__).resolve().parent.parent / "models" / "weights" / "musica_mtfl.pt"
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The shipped MuSiCa model: labelled synthetic, small, and it aligns unseen synthetic faces."""
+"""The shipped MuSiCa model: its card, its size, and it aligns unseen synthetic faces."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from facecli.landmarks2d.predictor import DEFAULT_MUSICA, Aligner
 
 def test_shipped_model_card_and_size():
     card = json.loads(DEFAULT_MUSICA.with_suffix(".json").read_text())
-    assert "SYNTHETIC DATA ONLY" in card["trained_on"] and "align train" in card["train_command"]
+    assert "MTFL" in card["trained_on"] and "test list was never read" in card["trained_on"]
+    assert "--five-point" in card["train_command"] and "research" in card["data_licence"]
     assert DEFAULT_MUSICA.stat().st_size < 10e6
 
 
