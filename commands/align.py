@@ -193,8 +193,8 @@ def predict(
         Optional[Path],
         typer.Option(
             "--model",
-            help="A model from 'align train' (default: the shipped model, trained on synthetic WFLW-layout images and on "
-            "real LFW faces with MTFL's five points).",
+            help="A model from 'align train' (default: the shipped model, trained on synthetic WFLW-layout images "
+            "and on real LFW faces with MTFL's five points).",
         ),
     ] = None,
     boxes: Annotated[
