@@ -43,7 +43,7 @@ def detect(
         typer.Option(
             "--csv",
             help="Also write image,x0,y0,x1,y1,score per face (best first; - for stdout): the --boxes file of "
-            "align, normals and the micro-expression commands.",
+            "align predict and normals.",
         ),
     ] = None,
     min_face: Annotated[
