@@ -14,10 +14,11 @@ import signal
 import sys
 import time
 import traceback
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Callable, Iterable, Optional, Sequence, TypeVar
+from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 from typer.core import TyperGroup
@@ -299,23 +300,23 @@ def boundary(fn: F) -> F:
             raise
         except UsageError as exc:
             _print_error(f"{name}: usage error: {exc}{_kept(exc)}")
-            raise typer.Exit(2)
+            raise typer.Exit(2) from None
         except FaceCLIError as exc:
             if state.verbose:
                 traceback.print_exc(file=sys.stderr)
             _print_error(f"{name}: error: {exc}{_kept(exc)}")
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         except KeyboardInterrupt as exc:
             signum = getattr(exc, "signum", None) or stop_requested() or signal.SIGINT
             what = "terminated (SIGTERM)" if signum == signal.SIGTERM else "interrupted"
             _print_error(f"{name}: {what}{_kept(exc)}")
-            raise typer.Exit(128 + int(signum))
+            raise typer.Exit(128 + int(signum)) from None
         except Exception as exc:  # an internal bug: still one line, traceback with -v
             if state.verbose:
                 traceback.print_exc(file=sys.stderr)
             hint = "" if state.verbose else " (run with -v for the traceback)"
             _print_error(f"{name}: internal error: {exc.__class__.__name__}: {exc}{hint}{_kept(exc)}")
-            raise typer.Exit(1)
+            raise typer.Exit(1) from None
         finally:
             restore()
 
@@ -441,7 +442,7 @@ def run_into_container(
     job: Callable[[Any], Any],
     writer: Any,
     *,
-    on_error: "OnError",
+    on_error: OnError,
     workers: int,
     desc: str,
     what: str,

@@ -28,6 +28,7 @@ from facecli.commands._common import (
     progress,
     run_into_container,
 )
+from facecli.landmarks2d.training import AlignTrainOptions
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -59,18 +60,22 @@ def train(
         Format, typer.Option("--format", help="Dataset layout (auto: WFLW if its annotation folder is there).")
     ] = Format.auto,
     split: Annotated[str, typer.Option("--split", help="Faces to train on: train, test or all.")] = "train",
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fixed budget; the last epoch's model is kept.")] = 30,
+    epochs: Annotated[
+        int, typer.Option("--epochs", min=1, help="Fixed budget; the last epoch's model is kept.")
+    ] = AlignTrainOptions.epochs,
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="Faces per step (per process under torchrun).")
-    ] = 32,
-    lr: Annotated[float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")] = 1e-3,
-    crop: Annotated[int, typer.Option("--crop", min=32, help="Face crop side, px (142 in the source).")] = 142,
+    ] = AlignTrainOptions.batch_size,
+    lr: Annotated[float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")] = AlignTrainOptions.lr,
+    crop: Annotated[
+        int, typer.Option("--crop", min=32, help="Face crop side, px (142 in the source).")
+    ] = AlignTrainOptions.crop,
     margin: Annotated[
         float, typer.Option("--margin", min=0.0, help="The crop covers (1 + margin) x the box's larger side.")
-    ] = 0.3,
+    ] = AlignTrainOptions.margin,
     bottleneck: Annotated[
         int, typer.Option("--bottleneck", min=1, help="Per-patch projection before the FC-512 (the model-size knob).")
-    ] = 12,
+    ] = AlignTrainOptions.bottleneck,
     extra_fine: Annotated[
         int,
         typer.Option(
@@ -79,11 +84,11 @@ def train(
             help="Iterations added at the finest pyramid level after the coarse-to-fine sweep (0: the source's "
             "3-iteration cascade); gives early exit a full-resolution exit point.",
         ),
-    ] = 0,
+    ] = AlignTrainOptions.extra_fine,
     rotate: Annotated[float, typer.Option("--rotate", min=0.0, help="Rotation augmentation, +- degrees.")] = 15.0,
     flip: Annotated[
         bool, typer.Option("--flip/--no-flip", help="Mirror augmentation (the landmark order is mirrored too).")
-    ] = True,
+    ] = AlignTrainOptions.flip,
     val_fraction: Annotated[
         float,
         typer.Option(
@@ -92,8 +97,10 @@ def train(
             max=0.9,
             help="Faces held out and reported each epoch (NME; never used to pick the model).",
         ),
-    ] = 0.1,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Use at most this many faces.")] = None,
+    ] = AlignTrainOptions.val_fraction,
+    limit: Annotated[
+        Optional[int], typer.Option("--limit", min=1, help="Use at most this many faces.")
+    ] = AlignTrainOptions.limit,
     half: Annotated[
         bool,
         typer.Option(
@@ -109,11 +116,11 @@ def train(
             help="Also train on the faces of this CSV (image,lex,ley,rex,rey,nx,ny,lmx,lmy,rmx,rmy; e.g. real "
             "photos with MTFL's five labels), through the five points each predicted shape implies.",
         ),
-    ] = None,
+    ] = AlignTrainOptions.five_point,
     init: Annotated[
         Optional[Path],
         typer.Option("--init", help="Start from this model file (fine-tuning; its crop, size and mean shape)."),
-    ] = None,
+    ] = AlignTrainOptions.init,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from OUTPUT.ckpt (finished epochs are kept).")
     ] = False,

@@ -27,6 +27,7 @@ from facecli.commands._common import (
     output_file,
     run_into_container,
 )
+from facecli.detection.predictor import DetectorConfig
 
 app = typer.Typer()
 
@@ -49,7 +50,7 @@ def detect(
     min_face: Annotated[
         float,
         typer.Option("--min-face", min=12.0, help="Smallest face side to look for, pixels (smaller is slower)."),
-    ] = 20.0,
+    ] = DetectorConfig.min_face,
     threshold: Annotated[
         float,
         typer.Option("--threshold", min=0.0, max=1.0, help="Least face score of the last stage (O-Net) to keep."),

@@ -21,6 +21,7 @@ from facecli.commands._common import (
     output_file,
     progress,
 )
+from facecli.recognition.training import GridAttnTrainOptions
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -63,15 +64,15 @@ def train(
     images: ImagesOpt = None,
     inputs: Annotated[
         str, typer.Option("--inputs", help="Channel groups, comma-separated: normals, rgb, texture.")
-    ] = "normals",
-    scale: ScaleOpt = None,
+    ] = ",".join(GridAttnTrainOptions.inputs),
+    scale: ScaleOpt = GridAttnTrainOptions.scale,
     input_size: Annotated[
         int, typer.Option("--input-size", min=16, help="Network input side in px (divisible by 4).")
-    ] = 96,
+    ] = GridAttnTrainOptions.input_size,
     grid: Annotated[
         Grid, typer.Option("--grid", help="Cell boundaries: gradient-driven (dynamic) or the fixed uniform ablation.")
-    ] = Grid.dynamic,
-    cells: Annotated[int, typer.Option("--cells", min=1, help="Grid cells per side.")] = 4,
+    ] = Grid(GridAttnTrainOptions.grid),
+    cells: Annotated[int, typer.Option("--cells", min=1, help="Grid cells per side.")] = GridAttnTrainOptions.cells,
     uniform_share: Annotated[
         float,
         typer.Option(
@@ -80,21 +81,29 @@ def train(
             max=1.0,
             help="Share of the gradient-energy profile spread evenly (bounds the thinnest cell).",
         ),
-    ] = 0.3,
+    ] = GridAttnTrainOptions.uniform_share,
     attention: Annotated[
         bool, typer.Option("--attention/--no-attention", help="Dual-path attention per cell (or the ablation without).")
-    ] = True,
-    width: Annotated[int, typer.Option("--width", min=4, help="Backbone channels after the stem.")] = 32,
-    dim: Annotated[int, typer.Option("--dim", min=8, help="Embedding size.")] = 512,
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fixed budget; the last epoch's model is kept.")] = 20,
+    ] = GridAttnTrainOptions.attention,
+    width: Annotated[
+        int, typer.Option("--width", min=4, help="Backbone channels after the stem.")
+    ] = GridAttnTrainOptions.width,
+    dim: Annotated[int, typer.Option("--dim", min=8, help="Embedding size.")] = GridAttnTrainOptions.dim,
+    epochs: Annotated[
+        int, typer.Option("--epochs", min=1, help="Fixed budget; the last epoch's model is kept.")
+    ] = GridAttnTrainOptions.epochs,
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=2, help="Faces per step (per process under torchrun).")
-    ] = 32,
-    lr: Annotated[float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")] = 2e-3,
+    ] = GridAttnTrainOptions.batch_size,
+    lr: Annotated[
+        float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")
+    ] = GridAttnTrainOptions.lr,
     margin: Annotated[
         float, typer.Option("--margin", min=0.0, max=1.5, help="ArcFace additive angular margin (radians).")
     ] = 0.5,
-    arc_scale: Annotated[float, typer.Option("--arc-scale", min=1.0, help="ArcFace logit scale s.")] = 32.0,
+    arc_scale: Annotated[
+        float, typer.Option("--arc-scale", min=1.0, help="ArcFace logit scale s.")
+    ] = GridAttnTrainOptions.arc_scale,
     val_fraction: Annotated[
         float,
         typer.Option(
@@ -103,8 +112,10 @@ def train(
             max=0.9,
             help="Identities held out and reported (all-pairs EER; never used to pick the model).",
         ),
-    ] = 0.1,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Use at most this many faces.")] = None,
+    ] = GridAttnTrainOptions.val_fraction,
+    limit: Annotated[
+        Optional[int], typer.Option("--limit", min=1, help="Use at most this many faces.")
+    ] = GridAttnTrainOptions.limit,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from OUTPUT.ckpt (finished epochs are kept).")
     ] = False,

@@ -30,6 +30,7 @@ from facecli.commands._common import (
     progress,
     run_into_container,
 )
+from facecli.landmarks3d.training import SGCNTrainOptions
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -76,30 +77,36 @@ def train(
         Path, typer.Argument(help="A FaceScape-layout root: <id>/<k>_<expr>.obj and landmark_indices.npz (key v10).")
     ],
     output: OutputOpt = Path("sgcn.pt"),
-    points: Annotated[int, typer.Option("--points", min=256, help="Points sampled per mesh.")] = 32768,
+    points: Annotated[
+        int, typer.Option("--points", min=256, help="Points sampled per mesh.")
+    ] = SGCNTrainOptions.points,
     k: Annotated[
         int, typer.Option("--k", min=2, help="Neighbours per point in the local graph (itself included).")
-    ] = 32,
-    hidden: Annotated[int, typer.Option("--hidden", min=4, help="Channels per GCN layer.")] = 64,
-    depth: Annotated[int, typer.Option("--depth", min=1, help="Stratified layers (local + global GCN each).")] = 4,
+    ] = SGCNTrainOptions.k,
+    hidden: Annotated[int, typer.Option("--hidden", min=4, help="Channels per GCN layer.")] = SGCNTrainOptions.hidden,
+    depth: Annotated[
+        int, typer.Option("--depth", min=1, help="Stratified layers (local + global GCN each).")
+    ] = SGCNTrainOptions.depth,
     sigma: Annotated[
         float,
         typer.Option(
             "--sigma", min=1e-4, help="Heatmap Gaussian sigma, normalised units (largest centred coordinate = 1)."
         ),
-    ] = 0.03,
+    ] = SGCNTrainOptions.sigma,
     sigma_start: Annotated[
         Optional[float],
         typer.Option(
             "--sigma-start", help="Start from this wider sigma and shrink it to --sigma over the first 60% of epochs."
         ),
-    ] = 0.1,
-    crop_z: CropOpt = "-75",
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fixed budget; the last epoch's model is kept.")] = 10,
+    ] = SGCNTrainOptions.sigma_start,
+    crop_z: CropOpt = format(SGCNTrainOptions.crop_z, "g"),
+    epochs: Annotated[
+        int, typer.Option("--epochs", min=1, help="Fixed budget; the last epoch's model is kept.")
+    ] = SGCNTrainOptions.epochs,
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="Meshes per step (per process under torchrun).")
-    ] = 1,
-    lr: Annotated[float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")] = 5e-3,
+    ] = SGCNTrainOptions.batch_size,
+    lr: Annotated[float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")] = SGCNTrainOptions.lr,
     val_fraction: Annotated[
         float,
         typer.Option(
@@ -108,10 +115,10 @@ def train(
             max=0.9,
             help="Subjects held out and reported (mean stage-one error, mm; never used to pick the model).",
         ),
-    ] = 0.1,
+    ] = SGCNTrainOptions.val_fraction,
     limit: Annotated[
         Optional[int], typer.Option("--limit", min=1, help="Use at most this many meshes (in sorted order).")
-    ] = None,
+    ] = SGCNTrainOptions.limit,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from OUTPUT.ckpt (finished epochs are kept).")
     ] = False,

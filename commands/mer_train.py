@@ -27,6 +27,7 @@ from facecli.commands._common import (
     run_into_container,
 )
 from facecli.microexpr.protocols import PROTOCOLS
+from facecli.microexpr.recognition import MERConfig
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -239,7 +240,7 @@ def loso(
             callback=lambda v: ",".join(_streams(v)),
             help="Input streams, comma-separated: flow, apex, normals.",
         ),
-    ] = "flow,apex",
+    ] = ",".join(MERConfig.streams),
     normals: Annotated[
         Optional[Path],
         typer.Option(
@@ -255,10 +256,12 @@ def loso(
             "and 'mer-train report'.",
         ),
     ] = None,
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fixed epoch budget per fold.")] = 30,
-    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Clips per step.")] = 32,
-    lr: Annotated[float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")] = 2e-3,
-    width: Annotated[int, typer.Option("--width", min=2, help="Channels of each stream's first conv.")] = 16,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Fixed epoch budget per fold.")] = MERConfig.epochs,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, help="Clips per step.")] = MERConfig.batch_size,
+    lr: Annotated[float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")] = MERConfig.lr,
+    width: Annotated[
+        int, typer.Option("--width", min=2, help="Channels of each stream's first conv.")
+    ] = MERConfig.width,
     val_share: Annotated[
         float,
         typer.Option(
@@ -267,7 +270,7 @@ def loso(
             max=0.5,
             help="Share of the training subjects held out to pick the epoch (0: keep the last epoch).",
         ),
-    ] = 0.0,
+    ] = MERConfig.val_share,
     stream_dropout: Annotated[
         float,
         typer.Option(
@@ -277,17 +280,17 @@ def loso(
             help="Training only: blank one random stream of a clip with this probability, so no stream is relied on "
             "alone.",
         ),
-    ] = STREAM_DROPOUT,
+    ] = MERConfig.stream_dropout,
     augment: Annotated[
         bool, typer.Option("--augment/--no-augment", help="Random flips and shifts of the training clips.")
-    ] = True,
+    ] = MERConfig.augment,
     class_weighting: Annotated[
         bool,
         typer.Option(
             "--class-weighting/--no-class-weighting",
             help="Weight the loss by inverse class frequency of the training clips.",
         ),
-    ] = True,
+    ] = MERConfig.class_weighting,
     oracle_epoch: Annotated[
         bool,
         typer.Option(

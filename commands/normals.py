@@ -29,6 +29,7 @@ from facecli.commands._common import (
     progress,
     run_into_container,
 )
+from facecli.normalmaps.training import CAPTrainOptions
 
 app = typer.Typer(
     cls=DefaultCommandGroup,
@@ -88,6 +89,46 @@ def _numbers(text: Optional[str], name: str, cast: type = float) -> Optional[lis
     if not vals:
         raise UsageError(f"expected at least one value for {name}, got {text!r}")
     return vals
+
+
+def _texture_options(
+    sizes: list[int], lbp_points: str | None, lbp_radius: str | None, glcm_cell: str | None, glcm_levels: int
+) -> Any:
+    """``--lbp-points``, ``--lbp-radius`` and ``--glcm-cell`` (one value, or one per scale) as TextureOptions."""
+    from facecli.normalmaps.jobs import TextureOptions, per_scale
+
+    d = TextureOptions.defaults(sizes)
+    return TextureOptions(
+        points=[
+            int(v) for v in per_scale(_numbers(lbp_points, "--lbp-points", int) or d.points, sizes, "--lbp-points")
+        ],
+        radius=per_scale(_numbers(lbp_radius, "--lbp-radius") or d.radius, sizes, "--lbp-radius"),
+        cell=[int(v) for v in per_scale(_numbers(glcm_cell, "--glcm-cell", int) or d.cell, sizes, "--glcm-cell")],
+        levels=glcm_levels,
+    )
+
+
+def _face_boxes(box_file: Path) -> dict[str, Any]:
+    """The first face box of every image in a faces.h5 or CSV file (images without one left out)."""
+    from facecli.io.boxes import read_face_boxes
+
+    return {k: v[0] for k, v in read_face_boxes(box_file).items() if v}
+
+
+#: Photo suffixes (PNG may be a photo or a 16-bit depth map, so it is neither family).
+_PHOTO_SUFFIXES = (".jpg", ".jpeg", ".bmp", ".ppm", ".pgm", ".tif", ".tiff", ".webp")
+
+
+def _check_one_family(items: list[Any]) -> None:
+    """Photos and geometry write different arrays, so one run takes one family."""
+    from facecli.errors import InputError
+
+    suffixes = {it.path.suffix.lower() for it in items if it.error is None} - {".png"}
+    if len({x in _PHOTO_SUFFIXES for x in suffixes}) == 2:
+        raise InputError(
+            "expected images or geometry, got both in one run (their outputs have different arrays); "
+            "run them separately or narrow --pattern"
+        )
 
 
 @app.command("compute")
@@ -224,12 +265,11 @@ def compute(
       facecli normals lfw/ --pattern '*.jpg' -o lfw_normals.h5
     """
     from facecli.errors import InputError, UsageError
-    from facecli.features.texture import TEXTURE_CHANNELS
     from facecli.geometry.depthmap import parse_intrinsics
     from facecli.io.container import ContainerWriter
     from facecli.io.inputs import parse_shard, resolve_inputs
     from facecli.normalmaps.geometry import GeometryOptions, load_poses
-    from facecli.normalmaps.jobs import NormalsJob, TextureOptions, per_scale
+    from facecli.normalmaps.jobs import NormalsJob
 
     state = get_state()
     sizes = [int(s) for s in _numbers(scales, "--scales", int) or []]
@@ -253,17 +293,7 @@ def compute(
         units=units.value,
         frame=frame.value,
     )
-    tex = None
-    if texture:
-        d = TextureOptions.defaults(sizes)
-        tex = TextureOptions(
-            points=[
-                int(v) for v in per_scale(_numbers(lbp_points, "--lbp-points", int) or d.points, sizes, "--lbp-points")
-            ],
-            radius=per_scale(_numbers(lbp_radius, "--lbp-radius") or d.radius, sizes, "--lbp-radius"),
-            cell=[int(v) for v in per_scale(_numbers(glcm_cell, "--glcm-cell", int) or d.cell, sizes, "--glcm-cell")],
-            levels=glcm_levels,
-        )
+    tex = _texture_options(sizes, lbp_points, lbp_radius, glcm_cell, glcm_levels) if texture else None
     if model is not None and not model.exists():
         raise InputError(f"no such model file: {model}")
     items = resolve_inputs(
@@ -273,25 +303,8 @@ def compute(
     if box_file is not None and not box_file.exists():
         raise InputError(f"no such face-box file: {box_file} (--boxes takes auto, image, or a file)")
     output = output_file(output, "normals.h5", inputs=items, also=[model, pose, box_file])
-    face_boxes: Any = boxes
-    if box_file is not None:
-        from facecli.io.boxes import read_face_boxes
-
-        face_boxes = {k: v[0] for k, v in read_face_boxes(box_file).items() if v}
-    families = {
-        "image"
-        if it.path.suffix.lower() in (".jpg", ".jpeg", ".bmp", ".ppm", ".pgm", ".tif", ".tiff", ".webp")
-        else "geometry"
-        if it.path.suffix.lower() != ".png"
-        else "png"
-        for it in items
-        if it.error is None
-    }
-    if {"image", "geometry"} <= families and on_error == OnError.stop:
-        raise InputError(
-            "expected images or geometry, got both in one run (their outputs have different arrays); "
-            "run them separately or narrow --pattern"
-        )
+    if on_error == OnError.stop:
+        _check_one_family(items)
     if preview is not None:
         preview.mkdir(parents=True, exist_ok=True)
     job = NormalsJob(
@@ -305,43 +318,16 @@ def compute(
         poses=load_poses(pose) if pose is not None else None,
         device=state.device,
         preview_dir=preview,
-        face_boxes=face_boxes,
+        face_boxes=_face_boxes(box_file) if box_file is not None else boxes,
     )
-    params = {
-        "scales": sizes,
-        "kind": kind.value,
-        "geometry": geo.as_dict(),
-        "image_method": image_method.value,
-        "model": str(model) if model else "default (synthetic)",
-        "pose": str(pose) if pose else None,
-        "boxes": boxes,
-        "texture": None
-        if tex is None
-        else {
-            "channels": list(TEXTURE_CHANNELS),
-            "points": list(tex.points),
-            "radius": list(tex.radius),
-            "cell": list(tex.cell),
-            "levels": tex.levels,
-        },
-    }
-    attrs = {}
-    for s in sizes:
-        attrs[f"normals_{s}"] = {"layout": "NHWC", "frame": "view: +x right, +y up, +z to camera"}
-        attrs[f"mask_{s}"] = {"layout": "NHW"}
-        attrs[f"depth_{s}"] = {"units": "mm", "layout": "NHW", "description": "from the camera plane along -Z"}
-        attrs[f"texture_{s}"] = {"layout": "NHWC", "channels": ",".join(TEXTURE_CHANNELS)}
-    attrs["view"] = {"units": "mm", "columns": "centre_x,centre_y,width,z_camera"}
-    attrs["face_box"] = {"units": "px", "description": "photos: x0, y0, x1, y1 of the face framed"}
-    attrs["face_box_source"] = {"description": "photos: detector | boxes-file | image (the centre square)"}
     writer = ContainerWriter(
         output,
         "normals",
         producer="facecli normals",
         argv=state.argv,
-        params=params,
+        params=job.params(pose_file=str(pose) if pose else None, boxes=boxes),
         resume=resume,
-        array_attrs=attrs,
+        array_attrs=job.array_attrs(),
         root_attrs={"scales": ",".join(map(str, sizes))},
     )
     summary = run_into_container(
@@ -395,34 +381,38 @@ def train(
     ] = None,
     epochs: Annotated[
         int, typer.Option("--epochs", min=1, help="Fixed training budget; the last epoch's model is kept.")
-    ] = 12,
+    ] = CAPTrainOptions.epochs,
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="Images per step (per process under torchrun).")
-    ] = 16,
-    lr: Annotated[float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")] = 3e-3,
-    width: Annotated[int, typer.Option("--width", min=4, help="CAPNet channels at full resolution.")] = 12,
+    ] = CAPTrainOptions.batch_size,
+    lr: Annotated[float, typer.Option("--lr", help="AdamW peak learning rate (cosine decay).")] = CAPTrainOptions.lr,
+    width: Annotated[
+        int, typer.Option("--width", min=4, help="CAPNet channels at full resolution.")
+    ] = CAPTrainOptions.width,
     atrous: Annotated[
         bool,
         typer.Option(
             "--atrous/--no-atrous", help="Cascaded atrous pyramid (dilations 1,2,4,8) or the plain ablation (all 1)."
         ),
-    ] = True,
+    ] = CAPTrainOptions.atrous,
     crop: Annotated[
         int, typer.Option("--crop", min=16, help="Training crop side in px (divisible by 8; the image side = no crop).")
-    ] = 96,
+    ] = CAPTrainOptions.crop,
     val_fraction: Annotated[
         float,
         typer.Option(
             "--val-fraction", min=0.0, max=0.9, help="Subjects held out and reported (never used to pick the model)."
         ),
-    ] = 0.1,
+    ] = CAPTrainOptions.val_fraction,
     subjects: Annotated[
         Subjects, typer.Option("--subjects", help="How ids map to people for the held-out split.")
-    ] = Subjects.auto,
+    ] = Subjects(CAPTrainOptions.subjects),
     size: Annotated[
         Optional[int], typer.Option("--size", help="Ground-truth scale to train at (default: the largest in the file).")
-    ] = None,
-    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="Use at most this many images.")] = None,
+    ] = CAPTrainOptions.size,
+    limit: Annotated[
+        Optional[int], typer.Option("--limit", min=1, help="Use at most this many images.")
+    ] = CAPTrainOptions.limit,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from OUTPUT.ckpt (finished epochs are kept).")
     ] = False,

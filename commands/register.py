@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -26,6 +26,8 @@ from facecli.commands._common import (
     output_file,
     progress,
 )
+from facecli.registration.pipeline import RegistrationConfig
+from facecli.registration.quality import SuccessCriteria
 
 app = typer.Typer()
 
@@ -43,6 +45,70 @@ class Method(str, Enum):
 class Fine(str, Enum):
     gm = "gm"
     none = "none"
+
+
+def _items_and_job(
+    cfg: RegistrationConfig,
+    tokens: list[str],
+    template: Path | None,
+    pairs: Path | None,
+    pattern: str,
+    shard: str | None,
+    on_error: OnError,
+    sample_id: str | None,
+) -> tuple[list[Any], Any, bool]:
+    """The inputs and the job of each mode: ``--pairs``, ``--template``, or one SRC TGT pair.
+
+    Returns:
+        ``(items, job, single)``; single is True for the SRC TGT mode.
+    """
+    from facecli.errors import InputError, UsageError
+    from facecli.io.inputs import InputItem, apply_shard, parse_shard, resolve_inputs
+    from facecli.io.mesh import read_points
+    from facecli.registration.jobs import RegisterJob, pair_items
+    from facecli.registration.preprocess import check_cloud, prepare_cloud
+
+    if template is not None and pairs is not None:
+        raise UsageError("expected either --template or --pairs, not both")
+    shard_kn = parse_shard(shard)
+    if pairs is not None:
+        if tokens:
+            raise UsageError(f"--pairs takes no other inputs, got {' '.join(tokens)}")
+        return apply_shard(pair_items(pairs), shard_kn), RegisterJob(cfg), False
+    if template is not None:
+        items = resolve_inputs(
+            tokens, pattern=pattern, shard=shard_kn, missing="keep" if on_error == OnError.skip else "error"
+        )
+        t_pts = check_cloud(read_points(template).vertices, source=str(template))
+        t_scales = cfg.scales(t_pts)
+        log(f"{template}: {t_scales.describe()}", level="debug")
+        prepared = prepare_cloud(
+            t_pts, t_scales, device=cfg.device, full_normals=cfg.fine == "gm", source=str(template)
+        )
+        return items, RegisterJob(cfg, template=prepared, template_name=str(template)), False
+    if len(tokens) != 2:
+        raise UsageError(f"expected SRC TGT (two files), or --template / --pairs for a batch; got {len(tokens)} inputs")
+    src, tgt = Path(tokens[0]), Path(tokens[1])
+    for p in (src, tgt):
+        if not p.is_file():
+            raise InputError(f"no such file: {p}")
+    return [InputItem(sample_id or src.stem, src)], RegisterJob(cfg, target_path=tgt), True
+
+
+def _side_outputs(job: Any, single: bool, write_aligned: Path | None, preview: Path | None) -> None:
+    """Where the moved clouds and previews go: one file for a single pair, else a folder."""
+    if write_aligned is not None:
+        if single and write_aligned.suffix.lower() in (".ply", ".obj"):
+            job.aligned_file = write_aligned
+        else:
+            write_aligned.mkdir(parents=True, exist_ok=True)
+            job.aligned_dir = write_aligned
+    if preview is not None:
+        if single and preview.suffix.lower() == ".png":
+            job.preview_file = preview
+        else:
+            preview.mkdir(parents=True, exist_ok=True)
+            job.preview_dir = preview
 
 
 @app.command("register")
@@ -68,13 +134,13 @@ def register(
         typer.Option(
             "--method", help="Coarse stage: fgr (Geman-McClure graduated non-convexity) or ransac (3-point SVD)."
         ),
-    ] = Method.fgr,
+    ] = Method(RegistrationConfig.method),
     fine: Annotated[
         Fine,
         typer.Option(
             "--fine", help="Fine stage: gm (robust point-to-plane on a grid of a third of the voxel) or none."
         ),
-    ] = Fine.gm,
+    ] = Fine(RegistrationConfig.fine),
     voxel: Annotated[
         Optional[float],
         typer.Option(
@@ -83,19 +149,19 @@ def register(
             "least the point spacing); normals use 2x, FPFH 5x this radius.",
             show_default=False,
         ),
-    ] = None,
+    ] = RegistrationConfig.voxel,
     delta: Annotated[
         Optional[float],
         typer.Option(
             "--delta", help="Final Geman-McClure scale of the coarse stage (default: 1.5 x voxel).", show_default=False
         ),
-    ] = None,
+    ] = RegistrationConfig.delta,
     fine_delta: Annotated[
         Optional[float],
         typer.Option(
             "--fine-delta", help="Final Geman-McClure scale of the fine stage (default: voxel / 2).", show_default=False
         ),
-    ] = None,
+    ] = RegistrationConfig.fine_delta,
     fine_max_distance: Annotated[
         Optional[float],
         typer.Option(
@@ -103,7 +169,7 @@ def register(
             help="Correspondence cut-off of the fine stage (default: 3 x voxel).",
             show_default=False,
         ),
-    ] = None,
+    ] = RegistrationConfig.fine_max_distance,
     inlier_threshold: Annotated[
         Optional[float],
         typer.Option(
@@ -111,10 +177,10 @@ def register(
             help="Distance for fitness, inlier RMSE and the success flag (default: 1.5 x voxel).",
             show_default=False,
         ),
-    ] = None,
+    ] = RegistrationConfig.inlier_threshold,
     starts: Annotated[
         int, typer.Option("--starts", min=1, help="FGR runs: 1 is the paper's single run; more add verified restarts.")
-    ] = 8,
+    ] = RegistrationConfig.starts,
     min_coarse_inliers: Annotated[
         int,
         typer.Option(
@@ -123,7 +189,7 @@ def register(
             help="Success flag: feature matches the coarse answer explains, at least.",
             rich_help_panel="Success flag",
         ),
-    ] = 6,
+    ] = SuccessCriteria.min_coarse_inliers,
     min_fitness: Annotated[
         float,
         typer.Option(
@@ -133,7 +199,7 @@ def register(
             help="Success flag: share of source points within the inlier threshold.",
             rich_help_panel="Success flag",
         ),
-    ] = 0.3,
+    ] = SuccessCriteria.min_fitness,
     max_rmse_voxels: Annotated[
         float,
         typer.Option(
@@ -142,7 +208,7 @@ def register(
             help="Success flag: inlier RMSE at most this many voxels.",
             rich_help_panel="Success flag",
         ),
-    ] = 0.9,
+    ] = SuccessCriteria.max_rmse_voxels,
     min_normal_agreement: Annotated[
         float,
         typer.Option(
@@ -152,7 +218,7 @@ def register(
             help="Success flag: share of overlapping points whose normals agree within 30 degrees.",
             rich_help_panel="Success flag",
         ),
-    ] = 0.45,
+    ] = SuccessCriteria.min_normal_agreement,
     log_file: Annotated[
         Optional[Path],
         typer.Option(
@@ -213,16 +279,9 @@ def register(
       facecli register cloud_bin_1.ply cloud_bin_0.ply --log out.log && facecli evaluate register out.log --gt gt.log
     """
     from facecli.batch import run_batch
-    from facecli.errors import InputError, UsageError
     from facecli.io.atomic import check_distinct
     from facecli.io.container import ContainerWriter
-    from facecli.io.inputs import InputItem, apply_shard, parse_shard, resolve_inputs
-    from facecli.io.mesh import read_points
-    from facecli.registration.jobs import COUNTS, STAGES, RegisterJob, pair_items
-    from facecli.registration.pipeline import RegistrationConfig
-    from facecli.registration.preprocess import check_cloud, prepare_cloud
-    from facecli.registration.quality import QUALITY_COLUMNS, SuccessCriteria
-    from facecli.registration.scale import SCALE_COLUMNS
+    from facecli.registration.jobs import ARRAY_ATTRS
     from facecli.train.distributed import resolve_device
 
     state = get_state()
@@ -240,58 +299,11 @@ def register(
         device=device,
         success=SuccessCriteria(min_coarse_inliers, min_fitness, max_rmse_voxels, min_normal_agreement),
     )
-    tokens = list(inputs or [])
-    modes = sum([template is not None, pairs is not None])
-    if modes > 1:
-        raise UsageError("expected either --template or --pairs, not both")
-    shard_kn = parse_shard(shard)
-    single = False
-    if pairs is not None:
-        if tokens:
-            raise UsageError(f"--pairs takes no other inputs, got {' '.join(tokens)}")
-        items = apply_shard(pair_items(pairs), shard_kn)
-        job = RegisterJob(cfg)
-    elif template is not None:
-        items = resolve_inputs(
-            tokens, pattern=pattern, shard=shard_kn, missing="keep" if on_error == OnError.skip else "error"
-        )
-        t_pts = check_cloud(read_points(template).vertices, source=str(template))
-        t_scales = cfg.scales(t_pts)
-        log(f"{template}: {t_scales.describe()}", level="debug")
-        job = RegisterJob(
-            cfg,
-            template=prepare_cloud(
-                t_pts, t_scales, device=device, full_normals=fine.value == "gm", source=str(template)
-            ),
-            template_name=str(template),
-        )
-    else:
-        if len(tokens) != 2:
-            raise UsageError(
-                f"expected SRC TGT (two files), or --template / --pairs for a batch; got {len(tokens)} inputs"
-            )
-        src, tgt = Path(tokens[0]), Path(tokens[1])
-        for p in (src, tgt):
-            if not p.is_file():
-                raise InputError(f"no such file: {p}")
-        items = [InputItem(sample_id or src.stem, src)]
-        job = RegisterJob(cfg, target_path=tgt)
-        single = True
+    items, job, single = _items_and_job(cfg, list(inputs or []), template, pairs, pattern, shard, on_error, sample_id)
     output = output_file(output, "register.h5", inputs=items, also=[template, *([job.target_path] if single else [])])
     if log_file is not None:
         check_distinct([log_file], [output, template, *([job.target_path] if single else [])], what="--log")
-    if write_aligned is not None:
-        if single and write_aligned.suffix.lower() in (".ply", ".obj"):
-            job.aligned_file = write_aligned
-        else:
-            write_aligned.mkdir(parents=True, exist_ok=True)
-            job.aligned_dir = write_aligned
-    if preview is not None:
-        if single and preview.suffix.lower() == ".png":
-            job.preview_file = preview
-        else:
-            preview.mkdir(parents=True, exist_ok=True)
-            job.preview_dir = preview
+    _side_outputs(job, single, write_aligned, preview)
     writer = ContainerWriter(
         output,
         "registration",
@@ -299,15 +311,7 @@ def register(
         argv=state.argv,
         params=cfg.as_dict(),
         resume=resume,
-        array_attrs={
-            "transform": {"description": "4x4, maps source onto target (the clouds' units)"},
-            "ok": {"description": "the success flag"},
-            "quality": {"columns": ",".join(QUALITY_COLUMNS)},
-            "scales": {"columns": ",".join(SCALE_COLUMNS), "description": "the distances used"},
-            "seconds": {"columns": ",".join(STAGES)},
-            "counts": {"columns": ",".join(COUNTS)},
-            "pair": {"columns": "target,source", "description": "fragment numbers of the file names (-1: none)"},
-        },
+        array_attrs=ARRAY_ATTRS,
     )
     with finishing(writer):
         summary = run_batch(

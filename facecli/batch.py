@@ -21,10 +21,11 @@ import pickle
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any
 
 from facecli.errors import FaceCLIError, InputError, Interrupted, ValidationError
 from facecli.io.container import ContainerWriter

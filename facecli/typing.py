@@ -28,4 +28,4 @@ BoolArray = npt.NDArray[np.bool_]
 #: An 8-bit image array.
 UInt8Array = npt.NDArray[np.uint8]
 #: A seed accepted by :func:`facecli.seeding.rng_for`.
-Seed = Union[int, np.random.SeedSequence]
+Seed = int | np.random.SeedSequence

@@ -11,7 +11,7 @@ errors read the same everywhere::
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import os
 import warnings
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import numpy as np
 
@@ -45,7 +45,7 @@ def _on_cuda(device: str) -> bool:
     return torch.cuda.is_available()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _backend(name: str) -> object:
     """The loaded CUDA backend of kernel ``name``, or the reason (str) it is unavailable."""
     from facecli.kernels.build import KernelUnavailable
@@ -65,7 +65,7 @@ def _backend(name: str) -> object:
         return str(exc)
 
 
-def fpfh_kernel(device: str) -> Optional[FPFHKernel]:
+def fpfh_kernel(device: str) -> FPFHKernel | None:
     """The compiled FPFH (with its GPU neighbour search) for ``device``, or ``None`` to use
     the reference.
 
@@ -80,7 +80,7 @@ def fpfh_kernel(device: str) -> Optional[FPFHKernel]:
     return functools.partial(fpfh_numpy, device=device, search=search)
 
 
-def attention_kernel(device: str) -> Optional[Callable[..., tuple]]:
+def attention_kernel(device: str) -> Callable[..., tuple] | None:
     """The fused dual-path attention for tensors on ``device``, or ``None`` for the reference."""
     if not _on_cuda(device) or isinstance(_backend("attention"), str):
         return None

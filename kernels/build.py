@@ -109,7 +109,7 @@ def _run(cmd: list[str], what: str) -> None:
         raise KernelUnavailable(f"{what} failed ({cmd[0]} exit {res.returncode}):\n{tail}")
 
 
-def _build(name: str, folder: Path, cmd_for: "callable[[Path], list[str]]", key_extra: str, what: str) -> Path:
+def _build(name: str, folder: Path, cmd_for: callable[[Path], list[str]], key_extra: str, what: str) -> Path:
     out = cache_dir() / f"{name}-{_digest(_sources(folder), key_extra)}.so"
     if out.exists():
         return out
@@ -240,7 +240,7 @@ class Backend:
             raise KernelUnavailable(f"CUDA kernel {name} failed to launch (cudaError {rc})")
 
 
-def on_device(t: "object") -> "contextlib.AbstractContextManager[object]":
+def on_device(t: object) -> contextlib.AbstractContextManager[object]:
     """Make ``t``'s GPU the current one while its kernels launch (a no-op for CPU tensors), so
     launches and torch's current stream belong to the device that holds the data."""
     import torch
@@ -250,6 +250,6 @@ def on_device(t: "object") -> "contextlib.AbstractContextManager[object]":
     return torch.cuda.device(t.device)  # type: ignore[attr-defined]
 
 
-def ptr(t: "object") -> ctypes.c_void_p:
+def ptr(t: object) -> ctypes.c_void_p:
     """The address of a contiguous tensor's data, for a kernel argument."""
     return ctypes.c_void_p(t.data_ptr())  # type: ignore[attr-defined]

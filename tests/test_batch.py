@@ -34,9 +34,8 @@ def test_skip_records_failures_and_order_is_stable(tmp_path, workers):
 
 def test_stop_raises_and_resume_skips_done(tmp_path):
     p = tmp_path / "o.h5"
-    with ContainerWriter(p, "features") as w:
-        with pytest.raises(FaceCLIError, match="broken"):
-            run_batch(_items(5), functools.partial(_work, fail="s3"), w)
+    with ContainerWriter(p, "features") as w, pytest.raises(FaceCLIError, match="broken"):
+        run_batch(_items(5), functools.partial(_work, fail="s3"), w)
     with ContainerWriter(p, "features", resume=True) as w:
         s = run_batch(_items(5), _work, w)
     assert s.skipped_existing == 3 and s.processed == 2
@@ -54,9 +53,8 @@ def test_unexpected_errors_are_skipped_with_skip_and_raised_with_stop(tmp_path, 
     with ContainerWriter(tmp_path / f"s{workers}.h5", "features") as w:
         s = run_batch(_items(3), _buggy, w, on_error="skip", workers=workers)
     assert s.processed == 2 and "internal error: KeyError" in s.failures["s1"]
-    with pytest.raises(KeyError):
-        with ContainerWriter(tmp_path / f"t{workers}.h5", "features") as w:
-            run_batch(_items(3), _buggy, w, on_error="stop", workers=workers)
+    with pytest.raises(KeyError), ContainerWriter(tmp_path / f"t{workers}.h5", "features") as w:
+        run_batch(_items(3), _buggy, w, on_error="stop", workers=workers)
 
 
 def test_missing_items_are_failures_with_skip(tmp_path):
@@ -66,9 +64,8 @@ def test_missing_items_are_failures_with_skip(tmp_path):
     with ContainerWriter(tmp_path / "m.h5", "features") as w:
         s = run_batch(items, _work, w, on_error="skip")
     assert s.processed == 2 and list(s.failures) == ["gone"]
-    with pytest.raises(FaceCLIError, match="no such file"):
-        with ContainerWriter(tmp_path / "n.h5", "features") as w:
-            run_batch(items, _work, w, on_error="stop")
+    with pytest.raises(FaceCLIError, match="no such file"), ContainerWriter(tmp_path / "n.h5", "features") as w:
+        run_batch(items, _work, w, on_error="stop")
 
 
 def test_a_stop_request_ends_the_batch_after_the_sample_in_hand(tmp_path):
@@ -85,9 +82,8 @@ def test_a_stop_request_ends_the_batch_after_the_sample_in_hand(tmp_path):
 
     p = tmp_path / "i.h5"
     try:
-        with pytest.raises(Interrupted) as info:
-            with ContainerWriter(p, "features") as w:
-                run_batch(_items(4), work, w)
+        with pytest.raises(Interrupted) as info, ContainerWriter(p, "features") as w:
+            run_batch(_items(4), work, w)
     finally:
         clear_stop()
     assert info.value.signum == 15 and calls == ["s0", "s1"]

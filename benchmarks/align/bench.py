@@ -151,9 +151,8 @@ def main() -> None:
             net(crops[a : a + 64])
         timings[f"faces_per_s_batch64_{args.threads}_threads"] = len(faces) / (time.perf_counter() - t0)
     res["speed"] = timings
-    with FlopCounterMode(display=False) as fc:
-        with torch.inference_mode():
-            net(one)
+    with FlopCounterMode(display=False) as fc, torch.inference_mode():
+        net(one)
     res["macs_per_face"] = fc.get_total_flops() / 2
     res["parameters"] = int(sum(p.numel() for p in net.parameters()))
     res["model_file_mb"] = model_path.stat().st_size / 1e6

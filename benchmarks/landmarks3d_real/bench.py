@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 
 REGIONS = {
-    "jaw": range(0, 17),
+    "jaw": range(17),
     "brows": range(17, 27),
     "nose": range(27, 36),
     "eyes": range(36, 48),

@@ -188,15 +188,15 @@ def _bin_np(x: np.ndarray, lo: float, width: float) -> np.ndarray:
     return np.clip(np.floor(N_BINS * (x - lo) / width), 0, N_BINS - 1).astype(np.int64)
 
 
-def _bin(x: "torch.Tensor", lo: float, width: float) -> "torch.Tensor":
+def _bin(x: torch.Tensor, lo: float, width: float) -> torch.Tensor:
     import torch
 
     return torch.floor(N_BINS * (x - lo) / width).clamp_(0, N_BINS - 1).long()
 
 
 def spfh(
-    points: "torch.Tensor", normals: "torch.Tensor", index: "torch.Tensor", count: "torch.Tensor", *, chunk: int = 16384
-) -> "torch.Tensor":
+    points: torch.Tensor, normals: torch.Tensor, index: torch.Tensor, count: torch.Tensor, *, chunk: int = 16384
+) -> torch.Tensor:
     """Simplified point feature histograms.
 
     Args:
@@ -242,13 +242,13 @@ def spfh(
 
 
 def _fpfh_torch(
-    points: "torch.Tensor",
-    normals: "torch.Tensor",
-    index: "torch.Tensor",
-    dist2: "torch.Tensor",
-    count: "torch.Tensor",
+    points: torch.Tensor,
+    normals: torch.Tensor,
+    index: torch.Tensor,
+    dist2: torch.Tensor,
+    count: torch.Tensor,
     chunk: int,
-) -> "torch.Tensor":
+) -> torch.Tensor:
     import torch
 
     sp = spfh(points, normals, index, count, chunk=chunk)
@@ -302,7 +302,7 @@ def fpfh_reference(
     idx, d2, cnt = hybrid_neighbours(pts, radius, max_nn)
     tdt = getattr(torch, dtype)
 
-    def t(a: np.ndarray, dt: "torch.dtype" = tdt) -> "torch.Tensor":
+    def t(a: np.ndarray, dt: torch.dtype = tdt) -> torch.Tensor:
         return torch.as_tensor(np.ascontiguousarray(a), dtype=dt, device=device)
 
     out = _fpfh_torch(t(pts.T), t(nrm.T), t(idx, torch.int64), t(d2), t(cnt, torch.int64), chunk)

@@ -3,8 +3,8 @@ triangulation that turns a depth map into a mesh in the canonical frame."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 

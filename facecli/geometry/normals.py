@@ -3,7 +3,7 @@ and per-pixel splatting of an oriented cloud into normal/depth/mask maps."""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

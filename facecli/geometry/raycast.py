@@ -9,8 +9,8 @@ oriented towards the camera (``n_z >= 0``).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

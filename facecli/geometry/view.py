@@ -10,8 +10,8 @@ pixels ``2i..2i+1, 2j..2j+1`` of scale ``s``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 

@@ -29,8 +29,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import IO, Any, Iterable, Iterator
+from typing import IO, Any
 
 from facecli.errors import InputError, OutputError
 from facecli.typing import PathLike
@@ -131,7 +132,7 @@ class OutputLock:
             os.close(self._fd)
         self._fd = None
 
-    def __enter__(self) -> "OutputLock":
+    def __enter__(self) -> OutputLock:
         return self
 
     def __exit__(self, *exc: object) -> None:

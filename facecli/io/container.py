@@ -35,8 +35,9 @@ import datetime as _dt
 import json
 import os
 import sys
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -567,7 +568,7 @@ class ContainerWriter:
         self._close_quietly()
         self._lock.release()
 
-    def __enter__(self) -> "ContainerWriter":
+    def __enter__(self) -> ContainerWriter:
         return self
 
     def __exit__(self, exc_type: object, *exc: object) -> None:
@@ -804,10 +805,7 @@ class ContainerReader:
         ds = self._f[self._check_key(key)]
         if ds.attrs.get("ragged", False):
             return [self.sample(i, [key])[key] for i in range(len(self))]
-        if self._rows.size == ds.shape[0]:
-            data = ds[:]
-        else:
-            data = ds[self._rows.tolist()] if self._rows.size else ds[:0]
+        data = ds[:] if self._rows.size == ds.shape[0] else ds[self._rows.tolist()] if self._rows.size else ds[:0]
         if ds.dtype.kind == "O":
             return np.asarray([self._decode(v) for v in data], dtype=object)
         return data
@@ -817,7 +815,7 @@ class ContainerReader:
         if self._f.id.valid:
             self._f.close()
 
-    def __enter__(self) -> "ContainerReader":
+    def __enter__(self) -> ContainerReader:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -68,7 +68,7 @@ def _check_jpeg_end(p: Path) -> None:
     except (OSError, SyntaxError, ValueError):
         raise FormatError(
             f"{p}: the JPEG data end before the image does (no end-of-image marker): the file looks truncated"
-        )
+        ) from None
 
 
 def write_image(path: PathLike, image: np.ndarray, *, quality: int = 95) -> Path:

@@ -12,9 +12,10 @@ import fnmatch
 import glob
 import os
 import sys
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence, TextIO
+from typing import TextIO
 
 from facecli.errors import InputError, UsageError
 

@@ -13,9 +13,9 @@ line ``<clip> <gt> <pred>`` per test clip (class indices; for the MEGC 2019 comp
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 from facecli.errors import FormatError
 from facecli.typing import PathLike

@@ -12,9 +12,10 @@ from __future__ import annotations
 import csv
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import TYPE_CHECKING, Any
 
 from facecli.errors import FormatError, InputError
 
@@ -88,7 +89,7 @@ class MEDataset:
     sheet: str | None = None
     header_row: int = 1
 
-    def row(self, c: "MEClip") -> list[Any]:
+    def row(self, c: MEClip) -> list[Any]:
         """A clip as a row of this sheet's :attr:`columns`."""
         values = {
             "Subject": c.subject,

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from facecli.configs import MuSiCaConfig
 from facecli.errors import InputError
 from facecli.seeding import rng_for
 
@@ -42,10 +43,10 @@ class AlignTrainOptions:
     epochs: int = 30
     batch_size: int = 32
     lr: float = 1e-3
-    crop: int = 142
-    margin: float = 0.3
-    bottleneck: int = 12
-    extra_fine: int = 0
+    crop: int = MuSiCaConfig.crop
+    margin: float = MuSiCaConfig.margin
+    bottleneck: int = MuSiCaConfig.bottleneck
+    extra_fine: int = MuSiCaConfig.extra_fine
     scale_aug: float = 0.1
     shift_aug: float = 0.1
     rotate_aug: float = 15.0

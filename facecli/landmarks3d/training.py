@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from facecli.configs import SGCNConfig
 from facecli.errors import InputError
 
 __all__ = ["LandmarkGraphDataset", "SGCNTrainOptions", "sgcn_loss_step", "sigma_schedule", "train_sgcn"]
@@ -23,13 +24,13 @@ __all__ = ["LandmarkGraphDataset", "SGCNTrainOptions", "sgcn_loss_step", "sigma_
 class SGCNTrainOptions:
     """Settings of ``facecli landmarks3d train`` (see its ``--help``)."""
 
-    points: int = 32768
-    k: int = 32
-    hidden: int = 64
-    depth: int = 4
-    sigma: float = 0.03
+    points: int = SGCNConfig.points
+    k: int = SGCNConfig.k
+    hidden: int = SGCNConfig.hidden
+    depth: int = SGCNConfig.depth
+    sigma: float = SGCNConfig.sigma
     sigma_start: float | None = 0.1
-    top_k: int = 7
+    top_k: int = SGCNConfig.top_k
     crop_z: float | None = -75.0
     epochs: int = 10
     batch_size: int = 1
@@ -207,7 +208,7 @@ def train_sgcn(
             progress=progress,
         )
         meta = {
-            "trained_on": f"{root}: {len(tr)} meshes of {len(set(ds.subjects[i] for i in tr))} subjects",
+            "trained_on": f"{root}: {len(tr)} meshes of {len({ds.subjects[i] for i in tr})} subjects",
             "synthetic": (Path(root) / "synth_faces3d.json").exists(),
             "options": opts.as_dict(),
             "seed": seed,

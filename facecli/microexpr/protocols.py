@@ -15,9 +15,9 @@ Clips whose label falls outside the protocol's classes are dropped (and counted)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from facecli.errors import InputError
 from facecli.io.microexpr import MEGC_CLASSES, megc_class

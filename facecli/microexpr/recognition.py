@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from facecli.configs import MECapsConfig
 from facecli.errors import FormatError, InputError
 from facecli.io.atomic import write_text
 from facecli.io.text import read_json
@@ -192,8 +193,8 @@ class MERConfig:
         oracle: also record test predictions after every epoch (optimistic report).
     """
 
-    streams: tuple[str, ...] = ("flow", "apex")
-    width: int = 16
+    streams: tuple[str, ...] = MECapsConfig.streams
+    width: int = MECapsConfig.width
     epochs: int = 30
     batch_size: int = 32
     lr: float = 2e-3
@@ -203,7 +204,7 @@ class MERConfig:
     augment: bool = True
     seed: int = 0
     oracle: bool = False
-    stream_dropout: float = 0.0
+    stream_dropout: float = MECapsConfig.stream_dropout
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -261,9 +262,7 @@ class _TrainSet:
             x = arr[i]
             if flip:
                 x = x[:, :, ::-1].copy()
-                if s == "flow":
-                    x[0] = -x[0]
-                elif s == "normals":
+                if s == "flow" or s == "normals":
                     x[0] = -x[0]
             if dx or dy:
                 x = np.roll(x, (dy, dx), axis=(1, 2))

@@ -8,7 +8,7 @@ kernel (``kernels/attention``) for tensors on a GPU when it is available;
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F

@@ -28,28 +28,16 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import NamedTuple, Sequence
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from facecli.configs import CAPConfig
+
 __all__ = ["CAPConfig", "CAPNet", "CAPOutput", "CascadedAtrousPyramid", "angular_loss"]
-
-
-@dataclass
-class CAPConfig:
-    """Hyper-parameters of :class:`CAPNet` (stored in checkpoints)."""
-
-    width: int = 16
-    dilations: tuple[int, ...] = (1, 2, 4, 8)
-    in_channels: int = 3
-
-    def as_dict(self) -> dict:
-        d = asdict(self)
-        d["dilations"] = list(self.dilations)
-        return d
 
 
 class CAPOutput(NamedTuple):
@@ -128,7 +116,12 @@ class CAPNet(nn.Module):
         :class:`CAPOutput`, finest first (S, S/2, S/4).
     """
 
-    def __init__(self, width: int = 16, dilations: Sequence[int] = (1, 2, 4, 8), in_channels: int = 3) -> None:
+    def __init__(
+        self,
+        width: int = CAPConfig.width,
+        dilations: Sequence[int] = CAPConfig.dilations,
+        in_channels: int = CAPConfig.in_channels,
+    ) -> None:
         super().__init__()
         self.config = CAPConfig(width=width, dilations=tuple(int(d) for d in dilations), in_channels=in_channels)
         w = width

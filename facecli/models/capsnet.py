@@ -29,73 +29,15 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, Mapping
+from collections.abc import Mapping
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from facecli.configs import STREAM_CHANNELS, MECapsConfig
+
 __all__ = ["STREAM_CHANNELS", "MECapsConfig", "MECapsNet", "margin_loss", "squash"]
-
-#: Input channels of each stream.
-STREAM_CHANNELS: dict[str, int] = {"flow": 3, "apex": 1, "normals": 3}
-
-
-@dataclass
-class MECapsConfig:
-    """Hyper-parameters of :class:`MECapsNet` (stored in model files).
-
-    Attributes:
-        streams: input streams, a subset of ``flow``, ``apex``, ``normals``.
-        n_classes: K.
-        size: S, the input side (a multiple of 8).
-        width: channels of each stream's first conv.
-        primary_types: primary capsule types per position.
-        primary_dim: primary capsule size.
-        class_dim: class capsule size.
-        routing: dynamic-routing iterations.
-        dropout: dropout on the fused features during training.
-        stream_dropout: during training, the probability that one of the streams
-            (chosen at random) is blanked for a sample, so the network cannot lean on
-            one stream alone (no effect with a single stream).
-    """
-
-    streams: tuple[str, ...] = ("flow", "apex")
-    n_classes: int = 3
-    size: int = 64
-    width: int = 16
-    primary_types: int = 8
-    primary_dim: int = 8
-    class_dim: int = 16
-    routing: int = 3
-    dropout: float = 0.2
-    stream_dropout: float = 0.0
-
-    def check(self) -> None:
-        from facecli.errors import InputError
-
-        bad = [s for s in self.streams if s not in STREAM_CHANNELS]
-        if not self.streams or bad or len(set(self.streams)) != len(self.streams):
-            raise InputError(
-                f"expected streams from {', '.join(STREAM_CHANNELS)} (each once), got "
-                f"{','.join(self.streams) or 'none'}"
-            )
-        if self.size < 16 or self.size % 8:
-            raise InputError(f"expected an input size that is a multiple of 8 and >= 16, got {self.size}")
-        if self.n_classes < 2:
-            raise InputError(f"expected at least 2 classes, got {self.n_classes}")
-
-    def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["streams"] = list(self.streams)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "MECapsConfig":
-        d = dict(d)
-        d["streams"] = tuple(d.get("streams", ("flow", "apex")))
-        return cls(**d)
 
 
 def squash(s: Tensor, dim: int = -1, eps: float = 1e-8) -> Tensor:

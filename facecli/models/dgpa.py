@@ -22,59 +22,15 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any, Mapping
-
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from facecli.configs import DGPAConfig
 from facecli.models.attention import DualPathAttention
 from facecli.models.grid import grid_boundaries, sample_cells
 
 __all__ = ["DGPAConfig", "DGPANet"]
-
-
-@dataclass
-class DGPAConfig:
-    """Hyper-parameters of :class:`DGPANet` (stored in model files).
-
-    Attributes:
-        in_channels: C of the input.
-        width: channels after the stem (the cell features have 2 × width).
-        cells: G, grid cells per side.
-        patch: P, samples per cell side.
-        grid: ``dynamic`` (gradient-driven) or ``uniform``.
-        uniform_share: share of the energy profile spread evenly (dynamic grid only).
-        attention: dual-path attention per cell on/off.
-        cell_dim: vector size per cell.
-        dim: embedding size.
-        input_size: S the network was trained at (inputs are resized to it).
-        inputs: names of the input channel groups, in order (e.g. ``["normals"]``).
-    """
-
-    in_channels: int = 3
-    width: int = 32
-    cells: int = 4
-    patch: int = 6
-    grid: str = "dynamic"
-    uniform_share: float = 0.3
-    attention: bool = True
-    cell_dim: int = 96
-    dim: int = 512
-    input_size: int = 96
-    inputs: tuple[str, ...] = ("normals",)
-
-    def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["inputs"] = list(self.inputs)
-        return d
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "DGPAConfig":
-        d = dict(d)
-        d["inputs"] = tuple(d.get("inputs", ("normals",)))
-        return cls(**d)
 
 
 def _conv_bn(cin: int, cout: int, stride: int = 1) -> nn.Sequential:

@@ -17,8 +17,8 @@ modules are channels-last, which halves the pooling time on a CPU.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 import torch

@@ -39,67 +39,20 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-from typing import Any, Mapping
+from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from facecli.configs import MuSiCaConfig
 from facecli.schemes import IBUG68, WFLW98
 
 __all__ = ["MuSiCa", "MuSiCaConfig", "MuSiCaOutput", "gaussian_pyramid", "musica_loss", "normalised_nme"]
 
 #: Outer eye corners per landmark count (0-based): the NME normaliser (from :mod:`facecli.schemes`).
 EYE_CORNERS = {s.points: s.eye_corners for s in (WFLW98, IBUG68)}
-
-
-@dataclass
-class MuSiCaConfig:
-    """Hyper-parameters of :class:`MuSiCa` (stored in model files).
-
-    Attributes:
-        n_landmarks: 98 (WFLW) or 68 (iBUG).
-        crop: C, the side of the face crop, px.
-        margin: the crop side is (1 + margin) × the face box's larger side.
-        patch: P, patch side, px.
-        patch_every: a patch at every k-th landmark.
-        levels: pyramid levels.
-        extra_fine: iterations added at the finest level after the one-per-level
-            coarse-to-fine sweep (0, the source's cascade: iterations = levels).
-        channels: conv channels.
-        hidden: hidden-state size.
-        bottleneck: per-patch projection before the FC.
-        mean_shape: (L, 2) initial shape, normalised crop coordinates (set from the
-            training set).
-    """
-
-    n_landmarks: int = 98
-    crop: int = 142
-    margin: float = 0.3
-    patch: int = 14
-    patch_every: int = 2
-    levels: int = 3
-    extra_fine: int = 0
-    channels: int = 32
-    hidden: int = 512
-    bottleneck: int = 12
-    mean_shape: list[list[float]] = field(default_factory=list)
-
-    @property
-    def iterations(self) -> int:
-        return self.levels + self.extra_fine
-
-    def level_of(self, iteration: int) -> int:
-        """Pyramid level (0 = finest) an iteration (0-based) works on."""
-        return max(self.levels - 1 - iteration, 0)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "MuSiCaConfig":
-        return cls(**dict(d))
 
 
 @dataclass

@@ -35,53 +35,16 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from facecli.configs import SGCNConfig
+
 __all__ = ["SGCN", "SGCNConfig", "SparseAdjacency", "spmm"]
-
-
-@dataclass
-class SGCNConfig:
-    """Hyper-parameters of :class:`SGCN` (stored in model files).
-
-    Attributes:
-        in_channels: per-point input features (xyz + normal: 6).
-        hidden: channels of every layer.
-        depth: number of stratified layers.
-        n_landmarks: heatmaps per point (68 for ``facescape-v10`` / iBUG 68).
-        k: neighbours per point in the local graph (itself included).
-        points: points sampled per mesh.
-        sigma: heatmap Gaussian σ in normalised units (the mesh scaled so its largest
-            centred coordinate is 1).
-        top_k: points used by the softmax-weighted decoding.
-        xyz_scale: the coordinates are multiplied by this before the first layer
-            (the same as a larger initial scale of the position weights): features
-            as sharp as σ need weights of order 1/σ, which AdamW's bounded steps
-            would otherwise take thousands of iterations to grow.
-    """
-
-    in_channels: int = 6
-    hidden: int = 64
-    depth: int = 4
-    n_landmarks: int = 68
-    k: int = 32
-    points: int = 32768
-    sigma: float = 0.03
-    top_k: int = 7
-    xyz_scale: float = 10.0
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> SGCNConfig:
-        return cls(**{k: v for k, v in d.items() if k in cls.__dataclass_fields__})
 
 
 @dataclass

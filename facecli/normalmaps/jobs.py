@@ -3,9 +3,10 @@ so ``--workers`` can run it in a process pool)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -46,7 +47,7 @@ class TextureOptions:
     levels: int = 16
 
     @classmethod
-    def defaults(cls, scales: Sequence[int]) -> "TextureOptions":
+    def defaults(cls, scales: Sequence[int]) -> TextureOptions:
         """P = 16 and R = 2 at scales >= 256, else P = 8, R = 1; cells of s/16 px (>= 4)."""
         return cls(
             points=[16 if s >= 256 else 8 for s in scales],
@@ -86,6 +87,49 @@ class NormalsJob:
     device: str = "cpu"
     preview_dir: Path | None = None
     face_boxes: str | Mapping[str, np.ndarray] = "auto"
+
+    def params(self, *, pose_file: str | None = None, boxes: str = "auto") -> dict[str, Any]:
+        """The run's parameters, as stored in the container (``--resume`` compares them).
+
+        Args:
+            pose_file: the ``--pose`` file the poses came from. boxes: the ``--boxes`` value.
+        """
+        from facecli.features.texture import TEXTURE_CHANNELS
+
+        tex = self.texture
+        return {
+            "scales": list(self.scales),
+            "kind": self.kind,
+            "geometry": self.geometry.as_dict(),
+            "image_method": self.image_method,
+            "model": self.model or "default (synthetic)",
+            "pose": pose_file,
+            "boxes": boxes,
+            "texture": None
+            if tex is None
+            else {
+                "channels": list(TEXTURE_CHANNELS),
+                "points": list(tex.points),
+                "radius": list(tex.radius),
+                "cell": list(tex.cell),
+                "levels": tex.levels,
+            },
+        }
+
+    def array_attrs(self) -> dict[str, dict[str, str]]:
+        """Units, layouts and descriptions of every array the job writes."""
+        from facecli.features.texture import TEXTURE_CHANNELS
+
+        attrs: dict[str, dict[str, str]] = {}
+        for s in self.scales:
+            attrs[f"normals_{s}"] = {"layout": "NHWC", "frame": "view: +x right, +y up, +z to camera"}
+            attrs[f"mask_{s}"] = {"layout": "NHW"}
+            attrs[f"depth_{s}"] = {"units": "mm", "layout": "NHW", "description": "from the camera plane along -Z"}
+            attrs[f"texture_{s}"] = {"layout": "NHWC", "channels": ",".join(TEXTURE_CHANNELS)}
+        attrs["view"] = {"units": "mm", "columns": "centre_x,centre_y,width,z_camera"}
+        attrs["face_box"] = {"units": "px", "description": "photos: x0, y0, x1, y1 of the face framed"}
+        attrs["face_box_source"] = {"description": "photos: detector | boxes-file | image (the centre square)"}
+        return attrs
 
     def _pose(self, sample_id: str) -> np.ndarray | None:
         if not self.poses:

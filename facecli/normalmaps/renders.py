@@ -38,7 +38,7 @@ class RenderSet:
     normals: np.ndarray
     masks: np.ndarray
 
-    def subset(self, index: np.ndarray) -> "RenderSet":
+    def subset(self, index: np.ndarray) -> RenderSet:
         return RenderSet([self.ids[i] for i in index], self.images[index], self.normals[index], self.masks[index])
 
 

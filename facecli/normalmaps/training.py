@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
+from facecli.configs import CAPConfig
 from facecli.errors import InputError
 
 __all__ = ["CAPTrainOptions", "train_cap", "evaluate_cap"]
@@ -27,7 +29,7 @@ class CAPTrainOptions:
         limit: use at most this many samples.
     """
 
-    width: int = 12
+    width: int = CAPConfig.width
     atrous: bool = True
     epochs: int = 12  # the shipped model's budget, and the command's default
     batch_size: int = 16
@@ -128,7 +130,7 @@ def train_cap(
             "trained_on": f"{root} ({gt_path.name}): {len(tr)} images",
             "synthetic": produced_by_synth(gt_path),
             "input_size": size,
-            "options": {k: v for k, v in vars(opts).items()},
+            "options": dict(vars(opts).items()),
             "seed": seed,
             "argv": list(argv or []),
             "history": history,

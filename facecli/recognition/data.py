@@ -5,9 +5,9 @@ file and optional RGB from the images the ids name, plus identity labels.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 import numpy as np
 
@@ -59,7 +59,7 @@ class FaceInputs:
     inputs: tuple[str, ...]
     source: Path
 
-    def subset(self, idx: Sequence[int] | np.ndarray) -> "FaceInputs":
+    def subset(self, idx: Sequence[int] | np.ndarray) -> FaceInputs:
         idx = np.asarray(idx, dtype=np.int64)
         return FaceInputs([self.ids[i] for i in idx], self.x[idx], self.inputs, self.source)
 

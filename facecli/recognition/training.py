@@ -6,12 +6,14 @@ all-pairs EER); the model kept is the last epoch's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
+from facecli.configs import DGPAConfig
 from facecli.errors import InputError
 from facecli.recognition.data import FaceInputs, flip_inputs, identity_labels, load_face_inputs, read_labels
 
@@ -22,16 +24,16 @@ __all__ = ["FaceDataset", "GridAttnTrainOptions", "all_pairs_eer", "embed_array"
 class GridAttnTrainOptions:
     """Settings of ``facecli grid-attn train`` (see its ``--help``)."""
 
-    inputs: tuple[str, ...] = ("normals",)
+    inputs: tuple[str, ...] = DGPAConfig.inputs
     scale: int | None = None
-    input_size: int = 96
-    width: int = 32
-    cells: int = 4
-    patch: int = 6
-    grid: str = "dynamic"
-    uniform_share: float = 0.3
-    attention: bool = True
-    dim: int = 512
+    input_size: int = DGPAConfig.input_size
+    width: int = DGPAConfig.width
+    cells: int = DGPAConfig.cells
+    patch: int = DGPAConfig.patch
+    grid: str = DGPAConfig.grid
+    uniform_share: float = DGPAConfig.uniform_share
+    attention: bool = DGPAConfig.attention
+    dim: int = DGPAConfig.dim
     epochs: int = 20
     batch_size: int = 32
     lr: float = 2e-3

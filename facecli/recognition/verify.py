@@ -3,9 +3,10 @@ the scores back."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -30,7 +31,7 @@ class PairScores:
     same: np.ndarray
     fold: np.ndarray
 
-    def subset(self, keep: np.ndarray) -> "PairScores":
+    def subset(self, keep: np.ndarray) -> PairScores:
         idx = np.flatnonzero(keep)
         return PairScores(
             [self.a[i] for i in idx], [self.b[i] for i in idx], self.score[idx], self.same[idx], self.fold[idx]

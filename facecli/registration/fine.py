@@ -128,7 +128,7 @@ def _irls(
     mu_min = delta * delta
     n_corr = 0
     it = 0
-    for it in range(1, iterations + 1):
+    for it in range(1, iterations + 1):  # noqa: B007 (the count is returned)
         y = p @ t[:3, :3].T + t[:3, 3]
         cutoff = min(max_distance, max(3.0 * np.sqrt(mu), 2.0 * delta))
         d, j = kd.query(y, k=1, distance_upper_bound=cutoff)

@@ -33,10 +33,30 @@ from facecli.registration.preprocess import PreparedCloud, check_cloud, prepare_
 from facecli.registration.quality import QUALITY_COLUMNS
 from facecli.registration.scale import SCALE_COLUMNS
 
-__all__ = ["RegisterJob", "STAGES", "COUNTS", "aligned_name", "pair_items", "result_arrays", "write_moved"]
+__all__ = [
+    "ARRAY_ATTRS",
+    "COUNTS",
+    "STAGES",
+    "RegisterJob",
+    "aligned_name",
+    "pair_items",
+    "result_arrays",
+    "write_moved",
+]
 
 STAGES = ("prepare", "match", "coarse", "fine")
 COUNTS = ("matches", "tuples", "coarse_inliers", "fine_correspondences")
+
+#: Descriptions and column names of the arrays a ``registration`` container holds.
+ARRAY_ATTRS: dict[str, dict[str, str]] = {
+    "transform": {"description": "4x4, maps source onto target (the clouds' units)"},
+    "ok": {"description": "the success flag"},
+    "quality": {"columns": ",".join(QUALITY_COLUMNS)},
+    "scales": {"columns": ",".join(SCALE_COLUMNS), "description": "the distances used"},
+    "seconds": {"columns": ",".join(STAGES)},
+    "counts": {"columns": ",".join(COUNTS)},
+    "pair": {"columns": "target,source", "description": "fragment numbers of the file names (-1: none)"},
+}
 
 
 def pair_items(root: Path) -> list[InputItem]:

@@ -160,7 +160,7 @@ class TargetCache:
     down_tree: Any
 
     @classmethod
-    def build(cls, cloud: PreparedCloud) -> "TargetCache":
+    def build(cls, cloud: PreparedCloud) -> TargetCache:
         from scipy.spatial import cKDTree
 
         return cls(cloud, cKDTree(cloud.fine), cKDTree(cloud.down))

@@ -9,7 +9,8 @@ the mouth interior (the stomion seam), and an optional hairline.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 

@@ -17,8 +17,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Mapping
 
 import numpy as np
 
@@ -115,7 +115,7 @@ def mean_identity() -> Identity:
     """The mean face with a neutral albedo."""
     from facecli.synth.albedo import mean_albedo
 
-    return Identity(shape={k: 0.0 for k in SHAPE_PARAMS}, albedo=mean_albedo(), sex_scale=1.0)
+    return Identity(shape=dict.fromkeys(SHAPE_PARAMS, 0.0), albedo=mean_albedo(), sex_scale=1.0)
 
 
 # --- small helpers ------------------------------------------------------------------

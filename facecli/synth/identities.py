@@ -3,9 +3,9 @@ ground-truth normal maps."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from itertools import combinations
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 

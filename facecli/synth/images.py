@@ -3,8 +3,8 @@ exact landmarks and ground-truth normal/depth maps."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 

@@ -9,8 +9,8 @@ slow head jitter and pixel noise. The ground-truth apex is the frame whose landm
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 

@@ -9,8 +9,8 @@ rotation, near-180° ones included). ``transform`` maps source points onto the t
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Callable, Iterable
 
 import numpy as np
 

@@ -9,8 +9,9 @@ image coordinates (j, i): landmarks are projected with the same convention.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -126,6 +127,119 @@ def _tmesh(vertices: np.ndarray, faces: np.ndarray):
     return m
 
 
+def _camera_rays(camera: Camera) -> tuple[np.ndarray, np.ndarray]:
+    """One ray through every pixel centre, row by row.
+
+    Returns:
+        dirs: (H * W, 3) float64 unit directions. origin: (3,) the camera centre in mm.
+    """
+    h, w = camera.height, camera.width
+    cx, cy = camera.principal
+    jj, ii = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
+    dirs = np.stack([(jj - cx) / camera.focal, -(ii - cy) / camera.focal, -np.ones_like(jj)], axis=-1).reshape(-1, 3)
+    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
+    return dirs, np.array([0.0, 0.0, camera.distance])
+
+
+def _shade(normals: np.ndarray, colour: np.ndarray, dirs: np.ndarray, light: Light) -> np.ndarray:
+    """Blinn-Phong shading of every pixel.
+
+    Args:
+        normals: (N, 3) float unit normals (zero where nothing was hit).
+        colour: (N, 3) float linear albedo. dirs: (N, 3) float unit view rays.
+
+    Returns:
+        (N, 3) float linear RGB.
+    """
+    ldir = np.asarray(light.direction, dtype=np.float64)
+    ldir = ldir / np.linalg.norm(ldir)
+    lam = np.clip(normals @ ldir, 0.0, None)
+    half = ldir[None, :] - dirs
+    half /= np.maximum(np.linalg.norm(half, axis=1, keepdims=True), 1e-12)
+    spec = np.clip(np.sum(normals * half, axis=1), 0.0, None) ** light.shininess * (lam > 0)
+    lc = np.asarray(light.color, dtype=np.float64)[None, :]
+    return colour * (light.ambient + light.diffuse * lam[:, None]) * lc + light.specular * spec[:, None] * lc
+
+
+def _project_landmarks(
+    scene: Any, face_id: int, points: np.ndarray, camera: Camera, origin: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Project 3D landmarks and test them against the scene.
+
+    Args:
+        scene: the Open3D raycasting scene. face_id: the face mesh's geometry id in it.
+        points: (K, 3) float landmark positions in mm. origin: (3,) the camera centre.
+
+    Returns:
+        (K, 2) float pixel positions; (K,) bool visible (in the image, nothing in front);
+        (K,) bool occluded (something other than the face in front).
+    """
+    h, w = camera.height, camera.width
+    if not len(points):
+        return np.zeros((0, 2)), np.zeros(0, dtype=bool), np.zeros(0, dtype=bool)
+    o3d = _o3d()
+    lm2 = project_points(points, camera)
+    d = points - origin
+    dist = np.linalg.norm(d, axis=1)
+    lrays = np.concatenate([np.broadcast_to(origin, d.shape), d / dist[:, None]], axis=1).astype(np.float32)
+    la = scene.cast_rays(o3d.core.Tensor(lrays))
+    lt = la["t_hit"].numpy()
+    lg = la["geometry_ids"].numpy().astype(np.int64)
+    blocked = np.isfinite(lt) & (lt < dist - 1.5)
+    occluded = blocked & (lg != face_id)
+    inside = (lm2[:, 0] >= 0) & (lm2[:, 0] <= w - 1) & (lm2[:, 1] >= 0) & (lm2[:, 1] <= h - 1)
+    return lm2, ~blocked & inside, occluded
+
+
+def _surface(
+    hits: Mapping[str, Any],
+    dirs: np.ndarray,
+    v: np.ndarray,
+    f: np.ndarray,
+    uvt: np.ndarray,
+    albedo: Mapping[str, Any],
+    face_id: int,
+    occluders: Mapping[int, Occluder],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Normal and albedo of the surface every ray hit.
+
+    Args:
+        hits: Open3D's ``cast_rays`` answer for N rays. dirs: (N, 3) float unit rays.
+        v: (V, 3) float face vertices, mm. f: (F, 3) int triangles. uvt: (V, 2) float
+        template coordinates. face_id: the face's geometry id; occluders: the others'.
+
+    Returns:
+        (N, 3) float unit normals (smooth on the face, flat and facing the camera on
+        occluders) and (N, 3) float linear albedo; zero where nothing was hit.
+    """
+    from facecli.synth.albedo import evaluate_albedo
+
+    hit = np.isfinite(hits["t_hit"].numpy())
+    gid = hits["geometry_ids"].numpy().astype(np.int64)
+    normals = np.zeros((len(dirs), 3))
+    colour = np.zeros((len(dirs), 3))
+    on_face = hit & (gid == face_id)
+    if on_face.any():
+        tri = f[hits["primitive_ids"].numpy().astype(np.int64)[on_face]]
+        bary = hits["primitive_uvs"].numpy().astype(np.float64)
+        b1, b2 = bary[on_face, 0], bary[on_face, 1]
+        b0 = 1.0 - b1 - b2
+        vn = vertex_normals(v, f)
+        n = b0[:, None] * vn[tri[:, 0]] + b1[:, None] * vn[tri[:, 1]] + b2[:, None] * vn[tri[:, 2]]
+        n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
+        normals[on_face] = n
+        xy = b0[:, None] * uvt[tri[:, 0]] + b1[:, None] * uvt[tri[:, 1]] + b2[:, None] * uvt[tri[:, 2]]
+        colour[on_face] = evaluate_albedo(albedo, xy[:, 0], xy[:, 1])
+    pnorm = hits["primitive_normals"].numpy().astype(np.float64)
+    for oid, occ in occluders.items():
+        sel = hit & (gid == oid)
+        pn = pnorm[sel]
+        pn = np.where((np.sum(pn * dirs[sel], axis=1) > 0)[:, None], -pn, pn)
+        normals[sel] = pn
+        colour[sel] = np.asarray(occ.color, dtype=np.float64)
+    return normals, colour
+
+
 def render_face(
     vertices: np.ndarray,
     faces: np.ndarray,
@@ -155,8 +269,6 @@ def render_face(
     Returns:
         The :class:`RenderResult`.
     """
-    from facecli.synth.albedo import evaluate_albedo
-
     o3d = _o3d()
     v = check_array(vertices, "(V, 3)", name="vertices").astype(np.float64)
     f = check_array(faces, "(F, 3)", name="faces", dtype_kind="iu")
@@ -168,49 +280,15 @@ def render_face(
     occ_ids: dict[int, Occluder] = {}
     for occ in occluders:
         occ_ids[scene.add_triangles(_tmesh(occ.vertices, occ.faces))] = occ
-    cx, cy = camera.principal
-    jj, ii = np.meshgrid(np.arange(w) + 0.5, np.arange(h) + 0.5)
-    dirs = np.stack([(jj - cx) / camera.focal, -(ii - cy) / camera.focal, -np.ones_like(jj)], axis=-1).reshape(-1, 3)
-    dirs /= np.linalg.norm(dirs, axis=1, keepdims=True)
-    origin = np.array([0.0, 0.0, camera.distance])
+    dirs, origin = _camera_rays(camera)
     rays = np.concatenate([np.broadcast_to(origin, dirs.shape), dirs], axis=1).astype(np.float32)
-    ans = scene.cast_rays(o3d.core.Tensor(rays))
-    t_hit = ans["t_hit"].numpy()
-    gid = ans["geometry_ids"].numpy().astype(np.int64)
-    prim = ans["primitive_ids"].numpy().astype(np.int64)
-    bary = ans["primitive_uvs"].numpy().astype(np.float64)
-    pnorm = ans["primitive_normals"].numpy().astype(np.float64)
+    hits = scene.cast_rays(o3d.core.Tensor(rays))
+    t_hit = hits["t_hit"].numpy()
     hit = np.isfinite(t_hit)
-    on_face = hit & (gid == face_id)
-
+    on_face = hit & (hits["geometry_ids"].numpy().astype(np.int64) == face_id)
+    normals, colour = _surface(hits, dirs, v, f, uvt, albedo, face_id, occ_ids)
     n_pix = h * w
-    normals = np.zeros((n_pix, 3))
-    colour = np.zeros((n_pix, 3))
-    if on_face.any():
-        tri = f[prim[on_face]]
-        b1, b2 = bary[on_face, 0], bary[on_face, 1]
-        b0 = 1.0 - b1 - b2
-        vn = vertex_normals(v, f)
-        n = b0[:, None] * vn[tri[:, 0]] + b1[:, None] * vn[tri[:, 1]] + b2[:, None] * vn[tri[:, 2]]
-        n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
-        normals[on_face] = n
-        xy = b0[:, None] * uvt[tri[:, 0]] + b1[:, None] * uvt[tri[:, 1]] + b2[:, None] * uvt[tri[:, 2]]
-        colour[on_face] = evaluate_albedo(albedo, xy[:, 0], xy[:, 1])
-    for oid, occ in occ_ids.items():
-        sel = hit & (gid == oid)
-        pn = pnorm[sel]
-        pn = np.where((np.sum(pn * dirs[sel], axis=1) > 0)[:, None], -pn, pn)
-        normals[sel] = pn
-        colour[sel] = np.asarray(occ.color, dtype=np.float64)
-
-    ldir = np.asarray(light.direction, dtype=np.float64)
-    ldir = ldir / np.linalg.norm(ldir)
-    lam = np.clip(normals @ ldir, 0.0, None)
-    half = ldir[None, :] - dirs
-    half /= np.maximum(np.linalg.norm(half, axis=1, keepdims=True), 1e-12)
-    spec = np.clip(np.sum(normals * half, axis=1), 0.0, None) ** light.shininess * (lam > 0)
-    lc = np.asarray(light.color, dtype=np.float64)[None, :]
-    shaded = colour * (light.ambient + light.diffuse * lam[:, None]) * lc + light.specular * spec[:, None] * lc
+    shaded = _shade(normals, colour, dirs, light)
     if background is None:
         bg = np.full((n_pix, 3), 0.5)
     else:
@@ -222,21 +300,7 @@ def render_face(
 
     if landmark_index is None:
         landmark_index = np.zeros(0, dtype=np.int64)
-    lm3 = v[landmark_index]
-    lm2 = project_points(lm3, camera) if len(lm3) else np.zeros((0, 2))
-    visible = np.zeros(len(lm3), dtype=bool)
-    occluded = np.zeros(len(lm3), dtype=bool)
-    if len(lm3):
-        d = lm3 - origin
-        dist = np.linalg.norm(d, axis=1)
-        lrays = np.concatenate([np.broadcast_to(origin, d.shape), d / dist[:, None]], axis=1).astype(np.float32)
-        la = scene.cast_rays(o3d.core.Tensor(lrays))
-        lt = la["t_hit"].numpy()
-        lg = la["geometry_ids"].numpy().astype(np.int64)
-        blocked = np.isfinite(lt) & (lt < dist - 1.5)
-        occluded = blocked & (lg != face_id)
-        inside = (lm2[:, 0] >= 0) & (lm2[:, 0] <= w - 1) & (lm2[:, 1] >= 0) & (lm2[:, 1] <= h - 1)
-        visible = ~blocked & inside
+    lm2, visible, occluded = _project_landmarks(scene, face_id, v[landmark_index], camera, origin)
     return RenderResult(
         image=image,
         depth=depth,

@@ -9,8 +9,9 @@ command, metrics, ...).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from facecli.errors import FormatError, InputError
 from facecli.typing import PathLike

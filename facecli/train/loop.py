@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from facecli.errors import InputError
 from facecli.train.checkpoint import load_checkpoint, save_atomic
@@ -104,6 +105,71 @@ def fit(
     return _fit(model, dataset, step, cfg, ctx, evaluate, log, progress)
 
 
+def _resume(model: Any, opt: Any, cfg: TrainConfig, log: Callable[[str], None]) -> tuple[int, list[dict[str, float]]]:
+    """Load ``cfg.checkpoint`` into the model and optimiser when resuming.
+
+    Returns:
+        The first epoch still to run, and the finished epochs' history.
+    """
+    if not (cfg.resume and cfg.checkpoint is not None and Path(cfg.checkpoint).exists()):
+        return 0, []
+    ck = load_checkpoint(cfg.checkpoint)
+    model.load_state_dict(ck["model"])
+    opt.load_state_dict(ck["optimizer"])
+    start_epoch = int(ck["epoch"]) + 1
+    log(f"resumed from {cfg.checkpoint} after epoch {start_epoch}")
+    return start_epoch, list(ck.get("history", []))
+
+
+def _epoch_loader(dataset: Any, sampler: Any, cfg: TrainConfig, epoch: int) -> Any:
+    """The epoch's batches: the distributed sampler's share, or a shuffle seeded by (seed, epoch)."""
+    import torch
+    from torch.utils.data import DataLoader
+
+    if hasattr(dataset, "set_epoch"):
+        dataset.set_epoch(epoch)
+    if sampler is not None:
+        sampler.set_epoch(epoch)
+        return DataLoader(dataset, batch_size=cfg.batch_size, sampler=sampler, drop_last=False)
+    gen = torch.Generator().manual_seed(cfg.seed * 1000003 + epoch)
+    return DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True, generator=gen, drop_last=False)
+
+
+def _train_epoch(
+    net: Any,
+    opt: Any,
+    batches: Iterable[Any],
+    step: Callable[[Any, Any], tuple[Any, Mapping[str, float]]],
+    cfg: TrainConfig,
+    device: str,
+    first_step: int,
+    steps_per_epoch: int,
+) -> dict[str, float]:
+    """One pass over the batches (the learning rate set per step).
+
+    Returns:
+        The sample-weighted means of the loss and of every metric ``step`` reports.
+    """
+    total = steps_per_epoch * cfg.epochs
+    net.train()
+    sums: dict[str, float] = {}
+    count = 0
+    for b, batch in enumerate(batches):
+        for group in opt.param_groups:
+            group["lr"] = cfg.lr * _lr_factor(first_step + b, steps_per_epoch, total)
+        batch = _to(batch, device)
+        loss, metrics = step(net, batch)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        n = _batch_len(batch)
+        count += n
+        sums["loss"] = sums.get("loss", 0.0) + float(loss.detach()) * n
+        for k, v in metrics.items():
+            sums[k] = sums.get(k, 0.0) + float(v) * n
+    return {k: v / max(count, 1) for k, v in sums.items()}
+
+
 def _fit(
     model: Any,
     dataset: Any,
@@ -115,7 +181,7 @@ def _fit(
     progress: Callable[..., Any] | None,
 ) -> list[dict[str, float]]:
     import torch
-    from torch.utils.data import DataLoader, DistributedSampler
+    from torch.utils.data import DistributedSampler
 
     if len(dataset) == 0:
         raise InputError("expected a non-empty training set, got 0 samples")
@@ -125,55 +191,19 @@ def _fit(
 
         net = DDP(model, device_ids=[ctx.local_rank] if ctx.device.startswith("cuda") else None)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
-    start_epoch = 0
-    history: list[dict[str, float]] = []
-    if cfg.resume and cfg.checkpoint is not None and Path(cfg.checkpoint).exists():
-        ck = load_checkpoint(cfg.checkpoint)
-        model.load_state_dict(ck["model"])
-        opt.load_state_dict(ck["optimizer"])
-        start_epoch = int(ck["epoch"]) + 1
-        history = list(ck.get("history", []))
-        log(f"resumed from {cfg.checkpoint} after epoch {start_epoch}")
+    start_epoch, history = _resume(model, opt, cfg, log)
     sampler = (
         DistributedSampler(dataset, num_replicas=ctx.world_size, rank=ctx.rank, shuffle=True, seed=cfg.seed)
         if ctx.distributed
         else None
     )
     steps_per_epoch = math.ceil(len(dataset) / (cfg.batch_size * ctx.world_size))
-    total = steps_per_epoch * cfg.epochs
     for epoch in range(start_epoch, cfg.epochs):
         t0 = time.perf_counter()
-        if hasattr(dataset, "set_epoch"):
-            dataset.set_epoch(epoch)
-        if sampler is not None:
-            sampler.set_epoch(epoch)
-            loader = DataLoader(dataset, batch_size=cfg.batch_size, sampler=sampler, drop_last=False)
-        else:
-            gen = torch.Generator().manual_seed(cfg.seed * 1000003 + epoch)
-            loader = DataLoader(dataset, batch_size=cfg.batch_size, shuffle=True, generator=gen, drop_last=False)
-        net.train()
-        sums: dict[str, float] = {}
-        count = 0
+        loader = _epoch_loader(dataset, sampler, cfg, epoch)
         it = progress(loader, total=len(loader), desc=f"epoch {epoch + 1}/{cfg.epochs}") if progress else loader
-        for b, batch in enumerate(it):
-            gstep = epoch * steps_per_epoch + b
-            for group in opt.param_groups:
-                group["lr"] = cfg.lr * _lr_factor(gstep, steps_per_epoch, total)
-            batch = _to(batch, ctx.device)
-            loss, metrics = step(net, batch)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            n = _batch_len(batch)
-            count += n
-            sums["loss"] = sums.get("loss", 0.0) + float(loss.detach()) * n
-            for k, v in metrics.items():
-                sums[k] = sums.get(k, 0.0) + float(v) * n
-        row: dict[str, float] = {
-            "epoch": epoch + 1,
-            **{k: v / max(count, 1) for k, v in sums.items()},
-            "seconds": time.perf_counter() - t0,
-        }
+        means = _train_epoch(net, opt, it, step, cfg, ctx.device, epoch * steps_per_epoch, steps_per_epoch)
+        row: dict[str, float] = {"epoch": epoch + 1, **means, "seconds": time.perf_counter() - t0}
         if evaluate is not None and ctx.is_main:
             model.eval()
             with torch.no_grad():
@@ -182,16 +212,8 @@ def _fit(
         if ctx.is_main:
             log("  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in row.items()))
             if cfg.checkpoint is not None:
-                save_atomic(
-                    {
-                        "model": model.state_dict(),
-                        "optimizer": opt.state_dict(),
-                        "epoch": epoch,
-                        "history": history,
-                        "extra": cfg.extra,
-                    },
-                    cfg.checkpoint,
-                )
+                state = {"model": model.state_dict(), "optimizer": opt.state_dict(), "epoch": epoch}
+                save_atomic({**state, "history": history, "extra": cfg.extra}, cfg.checkpoint)
         if ctx.distributed:
             import torch.distributed as dist
 

@@ -41,7 +41,7 @@ def host_backend() -> Backend:
     return Backend(load_library(build_host("fpfh", HERE / "fpfh_host.cpp")), host=True)
 
 
-def grid_tables(points: "torch.Tensor", radius: float) -> dict[str, "torch.Tensor"]:
+def grid_tables(points: torch.Tensor, radius: float) -> dict[str, torch.Tensor]:
     """Sort the points into cubic cells a little larger than ``radius``.
 
     Args:
@@ -74,8 +74,8 @@ def grid_tables(points: "torch.Tensor", radius: float) -> dict[str, "torch.Tenso
 
 
 def radius_search(
-    points: "torch.Tensor", radius: float, max_nn: int, backend: Backend, *, search: str = "grid"
-) -> tuple["torch.Tensor", "torch.Tensor", "torch.Tensor"]:
+    points: torch.Tensor, radius: float, max_nn: int, backend: Backend, *, search: str = "grid"
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """At most ``max_nn`` nearest points within ``radius`` of every point, nearest first
     (ties by index), the point itself included.
 
@@ -125,14 +125,14 @@ def radius_search(
 
 
 def fpfh_tensors(
-    points: "torch.Tensor",
-    normals: "torch.Tensor",
+    points: torch.Tensor,
+    normals: torch.Tensor,
     radius: float,
     max_nn: int,
     backend: Backend,
     *,
     search: str = "grid",
-) -> "torch.Tensor":
+) -> torch.Tensor:
     """FPFH of a cloud on one device.
 
     Args:

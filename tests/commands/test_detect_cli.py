@@ -73,7 +73,7 @@ def test_align_boxes_auto_and_file(photos, tmp_path):
     assert "no face found in 1 of 3 images" in r.stderr
     with ContainerReader(out, kind="landmarks2d") as rd:
         ids = rd.ids
-        sources = set(str(s) for s in rd.read("box_source"))
+        sources = {str(s) for s in rd.read("box_source")}
         failures = [f["id"] for f in rd.failures()]
         lm, boxes = rd.read("landmarks"), rd.read("box")
     assert "astronaut.JPG" in ids and "two.png" in ids and "two.png#1" in ids and "blank.png" not in ids
@@ -85,7 +85,7 @@ def test_align_boxes_auto_and_file(photos, tmp_path):
     out2 = tmp_path / "lm2.h5"
     ok(runner.invoke(app, ["align", "predict", str(photos), "--boxes", str(faces), "-o", str(out2)]))
     with ContainerReader(out2, kind="landmarks2d") as rd:  # the file's empty image is a failure too
-        assert set(rd.ids) == set(ids) and set(str(s) for s in rd.read("box_source")) == {"boxes-file"}
+        assert set(rd.ids) == set(ids) and {str(s) for s in rd.read("box_source")} == {"boxes-file"}
         assert [f["id"] for f in rd.failures()] == ["blank.png"]
     one_line_error(
         runner.invoke(app, ["align", "predict", str(photos), "--boxes", str(tmp_path / "nope.csv")]),

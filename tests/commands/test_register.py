@@ -221,10 +221,8 @@ def test_every_cloud_format_and_a_bad_one_skipped(pairs_dir, tmp_path):
     np.savetxt(d / "b.xyz", src)
     (d / "c.pts").write_text(f"{len(src)}\n" + "\n".join(" ".join(f"{v:.6f}" for v in p) for p in src) + "\n")
     (d / "d.ply").write_text(
-        "ply\nformat ascii 1.0\nelement vertex %d\nproperty float x\nproperty float y\nproperty float z\nend_header\n"
-        % len(src)
-        + "\n".join(" ".join(f"{v:.6f}" for v in p) for p in src)
-        + "\n"
+        f"ply\nformat ascii 1.0\nelement vertex {len(src)}\nproperty float x\nproperty float y\nproperty float z\n"
+        "end_header\n" + "\n".join(" ".join(f"{v:.6f}" for v in p) for p in src) + "\n"
     )
     (d / "broken.pcd").write_text("not a pcd file\n")
     out = tmp_path / "t.h5"

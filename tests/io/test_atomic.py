@@ -11,10 +11,9 @@ from facecli.io.atomic import OutputLock, atomic_write, check_distinct, describe
 def test_atomic_write_replaces_only_on_success(tmp_path):
     p = tmp_path / "t.csv"
     p.write_text("old\n")
-    with pytest.raises(RuntimeError):
-        with atomic_write(p) as fh:
-            fh.write("half")
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), atomic_write(p) as fh:
+        fh.write("half")
+        raise RuntimeError("boom")
     assert p.read_text() == "old\n"
     assert sorted(os.listdir(tmp_path)) == ["t.csv"]  # no temporary or lock file left
     with atomic_write(p) as fh:

@@ -145,10 +145,9 @@ def test_output_appears_only_when_finished_and_abort_keeps_the_part(tmp_path):
     with ContainerWriter(p, "features") as w:  # a new run without --resume starts afresh
         w.write("b", {"v": np.ones(2)})
     assert ContainerReader(p).ids == ["b"] and not partial_path(p).exists()
-    with pytest.raises(RuntimeError):
-        with ContainerWriter(p, "features") as w:
-            w.write("c", {"v": np.ones(2)})
-            raise RuntimeError("stopped")
+    with pytest.raises(RuntimeError), ContainerWriter(p, "features") as w:
+        w.write("c", {"v": np.ones(2)})
+        raise RuntimeError("stopped")
     assert ContainerReader(p).ids == ["b"]  # the finished file is untouched by the failed run
     assert ContainerReader(partial_path(p)).ids == ["c"]
 
