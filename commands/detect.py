@@ -67,6 +67,15 @@ def detect(
         Optional[Path],
         typer.Option("--preview", help="Write <id>.png here: the image with boxes, scores and keypoints."),
     ] = None,
+    aligned: Annotated[
+        Optional[Path],
+        typer.Option(
+            "--aligned",
+            help="Also write every face here, aligned to a fixed five-point template by a similarity "
+            "(the input tree kept: Name/Name_0001.png, #1 for a second face): the input recognition wants.",
+        ),
+    ] = None,
+    aligned_size: Annotated[int, typer.Option("--aligned-size", min=16, help="Side of the aligned faces, px.")] = 112,
     pattern: PatternOpt = IMAGE_PATTERN,
     shard: ShardOpt = None,
     workers: WorkersOpt = 1,
@@ -88,6 +97,8 @@ def detect(
 
       facecli detect photos/ --csv - | sort -t, -k6 -r | head
 
+      facecli detect lfw/ --aligned lfw_aligned/ && facecli normals lfw_aligned/ --boxes image
+
       facecli align predict photos/ --boxes faces.h5 -o lm.h5
     """
     from facecli.detection.jobs import FACES_ATTRS, FACES_RAGGED, DetectJob, faces_csv_rows
@@ -102,10 +113,19 @@ def detect(
     )
     output = output_file(output, "faces.h5", inputs=items)
     config = DetectorConfig(min_face=min_face, thresholds=(0.6, 0.7, threshold), max_side=max_side)
-    if preview is not None:
-        preview.mkdir(parents=True, exist_ok=True)
-    job = DetectJob(config=config, device=resolve_device(state.device), preview_dir=preview)
+    for folder in (preview, aligned):
+        if folder is not None:
+            folder.mkdir(parents=True, exist_ok=True)
+    job = DetectJob(
+        config=config,
+        device=resolve_device(state.device),
+        preview_dir=preview,
+        aligned_dir=aligned,
+        aligned_size=aligned_size,
+    )
     params = {"detector": "mtcnn", "min_face": min_face, "threshold": threshold, "max_side": max_side}
+    if aligned is not None:
+        params["aligned_size"] = aligned_size
     writer = ContainerWriter(
         output,
         "faces",

@@ -13,7 +13,7 @@ import numpy as np
 from facecli.detection.predictor import DetectorConfig, FaceDetector, Faces
 from facecli.io.inputs import InputItem
 
-__all__ = ["FACES_ATTRS", "FACES_RAGGED", "DetectJob", "detect_faces", "draw_faces", "faces_csv_rows"]
+__all__ = ["FACES_ATTRS", "FACES_RAGGED", "DetectJob", "aligned_path", "detect_faces", "draw_faces", "faces_csv_rows"]
 
 #: Array attributes of a ``faces`` container.
 FACES_ATTRS: dict[str, dict[str, str]] = {
@@ -46,11 +46,16 @@ class DetectJob:
         config: the detector's settings.
         device: torch device.
         preview_dir: write ``<id>.png`` (boxes, scores, keypoints) here.
+        aligned_dir: write every face here, aligned to the five-point template
+            (:mod:`facecli.recognition.alignment`) by its keypoints: :func:`aligned_path`.
+        aligned_size: the aligned faces' side, px.
     """
 
     config: DetectorConfig = field(default_factory=DetectorConfig)
     device: str = "cpu"
     preview_dir: Path | None = None
+    aligned_dir: Path | None = None
+    aligned_size: int = 112
     _detector: Any = field(default=None, repr=False)
 
     def __getstate__(self) -> dict[str, Any]:
@@ -71,12 +76,36 @@ class DetectJob:
             from facecli.io.naming import safe_name
 
             draw_faces(self.preview_dir / f"{safe_name(item.id)}.png", img, faces)
+        if self.aligned_dir is not None:
+            from facecli.io.image import write_image
+            from facecli.recognition.alignment import align_face
+
+            for k, pts in enumerate(faces.keypoints):
+                write_image(aligned_path(self.aligned_dir, item.id, k), align_face(img, pts, self.aligned_size))
         return {
             "boxes": faces.boxes,
             "scores": faces.scores,
             "keypoints": faces.keypoints,
             "image_size": np.asarray(img.shape[:2], np.int64),
         }
+
+
+def aligned_path(folder: Path, image_id: str, k: int = 0) -> Path:
+    """Where face ``k`` of an image goes: the image's relative path with ``.png`` (``#k`` added
+    for the second face on), so a folder of photos gives the same tree of faces.
+
+    Example:
+        >>> aligned_path(Path("out"), "Ann/Ann_0001.jpg", 1).as_posix()
+        'out/Ann/Ann_0001#1.png'
+        >>> aligned_path(Path("out"), "/data/x.jpg").as_posix()  # not relative: flattened
+        'out/__data__x.png'
+    """
+    from facecli.io.naming import safe_name
+
+    rel = Path(image_id)
+    if rel.is_absolute() or ".." in rel.parts:
+        rel = Path(safe_name(image_id))
+    return Path(folder) / rel.with_name(f"{rel.stem}{f'#{k}' if k else ''}.png")
 
 
 def detect_faces(

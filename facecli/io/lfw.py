@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 from facecli.errors import FormatError, InputError
 from facecli.typing import PathLike
 
-__all__ = ["LFWPair", "read_pairs", "write_pairs", "lfw_image_path"]
+__all__ = ["LFWPair", "lfw_image_path", "person_of", "read_pairs", "read_people", "write_pairs"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,59 @@ class LFWPair:
 def lfw_image_path(name: str, number: int, suffix: str = ".jpg") -> str:
     """``Aaron_Eckhart``, 1 → ``Aaron_Eckhart/Aaron_Eckhart_0001.jpg``."""
     return f"{name}/{name}_{number:04d}{suffix}"
+
+
+def person_of(image_id: str) -> str:
+    """``Aaron_Eckhart/Aaron_Eckhart_0001.jpg`` → ``Aaron_Eckhart`` (the folder, else the
+    file name without its number)."""
+    head, _, tail = image_id.replace("\\", "/").rpartition("/")
+    if head:
+        return head.rpartition("/")[2]
+    return tail.rsplit("_", 1)[0]
+
+
+def read_people(path: PathLike) -> list[dict[str, int]]:
+    """Read LFW's ``people.txt``: the number of folds, then per fold a count line and that
+    many ``name images`` lines.
+
+    Returns:
+        One ``{name: number of images}`` per fold, in file order.
+
+    Raises:
+        FormatError: a malformed line (with its line number), a count that does not match,
+            or a person in two folds.
+    """
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"no such file: {p}")
+    from facecli.io.text import read_text
+
+    lines = [(i + 1, ln.split()) for i, ln in enumerate(read_text(p, "an LFW people.txt").splitlines()) if ln.strip()]
+    if not lines or len(lines[0][1]) != 1 or not lines[0][1][0].isdigit():
+        raise FormatError(f"{p}:1: expected the number of folds on the first line")
+    folds: list[dict[str, int]] = []
+    seen: dict[str, int] = {}
+    k = 1
+    for _ in range(int(lines[0][1][0])):
+        if k >= len(lines) or len(lines[k][1]) != 1 or not lines[k][1][0].isdigit():
+            line = lines[k][0] if k < len(lines) else "end"
+            raise FormatError(f"{p}:{line}: expected the number of people of fold {len(folds) + 1}")
+        n, k = int(lines[k][1][0]), k + 1
+        fold: dict[str, int] = {}
+        for lineno, f in lines[k : k + n]:
+            if len(f) != 2 or not f[1].isdigit():
+                raise FormatError(f"{p}:{lineno}: expected 'name images', got {' '.join(f)!r}")
+            if f[0] in seen:
+                raise FormatError(f"{p}:{lineno}: {f[0]} is in fold {seen[f[0]] + 1} already")
+            fold[f[0]] = int(f[1])
+            seen[f[0]] = len(folds)
+        if len(fold) != n:
+            raise FormatError(f"{p}: fold {len(folds) + 1} announces {n} people, found {len(fold)}")
+        folds.append(fold)
+        k += n
+    if k != len(lines):
+        raise FormatError(f"{p}:{lines[k][0]}: expected the end of the file after {len(folds)} folds")
+    return folds
 
 
 def read_pairs(path: PathLike) -> list[LFWPair]:

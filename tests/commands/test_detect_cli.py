@@ -96,3 +96,22 @@ def test_align_boxes_auto_and_file(photos, tmp_path):
     with ContainerReader(out3, kind="landmarks2d") as rd:
         assert len(rd.ids) == 1 and str(rd.read("box_source")[0]) == "image"
     assert all(b[2] > b[0] and b[3] > b[1] for b in boxes)
+
+
+def test_aligned_faces_put_the_five_points_on_the_template(photos, tmp_path):
+    from facecli.detection import FaceDetector
+    from facecli.io.image import read_image
+    from facecli.recognition.alignment import template_points
+
+    folder = tmp_path / "aligned"
+    out = tmp_path / "f.h5"
+    ok(runner.invoke(app, ["detect", str(photos), "-o", str(out), "--aligned", str(folder), "--aligned-size", "96"]))
+    names = sorted(p.name for p in folder.iterdir())
+    assert {"astronaut.png", "two.png", "two#1.png"} <= set(names)  # one file per face, #k from the second on
+    assert not [n for n in names if n.startswith("blank")]  # no face, no file
+    crop = read_image(folder / "astronaut.png")
+    assert crop.shape == (96, 96, 3)
+    again = FaceDetector().detect(crop)  # the detector finds the face's points where the template has them
+    assert len(again) >= 1
+    err = np.linalg.norm(again.keypoints[0] - template_points(96), axis=1)
+    assert err.max() < 5.0, err
