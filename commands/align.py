@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -185,6 +185,74 @@ def train(
     )
 
 
+def _face_boxes(
+    items: list[Any], boxes: str, box_file: Path | None, dataset: bool, box_map: dict[str, Any], device: str
+) -> tuple[list[Any], dict[str, Any], dict[str, Any], str, list[str]]:
+    """The face box (or the detector's five points) of every sample.
+
+    A dataset's annotated boxes, replaced face by face by a --boxes file; or the faces of a
+    --boxes file, or of the detector (--boxes auto), one sample per face.
+
+    Returns:
+        ``(items, boxes, keypoints, source, no_face)``: the samples (one per face), sample id →
+        box, sample id → five points (detector), where the boxes came from, and the images
+        without a face (failures).
+    """
+    from facecli.io.boxes import expand_faces, face_id, read_face_boxes
+
+    keypoints: dict[str, Any] = {}
+    no_face: list[str] = []
+    source = "annotation" if dataset else "boxes-file"
+    if box_file is not None and dataset:  # the file's boxes replace the annotation's, face by face (ids as listed)
+        box_map.update({k: v[-1] for k, v in read_face_boxes(box_file).items()})
+    elif not dataset and boxes != "image":
+        n_images = len(items)
+        if box_file is not None:
+            found = read_face_boxes(box_file)
+            empty = {k for k, v in found.items() if not v}  # a faces.h5's images without a face
+            no_face = [i.id for i in items if i.id in empty or (i.id not in found and i.path.name in empty)]
+        else:
+            from facecli.detection.jobs import DetectJob, detect_faces
+
+            found, points, no_face = detect_faces(
+                items, DetectJob(device=device), progress=lambda it: progress(it, total=len(items), desc="detect")
+            )
+            keypoints = {face_id(i, k): p for i, pts in points.items() for k, p in enumerate(pts)}
+            source = "detector"
+        items = [i for i in items if i.id not in set(no_face)]
+        items, from_file = expand_faces(items, found)
+        box_map.update(from_file)
+        if len(items) > n_images - len(no_face):
+            log(
+                f"images with several faces: one sample per face ({len(items)} faces in "
+                f"{n_images - len(no_face)} images; ids end in #k)"
+            )
+        if no_face:
+            log(
+                f"no face found in {len(no_face)} of {n_images} images (e.g. {no_face[0]}): listed as "
+                "failures; give their boxes with --boxes FILE or take the whole image with --boxes image",
+                level="warning",
+            )
+    return items, box_map, keypoints, source, no_face
+
+
+def _output_scheme(model: Path | None, scheme: str | None) -> str:
+    """The landmark scheme written: --scheme, else the model's own; refused if the model cannot give it."""
+    import numpy as np
+
+    from facecli.errors import UsageError
+    from facecli.landmarks2d.predictor import Aligner
+    from facecli.schemes import SCHEMES, convert, scheme_for
+
+    native = scheme_for(Aligner(model, device="cpu").n_landmarks).name
+    if scheme is not None:
+        try:
+            convert(np.zeros((SCHEMES[native].points, 2)), scheme)
+        except Exception as exc:  # a 68-point model asked for 98 points
+            raise UsageError(f"--scheme {scheme}: the model gives {native} landmarks; {exc}") from None
+    return scheme or native
+
+
 @app.command("predict")
 @boundary
 def predict(
@@ -277,7 +345,6 @@ def predict(
       facecli detect photos/ -o faces.h5 && facecli align predict photos/ --boxes faces.h5 -o lm.h5
     """
     from facecli.errors import InputError, UsageError
-    from facecli.io.boxes import expand_faces, face_id, read_face_boxes
     from facecli.io.container import ContainerWriter
     from facecli.io.inputs import InputItem, apply_shard, parse_shard, resolve_inputs
     from facecli.landmarks2d.jobs import ALIGN_ATTRS, AlignJob
@@ -293,9 +360,6 @@ def predict(
     if box_file is not None and not box_file.exists():
         raise InputError(f"no such face-box file: {box_file} (--boxes takes auto, image, or a file)")
     box_map: dict = {}
-    keypoints: dict = {}
-    source = "boxes-file"
-    no_face: list[str] = []
     if dataset:
         from facecli.landmarks2d.data import load_alignment_set
 
@@ -304,7 +368,6 @@ def predict(
         faces = load_alignment_set(inputs[0], fmt=fmt.value, split=split)
         items = [InputItem(f.id, f.image) for f in faces]
         box_map = {f.id: f.box for f in faces}
-        source = "annotation"
         if len({i.id.split("#")[0] for i in items}) != len(items):
             log("images with several faces: one sample per face (ids end in #k)")
         items = apply_shard(sorted(items, key=lambda i: i.id), parse_shard(shard))
@@ -313,39 +376,9 @@ def predict(
             inputs, pattern=pattern, shard=parse_shard(shard), missing="keep" if on_error == OnError.skip else "error"
         )
     output = output_file(output, "landmarks2d.h5", inputs=items, also=[model, box_file])
-    if box_file is not None and dataset:  # the file's boxes replace the annotation's, face by face (ids as listed)
-        box_map.update({k: v[-1] for k, v in read_face_boxes(box_file).items()})
-    elif not dataset and boxes != "image":
-        n_images = len(items)
-        if box_file is not None:
-            found = read_face_boxes(box_file)
-            empty = {k for k, v in found.items() if not v}  # a faces.h5's images without a face
-            no_face = [i.id for i in items if i.id in empty or (i.id not in found and i.path.name in empty)]
-            items = [i for i in items if i.id not in set(no_face)]
-        else:
-            from facecli.detection.jobs import DetectJob, detect_faces
-
-            found, points, no_face = detect_faces(
-                items,
-                DetectJob(device=resolve_device(state.device)),
-                progress=lambda it: progress(it, total=len(items), desc="detect"),
-            )
-            keypoints = {face_id(i, k): p for i, pts in points.items() for k, p in enumerate(pts)}
-            source = "detector"
-            items = [i for i in items if i.id not in set(no_face)]
-        items, from_file = expand_faces(items, found)
-        box_map.update(from_file)
-        if len(items) > n_images - len(no_face):
-            log(
-                f"images with several faces: one sample per face ({len(items)} faces in "
-                f"{n_images - len(no_face)} images; ids end in #k)"
-            )
-    if no_face:
-        log(
-            f"no face found in {len(no_face)} of {n_images} images (e.g. {no_face[0]}): listed as "
-            "failures; give their boxes with --boxes FILE or take the whole image with --boxes image",
-            level="warning",
-        )
+    items, box_map, keypoints, source, no_face = _face_boxes(
+        items, boxes, box_file, dataset, box_map, resolve_device(state.device)
+    )
     missing = [i.id for i in items if i.error is None and i.id not in box_map and i.id not in keypoints]
     if missing and boxes != "image":
         log(
@@ -368,18 +401,7 @@ def predict(
     )
     if model is None:
         log(f"model: {DEFAULT_MUSICA.name} (shipped; synthetic renders + real faces with five points)")
-    import numpy as np
-
-    from facecli.landmarks2d.predictor import Aligner
-    from facecli.schemes import SCHEMES, convert, scheme_for
-
-    native = scheme_for(Aligner(model, device="cpu").n_landmarks).name
-    out_scheme = scheme or native
-    if scheme is not None:
-        try:
-            convert(np.zeros((SCHEMES[native].points, 2)), scheme)
-        except Exception as exc:  # a 68-point model asked for 98 points
-            raise UsageError(f"--scheme {scheme}: the model gives {native} landmarks; {exc}") from None
+    out_scheme = _output_scheme(model, scheme)
     params = {
         "model": str(model) if model else "default (synthetic)",
         "exit_threshold": exit_threshold,
