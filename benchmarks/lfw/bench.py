@@ -241,7 +241,7 @@ def seed_embeddings(lfw: Path, work: Path, ids: list[str], device: str) -> np.nd
     exe = str(ROOT / ".venv" / "bin" / "facecli")
     if not emb.exists():
         with listing.open() as stdin:
-            cmd = [exe, "--device", device, "normals", "-", "-o", str(normals), "--resume", "--workers", "2"]
+            cmd = [exe, "--device", device, "normals", "-", "--scales", "96", "-o", str(normals), "--resume"]
             subprocess.run(cmd, check=True, stdin=stdin)
         subprocess.run([exe, "grid-attn", "embed", str(normals), "--flip", "-o", str(emb)], check=True)
     with ContainerReader(emb) as r:
@@ -296,16 +296,27 @@ def variant_scores(
     a: np.ndarray,
     b: np.ndarray,
     seed: int,
+    cache: Path | None = None,
+    key: str = "",
 ) -> np.ndarray:
-    """Similarity of pairs (a[i], b[i]) under the variant's model, fitted on the rows ``train``."""
+    """Similarity of pairs (a[i], b[i]) under the variant's model, fitted on the rows ``train``
+    (each PCA + LDA part's scores kept in ``cache`` under ``key``, e.g. the fold)."""
     steps = PIPELINES[variant]
     if steps is None:
         x = feats[variant if variant in ("seed", "dlib") else "lbp"]
         return chi2_similarity(x, a, b) if variant == "lbp-chi2" else cosine(x, a, b)
     total = np.zeros(len(a))
     for name, transform, dim in steps:
+        cached = cache / f"{name}-{transform}-{dim}-{key}.npy" if cache is not None else None
+        if cached is not None and cached.exists():  # a fusion reuses its parts' scores
+            total += np.load(cached)
+            continue
         x = np.sqrt(feats[name]) if transform == "sqrt" else feats[name]
-        total += cosine(pca_lda(x, people, train, pca_dim=dim, seed=seed), a, b)
+        part = cosine(pca_lda(x, people, train, pca_dim=dim, seed=seed), a, b)
+        if cached is not None:
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            np.save(cached, part)
+        total += part
     return total / len(steps)
 
 
@@ -317,7 +328,9 @@ def trainable(people: np.ndarray, allowed: frozenset[str] | set[str]) -> np.ndar
     return np.array([p in allowed and counts[p] >= 2 for p in people])
 
 
-def run_fold(variant: str, k: int, feats: dict, people: np.ndarray, pairs_ab: tuple, folds, seed: int) -> dict:
+def run_fold(
+    variant: str, k: int, feats: dict, people: np.ndarray, pairs_ab: tuple, folds, seed: int, cache: Path | None = None
+) -> dict:
     from facecli.recognition.protocol import protocol_accuracy
 
     a, b, same, pfold = pairs_ab
@@ -325,7 +338,7 @@ def run_fold(variant: str, k: int, feats: dict, people: np.ndarray, pairs_ab: tu
     fold = folds[k]
     train = trainable(people, fold.train_people)
     assert not any(p in fold.test_people for p in people[train])  # the protocol, asserted
-    scores = variant_scores(variant, feats, people, train, a, b, seed)
+    scores = variant_scores(variant, feats, people, train, a, b, seed, cache=cache, key=f"fold{k}")
     test = pfold == k
     acc, thr = protocol_accuracy(scores[~test], same[~test], scores[test], same[test])
     learns = PIPELINES[variant] is not None
@@ -470,6 +483,8 @@ class Features:
             np.save(path, x)
             path.with_suffix(".json").write_text(json.dumps({"seconds": time.perf_counter() - t0, "images": n}))
         self.cache[name] = np.load(path)
+        if name in ("seed", "dlib") and not np.abs(self.cache[name][self.need]).sum(axis=1).all():
+            raise SystemExit(f"{path} was made for fewer folds' images: delete it (and its work files) to redo")
         log(f"features {name}: {self.cache[name].shape}")
         return self.cache[name]
 
@@ -526,7 +541,9 @@ def main() -> None:
     large = (np.abs(yaw[a]) > 45) | (np.abs(yaw[b]) > 45)
 
     people = np.array([person_of(i) for i in ids])
-    need = np.unique(np.concatenate([a, b]))  # the 7,701 images of View 2's pairs
+    # the images of the chosen folds' pairs (all 10 folds: 7,701): enough for what learns nothing
+    chosen = np.isin(pfold, parse_folds(args.folds))
+    need = np.unique(np.concatenate([a[chosen], b[chosen]]))
     loader = Features(args, ids, faces, need)
     variants = [v.strip() for v in args.variants.split(",") if v.strip()]
     bad = [v for v in variants if v not in VARIANTS]
@@ -548,7 +565,7 @@ def main() -> None:
             fp = fold_dir / f"fold{k}.json"
             if args.resume and fp.exists():
                 continue
-            row = run_fold(variant, k, feats, people, (a, b, same, pfold), folds, args.seed)
+            row = run_fold(variant, k, feats, people, (a, b, same, pfold), folds, args.seed, args.work / "scores")
             fp.write_text(json.dumps(row))
             log(f"{variant} fold {k + 1}: accuracy {row['accuracy']:.4f} ({row['seconds']:.1f} s)")
         rows = [json.loads(p.read_text()) for p in sorted(fold_dir.glob("fold*.json"))]
