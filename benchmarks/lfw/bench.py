@@ -103,12 +103,13 @@ def find_faces(lfw: Path, work: Path, ids: list[str], threads: int = 2) -> dict[
 
     path = work / "faces.npz"
     done: dict[str, np.ndarray] = dict(np.load(path, allow_pickle=False)) if path.exists() else {}
-    if done and len(done["ids"]) == len(ids):
+    if done and len(done["ids"]) == len(ids) and "yaw" in done:
         return done
     torch.set_num_threads(threads)
     det, aligner = FaceDetector(), Aligner()
     start = len(done.get("ids", []))
-    rows = {k: list(v) for k, v in done.items()} if done else {"ids": [], "five": [], "det_five": [], "found": []}
+    keys = ("ids", "five", "det_five", "found")
+    rows = {k: list(done[k]) for k in keys} if done else {k: [] for k in keys}
     t0 = time.perf_counter()
     for n, i in enumerate(ids[start:], start):
         img = read_image(lfw / "images" / i)
