@@ -532,6 +532,12 @@ def main() -> None:
     from facecli.io.lfw import person_of, read_pairs, read_people
     from facecli.recognition.protocol import view2_folds
 
+    needed = ["images", "pairs.txt", "people.txt"] + (
+        ["pairsDevTrain.txt", "pairsDevTest.txt", "peopleDevTrain.txt", "peopleDevTest.txt"] if args.view1 else []
+    )
+    missing = [n for n in needed if not (args.lfw / n).exists()]
+    if missing:
+        raise SystemExit(f"{args.lfw}: expected LFW's {', '.join(missing)} there (see this script's docstring)")
     args.work.mkdir(parents=True, exist_ok=True)
     pairs = read_pairs(args.lfw / "pairs.txt")
     folds = view2_folds(read_people(args.lfw / "people.txt"), pairs)
