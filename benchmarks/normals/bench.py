@@ -10,6 +10,13 @@ with --seed 0, 1600 images at 128 px, the shipped model's recipe), --ablation MO
 (default: trained here with the shipped model's recipe and --no-atrous), --cap MODEL
 (default: the shipped model). Held-out images are generated with --seed 1 (other people).
 Prints markdown tables and writes results.json.
+
+--baseline CLI times another facecli executable on the same meshes in the same run, the two
+alternating (--rounds, 2 workers): wall and CPU seconds, their ratio, and the largest angle
+between the two runs' normal maps. benchmarks/baseline_cli.py makes a launcher of an older commit:
+
+  .venv/bin/python benchmarks/baseline_cli.py e2f6211 /tmp/oldtree
+  .venv/bin/python benchmarks/normals/bench.py --skip-image --baseline /tmp/oldtree/facecli-baseline --out /tmp/nb
 """
 
 from __future__ import annotations
@@ -150,6 +157,61 @@ def throughput(mesh_dir: Path, sizes: list[int], out: Path) -> dict:
     return res
 
 
+def _busy_cpu_seconds() -> float:
+    """CPU seconds the whole machine has been busy (/proc/stat): it counts the workers, which a
+    forkserver starts outside this process's children, on an otherwise idle machine."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def _timed_cli(cli: str, mesh_dir: Path, sizes: list[int], out: Path) -> tuple[float, float]:
+    """Wall and busy-CPU seconds of one 2-worker ``normals`` run."""
+    out.unlink(missing_ok=True)
+    before = _busy_cpu_seconds()
+    t0 = time.perf_counter()
+    subprocess.run(
+        [cli, "-q", "normals", str(mesh_dir), "--pattern", "*.obj", "-o", str(out)]
+        + ["--scales", ",".join(map(str, sizes)), "--workers", "2"],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    return time.perf_counter() - t0, _busy_cpu_seconds() - before
+
+
+def paired(mesh_dir: Path, sizes: list[int], out: Path, baseline: str, rounds: int) -> dict:
+    """This facecli against ``baseline``, alternating, on the same meshes; and how far apart the maps are."""
+    import h5py
+
+    files = sorted(mesh_dir.rglob("*.obj"))
+    runs: dict[str, list[tuple[float, float]]] = {"baseline": [], "current": []}
+    for _ in range(rounds):
+        runs["baseline"].append(_timed_cli(baseline, mesh_dir, sizes, out / "paired_baseline.h5"))
+        runs["current"].append(_timed_cli(FACECLI, mesh_dir, sizes, out / "paired_current.h5"))
+    worst = 0.0
+    with h5py.File(out / "paired_baseline.h5") as a, h5py.File(out / "paired_current.h5") as b:
+        assert list(a["ids"][()]) == list(b["ids"][()])
+        for s in sizes:
+            assert np.array_equal(a[f"mask_{s}"][()], b[f"mask_{s}"][()])
+            na = a[f"normals_{s}"][()].astype(np.float64)
+            nb = b[f"normals_{s}"][()].astype(np.float64)
+            cos = (na * nb).sum(-1) / np.maximum(np.linalg.norm(na, axis=-1) * np.linalg.norm(nb, axis=-1), 1e-12)
+            worst = max(worst, float(np.degrees(np.arccos(np.clip(cos[a[f"mask_{s}"][()]], -1.0, 1.0))).max()))
+        size = {k: os.path.getsize(out / f"paired_{k}.h5") / len(files) / 1e3 for k in runs}
+    med = {k: np.median(np.array(v), axis=0) for k, v in runs.items()}
+    return {
+        "meshes": len(files),
+        "rounds": rounds,
+        "runs": runs,
+        "median_meshes_per_s": {k: len(files) / m[0] for k, m in med.items()},
+        "median_cpu_ms_per_mesh": {k: 1e3 * m[1] / len(files) for k, m in med.items()},
+        "speed_ratio": float(med["baseline"][0] / med["current"][0]),
+        "cpu_ratio": float(med["current"][1] / med["baseline"][1]),
+        "kb_per_mesh": size,
+        "max_angle_between_maps_deg": worst,
+    }
+
+
 def image_path(train: Path, test: Path, cap: Path | None, ablation: Path, sigmas: list[float]) -> dict:
     import torch
 
@@ -216,6 +278,8 @@ def main() -> None:
     ap.add_argument("--test-count", type=int, default=200)
     ap.add_argument("--meshes", type=int, default=80, help="subjects x 2 expressions for the speed test")
     ap.add_argument("--skip-image", action="store_true")
+    ap.add_argument("--baseline", default=None, help="another facecli executable to time against this one")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds of the --baseline comparison")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     sizes = [256, 128, 64]
@@ -243,6 +307,8 @@ def main() -> None:
             stdout=subprocess.DEVNULL,
         )
     res["throughput"] = throughput(mesh_dir, sizes, args.out)
+    if args.baseline:
+        res["paired"] = paired(mesh_dir, sizes, args.out, args.baseline, args.rounds)
     if not args.skip_image:
         train = args.train or args.out / "train"
         if not (train / "synth_gt.h5").exists():
@@ -324,6 +390,20 @@ def print_tables(res: dict) -> None:
     for k in ("compute_only_per_s_1proc", "obj_read_per_s", "cli_per_s_workers1", "cli_per_s_workers2"):
         print(f"| {k} | {tp[k]:.1f} |")
     print(f"\nCLI start-up + one mesh: {tp['cli_one_mesh_s']:.2f} s (imports of numpy, open3d, h5py)")
+    if "paired" in res:
+        pr = res["paired"]
+        print(f"\n## Paired with --baseline: {pr['meshes']} meshes, 2 workers, {pr['rounds']} alternating rounds\n")
+        print("| run | meshes/s (median) | CPU ms per mesh (median) | KB per mesh |")
+        print("|---|---:|---:|---:|")
+        for k in ("baseline", "current"):
+            print(
+                f"| {k} | {pr['median_meshes_per_s'][k]:.1f} | {pr['median_cpu_ms_per_mesh'][k]:.0f} | "
+                f"{pr['kb_per_mesh'][k]:.0f} |"
+            )
+        print(
+            f"\nspeed-up {pr['speed_ratio']:.2f}x, CPU {pr['cpu_ratio']:.2f}x of the baseline's; largest angle "
+            f"between the two runs' maps {pr['max_angle_between_maps_deg']:.4f} deg"
+        )
     if "image" in res:
         im = res["image"]
         print(f"\n## Images: held-out synthetic renders ({im['test_images']} people not in training), 128 px\n")

@@ -54,6 +54,8 @@ __all__ = [
     "ContainerWriter",
     "ContainerReader",
     "is_container",
+    "COMPRESSIONS",
+    "compression_options",
 ]
 
 SCHEMA_VERSION = 1
@@ -81,6 +83,33 @@ def _parse_schema(value: object, path: str) -> int:
             f"up to {SCHEMA} (upgrade facecli to read it)"
         )
     return number
+
+
+#: Named compressions of :class:`ContainerWriter` (and ``normals --compression``).
+COMPRESSIONS = ("lzf", "gzip", "none")
+
+
+def compression_options(compression: int | str) -> dict[str, Any]:
+    """h5py dataset options for a compression: a gzip level (0: none) or a name of
+    :data:`COMPRESSIONS`.
+
+    Example:
+        >>> compression_options("lzf")
+        {'compression': 'lzf', 'shuffle': True}
+        >>> compression_options(0)
+        {}
+    """
+    from facecli.errors import InputError
+
+    if isinstance(compression, str):
+        if compression not in COMPRESSIONS:
+            raise InputError(f"expected compression {'|'.join(COMPRESSIONS)} or a gzip level, got {compression!r}")
+        compression = {"lzf": -1, "gzip": 4, "none": 0}[compression]
+    if compression == -1:
+        return {"compression": "lzf", "shuffle": True}
+    if not 0 <= compression <= 9:
+        raise InputError(f"expected a gzip level 0-9, got {compression}")
+    return {"compression": "gzip", "compression_opts": compression} if compression else {}
 
 
 def produced_by_synth(path: PathLike) -> bool:
@@ -123,7 +152,11 @@ class ContainerWriter:
             are tried again). Without ``resume`` the output is started anew.
         ragged: keys whose per-sample shape may vary between samples.
         array_attrs: per key, attributes such as ``{"units": "mm"}``.
-        compression: gzip level (0 disables compression).
+        compression: how new datasets are compressed: a gzip level (0: none), or one of
+            :data:`COMPRESSIONS` (``"lzf"``: byte-shuffled LZF, 2-3x faster to write than
+            gzip and about as small on normal maps, but readable only where the LZF filter
+            is available (h5py, or the LZF plugin of other HDF5 tools); ``"gzip"``: level 4,
+            every HDF5 tool reads it; ``"none"``).
         root_attrs: extra root attributes (e.g. ``{"scales": "256,128"}``), written
             once, when the file is created.
 
@@ -144,7 +177,7 @@ class ContainerWriter:
         resume: bool = False,
         ragged: Iterable[str] = (),
         array_attrs: Mapping[str, Mapping[str, str]] | None = None,
-        compression: int = 4,
+        compression: int | str = 4,
         root_attrs: Mapping[str, str] | None = None,
     ) -> None:
         from facecli.io.atomic import OutputLock, partial_path
@@ -154,7 +187,7 @@ class ContainerWriter:
         self.kind = kind
         self._ragged = set(ragged)
         self._attrs = {k: dict(v) for k, v in (array_attrs or {}).items()}
-        self._compression = compression
+        self._compression = compression_options(compression)
         self._broken = False
         self._f: Any = None
         self.resumed_from: Path | None = None
@@ -311,9 +344,7 @@ class ContainerWriter:
 
     def _create(self, key: str, arr: np.ndarray) -> None:
         h5py = _h5py()
-        opts: dict[str, Any] = {}
-        if self._compression:
-            opts = {"compression": "gzip", "compression_opts": self._compression}
+        opts = dict(self._compression)
         if key in self._ragged:
             base = arr.dtype if arr.dtype.kind != "U" else np.dtype("O")
             ds = self._f.create_dataset(
@@ -382,24 +413,37 @@ class ContainerWriter:
         self._check_room(sum(a.nbytes for a in arrays.values()))
         self._guarded(lambda: self._append_one(n, sample_id, arrays))
 
+    def _dataset(self, key: str) -> Any:
+        """The open dataset ``key`` (h5py's lookup by name costs ~0.2 ms; a sample touches
+        every dataset three times)."""
+        cache = self.__dict__.setdefault("_handles", {})
+        if cache.get("_file") is not self._f:
+            cache.clear()
+            cache["_file"] = self._f
+        ds = cache.get(key)
+        if ds is None:
+            ds = cache[key] = self._f[key]
+        return ds
+
     def _append_one(self, n: int, sample_id: str, arrays: Mapping[str, np.ndarray]) -> None:
         for key, arr in arrays.items():
             if key not in self._f:
                 self._create(key, arr)
+        complete = self._dataset("complete")
         for key in ["ids", "complete", *arrays]:
-            self._f[key].resize(n + 1, axis=0)
-        self._f["complete"][n] = 0
-        self._f["ids"][n] = sample_id
+            self._dataset(key).resize(n + 1, axis=0)
+        complete[n] = 0
+        self._dataset("ids")[n] = sample_id
         for key, arr in arrays.items():
             if key in self._ragged:
-                shp = self._f[key + _SHAPE_SUFFIX]
+                shp = self._dataset(key + _SHAPE_SUFFIX)
                 shp.resize(n + 1, axis=0)
                 shp[n] = np.asarray(arr.shape, dtype=np.int64)
-                self._f[key][n] = arr.reshape(-1)
+                self._dataset(key)[n] = arr.reshape(-1)
             else:
-                self._f[key][n] = arr
+                self._dataset(key)[n] = arr
         self._f.flush()  # the sample's data reach the file before its completion marker
-        self._f["complete"][n] = 1
+        complete[n] = 1
         self._f.flush()
 
     def write_many(self, sample_ids: Sequence[str], arrays: Mapping[str, Any]) -> None:
@@ -631,6 +675,8 @@ def _copy_rows(ds: Any, dest: Any, key: str, rows: np.ndarray, *, all_rows: bool
     opts: dict[str, Any] = {}
     if ds.compression:
         opts = {"compression": ds.compression, "compression_opts": ds.compression_opts}
+    if ds.shuffle:
+        opts["shuffle"] = True
     out = dest.create_dataset(
         key, shape=(rows.size, *ds.shape[1:]), maxshape=(None, *ds.shape[1:]), dtype=ds.dtype, chunks=ds.chunks, **opts
     )

@@ -156,8 +156,10 @@ def test_signals_end_the_run_cleanly_and_take_the_workers_along(
 
 
 def _children_of(pid: int) -> list[int]:
-    """Live processes whose parent is (or was) ``pid`` (Linux /proc)."""
-    found = []
+    """Live descendants of ``pid`` (Linux /proc): its children, their children (the workers a
+    forkserver forks), and multiprocessing helpers it left behind (reparented to 1)."""
+    parent_of: dict[int, int] = {}
+    orphans = []
     for d in Path("/proc").iterdir():
         if not d.name.isdigit():
             continue
@@ -166,10 +168,17 @@ def _children_of(pid: int) -> list[int]:
             cmd = (d / "cmdline").read_bytes()
         except OSError:
             continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        if ppid == pid or (ppid == 1 and b"multiprocessing" in cmd and str(pid).encode() in cmd):
-            found.append(int(d.name))
-    return found
+        fields = stat.rsplit(")", 1)[1].split()
+        if fields[0] == "Z":
+            continue
+        parent_of[int(d.name)] = int(fields[1])
+        if int(fields[1]) == 1 and b"multiprocessing" in cmd and str(pid).encode() in cmd:
+            orphans.append(int(d.name))
+    found, frontier = set(orphans), {pid, *orphans}
+    while frontier:
+        frontier = {p for p, pp in parent_of.items() if pp in frontier} - found
+        found |= frontier
+    return sorted(found)
 
 
 @pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc to find the workers")

@@ -393,3 +393,18 @@ def test_units_and_face_framing_of_a_head_scan(faces3d_dir, tmp_path):
     np.testing.assert_allclose(head, face, atol=1e-3)  # the face framed alike, shoulders or not
     with ContainerReader(tmp_path / "a.h5") as rd:
         assert rd.read("view")[0][2] > 1.5 * face[2]  # --frame all: the whole body, the face small
+
+
+def test_compression_changes_the_storage_not_the_maps(faces3d_dir, tmp_path):
+    import h5py
+
+    mesh = sorted(faces3d_dir.rglob("*.obj"))[0]
+    maps = {}
+    for comp in ("lzf", "gzip", "none"):
+        out = tmp_path / f"{comp}.h5"
+        extra = [] if comp == "lzf" else ["--compression", comp]  # lzf is the default
+        _ok(runner.invoke(app, ["-q", "normals", str(mesh), "--scales", "32", "-o", str(out), *extra]))
+        with h5py.File(out) as f:
+            assert f["normals_32"].compression == {"none": None}.get(comp, comp)
+        maps[comp] = ContainerReader(out, kind="normals").read("normals_32")
+    assert np.array_equal(maps["lzf"], maps["gzip"]) and np.array_equal(maps["lzf"], maps["none"])

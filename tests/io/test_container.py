@@ -234,3 +234,37 @@ def test_a_truncated_file_is_called_damaged(tmp_path):
     p.write_bytes(data[: len(data) // 2])
     with pytest.raises(FormatError, match="damaged: the HDF5 file is truncated"):
         ContainerReader(p)
+
+
+@pytest.mark.parametrize(
+    "compression,filters",
+    [
+        ("lzf", ("lzf", True)),
+        ("gzip", ("gzip", False)),
+        ("none", (None, False)),
+        (0, (None, False)),
+        (1, ("gzip", False)),
+    ],
+)
+def test_compressions_store_the_same_values(tmp_path, compression, filters):
+    p = tmp_path / "c.h5"
+    rng = np.random.default_rng(0)
+    maps = rng.normal(size=(2, 16, 16, 3)).astype(np.float16)
+    with ContainerWriter(p, "features", compression=compression) as w:
+        for i in range(2):
+            w.write(f"s{i}", {"maps": maps[i]})
+    with h5py.File(p) as f:
+        assert (f["maps"].compression, bool(f["maps"].shuffle)) == filters
+    assert np.array_equal(ContainerReader(p, kind="features").read("maps"), maps)
+    # resuming copies the samples with the same filters
+    with ContainerWriter(p, "features", compression=compression, resume=True) as w:
+        w.write("s2", {"maps": maps[0]})
+    with h5py.File(p) as f:
+        assert (f["maps"].compression, bool(f["maps"].shuffle)) == filters and f["maps"].shape[0] == 3
+
+
+def test_unknown_compression_is_refused(tmp_path):
+    from facecli.errors import InputError
+
+    with pytest.raises(InputError, match="expected compression lzf|gzip|none"):
+        ContainerWriter(tmp_path / "x.h5", "features", compression="zstd")
