@@ -18,7 +18,6 @@ from facecli.seeding import rng_for
 from facecli.synth.expressions import random_expression
 from facecli.synth.face_model import sample_identity
 from facecli.synth.scene import Pose, SceneOptions, render_person
-from facecli.synth.template import get_template
 
 __all__ = ["write_images", "sample_image_conditions"]
 
@@ -86,8 +85,6 @@ def write_images(
         raise InputError(f"expected --scheme ibug68|wflw98, got {scheme!r}")
     if count < 1:
         raise InputError(f"expected --count >= 1, got {count}")
-    tpl = get_template()
-    idx = tpl.ibug68 if scheme == "ibug68" else tpl.wflw98
     out.mkdir(parents=True, exist_ok=True)
     gt = ContainerWriter(
         out / "synth_gt.h5",
@@ -121,7 +118,7 @@ def write_images(
             rng = rng_for(seed, "images", scheme, i)
             ident = sample_identity(rng)
             pose, expr, opts, flags = sample_image_conditions(rng, hard=hard)
-            res, info = render_person(ident, expr, pose, rng, size=(size, size), options=opts, landmark_index=idx)
+            res, info = render_person(ident, expr, pose, rng, size=(size, size), options=opts, scheme=scheme)
             flags["occlusion"] = int(res.occluded.any())
             if scheme == "ibug68":
                 rel = f"{folder}/image_{i:05d}.png"

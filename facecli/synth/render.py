@@ -251,6 +251,7 @@ def render_face(
     occluders: Sequence[Occluder] = (),
     background: np.ndarray | None = None,
     landmark_index: np.ndarray | None = None,
+    outline: np.ndarray | None = None,
 ) -> RenderResult:
     """Render a posed face mesh.
 
@@ -265,6 +266,9 @@ def render_face(
         occluders: extra geometry in front of the face.
         background: (H, W, 3) float linear RGB in [0, 1]; grey if ``None``.
         landmark_index: (K,) vertex indices to project and test for visibility.
+        outline: (K,) bool, landmarks on the face outline as seen (marched to the
+            silhouette): visible unless outside the image or behind an occluder, since a
+            ray that grazes the silhouette meets the surface about it.
 
     Returns:
         The :class:`RenderResult`.
@@ -301,6 +305,10 @@ def render_face(
     if landmark_index is None:
         landmark_index = np.zeros(0, dtype=np.int64)
     lm2, visible, occluded = _project_landmarks(scene, face_id, v[landmark_index], camera, origin)
+    if outline is not None and len(lm2):
+        h, w = camera.height, camera.width
+        inside = (lm2[:, 0] >= 0) & (lm2[:, 0] <= w - 1) & (lm2[:, 1] >= 0) & (lm2[:, 1] <= h - 1)
+        visible = np.where(np.asarray(outline, bool), inside & ~occluded, visible)
     return RenderResult(
         image=image,
         depth=depth,

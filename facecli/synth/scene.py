@@ -11,9 +11,17 @@ import numpy as np
 from facecli.geometry.transforms import euler_to_matrix
 from facecli.synth import template as T
 from facecli.synth.face_model import Identity, build_vertices
-from facecli.synth.render import Camera, Light, Occluder, RenderResult, render_face
+from facecli.synth.render import Camera, Light, Occluder, RenderResult, project_points, render_face
 
-__all__ = ["Pose", "SceneOptions", "sample_light", "make_background", "make_occluders", "render_person"]
+__all__ = [
+    "Pose",
+    "SceneOptions",
+    "sample_light",
+    "make_background",
+    "make_occluders",
+    "march_contour",
+    "render_person",
+]
 
 
 @dataclass
@@ -143,6 +151,42 @@ def make_occluders(
     return out
 
 
+def march_contour(
+    landmark_index: np.ndarray, marching: T.ContourMarching, world: np.ndarray, rotation: np.ndarray, camera: Camera
+) -> np.ndarray:
+    """The landmark vertices of one pose, the face outline marched to where it is seen.
+
+    Each outline landmark becomes the vertex of its parallel (:class:`ContourMarching`) that
+    projects furthest along the landmark's outward direction in the image: its own vertex on
+    a frontal face and on the side turned towards the camera, the silhouette on the side
+    turned away.
+
+    Args:
+        landmark_index: (K,) int vertex index of each landmark at rest.
+        marching: the scheme's outline parallels.
+        world: (V, 3) float posed vertices, mm. rotation: (3, 3) the head's rotation.
+        camera: the camera that sees them.
+
+    Returns:
+        (K,) int64 vertex indices.
+    """
+    idx = np.array(landmark_index, dtype=np.int64, copy=True)
+    sizes = [len(p) for p in marching.parallels]
+    cand = project_points(world[np.concatenate(marching.parallels)], camera)
+    own = world[[p[0] for p in marching.parallels]]
+    step = np.concatenate([marching.directions, np.zeros((len(own), 1))], axis=1) @ rotation.T * 10.0
+    a = project_points(own, camera)
+    u = project_points(own + step, camera) - a
+    start = 0
+    for k, n in enumerate(sizes):
+        par = marching.parallels[k]
+        length = float(np.hypot(*u[k]))
+        if length > 1e-9:
+            idx[marching.slots[k]] = par[int(np.argmax(cand[start : start + n] @ (u[k] / length)))]
+        start += n
+    return idx
+
+
 def render_person(
     identity: Identity,
     expression: Mapping[str, float] | None,
@@ -153,6 +197,7 @@ def render_person(
     options: SceneOptions | None = None,
     landmark_index: np.ndarray | None = None,
     vertices: np.ndarray | None = None,
+    scheme: str = "ibug68",
 ) -> tuple[RenderResult, dict[str, np.ndarray]]:
     """Render one person in one pose with scene dressing.
 
@@ -162,8 +207,10 @@ def render_person(
         rng: random stream for light, background and occluders.
         size: (width, height) in pixels.
         options: occluders, blur, noise, clutter, fixed light/background.
-        landmark_index: vertex indices to project (default: iBUG 68).
+        landmark_index: vertex indices to project as they are (default: the scheme's
+            landmarks, with the outline marched: :func:`march_contour`).
         vertices: precomputed (V, 3) vertices (skips :func:`build_vertices`).
+        scheme: ``ibug68`` or ``wflw98``, the landmarks rendered when ``landmark_index`` is None.
 
     Returns:
         The render and a dict with ``rotation`` (3, 3), ``translation`` (3,),
@@ -173,7 +220,8 @@ def render_person(
 
     opts = options or SceneOptions()
     tpl = T.get_template()
-    lm_idx = tpl.ibug68 if landmark_index is None else np.asarray(landmark_index)
+    if scheme not in tpl.marching:
+        raise ValueError(f"expected scheme {' or '.join(tpl.marching)}, got {scheme!r}")
     v = build_vertices(identity, expression) if vertices is None else vertices
     rot = pose.matrix()
     posed = v @ rot.T
@@ -187,6 +235,14 @@ def render_person(
     light = opts.light or sample_light(rng)
     bg = opts.background if opts.background is not None else make_background(rng, h, w, clutter=opts.clutter)
     occ = make_occluders(opts.occluders, rng, rot, trans, identity.albedo["skin"]) if opts.occluders else []
+    outline = None
+    if landmark_index is None:
+        marching = tpl.marching[scheme]
+        lm_idx = march_contour(getattr(tpl, scheme), marching, world, rot, cam)
+        outline = np.zeros(len(lm_idx), bool)
+        outline[marching.slots] = True
+    else:
+        lm_idx = np.asarray(landmark_index)
     res = render_face(
         world,
         tpl.faces,
@@ -197,6 +253,7 @@ def render_person(
         occluders=occ,
         background=bg,
         landmark_index=lm_idx,
+        outline=outline,
     )
     img = res.image
     if opts.blur > 0:

@@ -24,6 +24,7 @@ from facecli.geometry.mesh_ops import grid_faces
 
 __all__ = [
     "Template",
+    "ContourMarching",
     "get_template",
     "EYE_X",
     "EYE_Y",
@@ -172,32 +173,36 @@ def wflw98_positions() -> np.ndarray:
     edge inner→outer), 42-50 left brow (upper inner→outer, lower outer→inner),
     51-54 nose bridge, 55-59 nose base, 60-67 right eye (outer corner first),
     68-75 left eye (inner corner first), 76-95 lips (as iBUG 48-67), 96/97 pupils.
+
+    The standard WFLW → iBUG subset (:data:`facecli.schemes.WFLW98_TO_IBUG68`) of these
+    points is :func:`ibug68_positions` exactly: the outline's even points are iBUG's 17 and
+    its odd points lie half-way between them, the eyes' upper and lower lid points are at
+    the thirds (iBUG's) and the middle.
     """
     ib = ibug68_positions()
     pts = np.zeros((98, 2))
-    pts[0:33] = _resample_polyline(ib[0:17], 33)
-    ux = np.linspace(53.0, 13.0, 5)
-    c, th = brow_curve(ux)
+    pts[0:33:2] = ib[0:17]
+    pts[1:33:2] = 0.5 * (ib[0:16] + ib[1:17])
+    pts[33:38] = ib[17:22]
     lx = np.linspace(16.0, 50.0, 4)  # inner→outer along the lower edge
     lc, lth = brow_curve(lx)
-    pts[33:38] = np.stack([-ux, c + th / 2.0], 1)
     pts[38:42] = np.stack([-lx, lc - lth / 2.0], 1)
-    pts[42:47] = np.stack([ux[::-1], (c + th / 2.0)[::-1]], 1)
+    pts[42:47] = ib[22:27]
     pts[47:51] = np.stack([lx[::-1], (lc - lth / 2.0)[::-1]], 1)
-    pts[51:55] = [[0.0, NASION_Y], [0.0, -3.0], [0.0, -15.0], [0.0, -27.0]]
+    pts[51:55] = ib[27:31]
     pts[55:60] = ib[31:36]
-    q = EYE_HALF_WIDTH / 2.0
+    third = EYE_HALF_WIDTH / 3.0
     for side, base in ((-1.0, 60), (1.0, 68)):
         xs = np.array(
             [
                 EYE_X + EYE_HALF_WIDTH,
-                EYE_X + q,
+                EYE_X + third,
                 EYE_X,
-                EYE_X - q,
+                EYE_X - third,
                 EYE_X - EYE_HALF_WIDTH,
-                EYE_X - q,
+                EYE_X - third,
                 EYE_X,
-                EYE_X + q,
+                EYE_X + third,
             ]
         )
         line, up, lo = eye_lids(xs)
@@ -210,6 +215,58 @@ def wflw98_positions() -> np.ndarray:
     pts[96] = [-EYE_X, PUPIL_Y]
     pts[97] = [EYE_X, PUPIL_Y]
     return pts
+
+
+#: How far inside the face a contour landmark may march (mm along its inward normal).
+MARCH_DEPTH = 80.0
+MARCH_STEP = 0.5
+
+
+def _outward_normals(contour: np.ndarray) -> np.ndarray:
+    """(K, 2) unit normals of a face outline polyline, pointing away from the face."""
+    tangent = np.gradient(contour, axis=0)
+    normal = np.stack([tangent[:, 1], -tangent[:, 0]], 1)
+    normal /= np.linalg.norm(normal, axis=1, keepdims=True)
+    centre = np.array([0.0, 0.5 * (contour[:, 1].max() + contour[:, 1].min())])
+    flip = np.sum(normal * (contour - centre), axis=1) < 0
+    normal[flip] *= -1.0
+    return normal
+
+
+@dataclass(frozen=True)
+class ContourMarching:
+    """Where the face-outline landmarks of a scheme may move (landmark marching).
+
+    Each outline landmark has a *parallel*: the template vertices on the line from its own
+    vertex inward along the outline's normal (horizontal at the sides, vertical at the
+    chin), outermost first. At a pose, the landmark is the parallel's vertex that projects
+    furthest outward: its own vertex where that is on the visible outline (frontal faces,
+    and the side turned towards the camera), else the silhouette of the side turned away, as
+    300W-LP / 3DDFA place their contour points and as people annotate them.
+
+    Attributes:
+        slots: (K,) int64 positions of the outline landmarks in the scheme's order.
+        parallels: K arrays of vertex indices, the first being the landmark's own vertex.
+        directions: (K, 2) float64 outward unit normals in template coordinates.
+    """
+
+    slots: np.ndarray
+    parallels: tuple[np.ndarray, ...]
+    directions: np.ndarray
+
+
+def _parallels(contour: np.ndarray, theta: np.ndarray, y: np.ndarray) -> tuple[tuple[np.ndarray, ...], np.ndarray]:
+    normals = _outward_normals(contour)
+    steps = np.arange(0.0, MARCH_DEPTH + 1e-9, MARCH_STEP)
+    out = []
+    for p, n in zip(contour, normals, strict=True):
+        line = p[None, :] - steps[:, None] * n[None, :]
+        line = line[np.sign(line[:, 0]) * np.sign(p[0]) >= 0] if p[0] != 0 else line  # not past the midline
+        line = line[(line[:, 1] > Y_MIN) & (line[:, 1] < Y_MAX)]
+        idx = _snap(line, theta, y)
+        _, first = np.unique(idx, return_index=True)
+        out.append(idx[np.sort(first)])
+    return tuple(out), normals
 
 
 def _rows() -> np.ndarray:
@@ -231,6 +288,7 @@ class Template:
         rows, cols: grid size (V = rows × cols, row-major, top row first).
         ibug68: (68,) int64 vertex index of each iBUG landmark.
         wflw98: (98,) int64 vertex index of each WFLW landmark.
+        marching: per scheme (``ibug68``, ``wflw98``), how its outline landmarks march.
     """
 
     theta: np.ndarray
@@ -241,6 +299,7 @@ class Template:
     cols: int
     ibug68: np.ndarray
     wflw98: np.ndarray
+    marching: dict[str, ContourMarching]
 
     @property
     def n_vertices(self) -> int:
@@ -273,4 +332,11 @@ def get_template() -> Template:
     wf = _snap(wflw98_positions(), theta, y)
     if len(np.unique(ib)) != 68 or len(np.unique(wf)) != 98:
         raise RuntimeError("template landmark snapping produced duplicate vertices")
-    return Template(theta=theta, y=y, x=x, faces=faces, rows=len(ys), cols=len(th), ibug68=ib, wflw98=wf)
+    parallels, normals = _parallels(wflw98_positions()[0:33], theta, y)
+    marching = {  # iBUG's outline is WFLW's even points: the same parallels
+        "wflw98": ContourMarching(np.arange(33), parallels, normals),
+        "ibug68": ContourMarching(np.arange(17), parallels[::2], normals[::2]),
+    }
+    return Template(
+        theta=theta, y=y, x=x, faces=faces, rows=len(ys), cols=len(th), ibug68=ib, wflw98=wf, marching=marching
+    )
