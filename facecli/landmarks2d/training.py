@@ -140,11 +140,14 @@ def mixed_loss(out: Any, batch: dict[str, Any], *, weight: float = 0.95) -> tupl
     A fully labelled face adds, per iteration, weight · NME + (1 − weight) · |NME − predicted
     NME| (as :func:`facecli.models.musica.musica_loss`); a five-point face adds weight · its
     five-point NME (the five points its predicted shape implies against the labels, over the
-    labelled eye-centre distance); the predicted-NME head learns from full faces only.
+    labelled eye-centre distance) + (1 − weight) · |e − predicted NME|, where e is the same
+    five-point error over the predicted shape's outer-eye-corner distance: the unit of the full
+    faces' NME, so that on real faces the predicted NME (and ``--exit-threshold``) tracks the
+    error of the points people labelled.
     """
     import torch
 
-    from facecli.models.musica import normalised_nme
+    from facecli.models.musica import EYE_CORNERS, normalised_nme
     from facecli.schemes import five_weights
 
     full = batch["full"].bool()
@@ -160,9 +163,13 @@ def mixed_loss(out: Any, batch: dict[str, Any], *, weight: float = 0.95) -> tupl
             total = total + (weight * e.sum() + (1 - weight) * (e.detach() - err[full]).abs().sum()) / n
             last_full = e
         if (~full).any():
-            p5 = torch.einsum("fl,bld->bfd", w5, shape[~full])
-            e5 = (p5 - five[~full]).norm(dim=-1).mean(dim=1) / d5[~full]
-            total = total + weight * e5.sum() / n
+            part = shape[~full]
+            p5 = torch.einsum("fl,bld->bfd", w5, part)
+            dist = (p5 - five[~full]).norm(dim=-1).mean(dim=1)
+            e5 = dist / d5[~full]
+            a, b = EYE_CORNERS[gt.shape[1]]
+            e_io = (dist / (part[:, a] - part[:, b]).norm(dim=-1).clamp_min(1e-6)).detach()
+            total = total + (weight * e5.sum() + (1 - weight) * (e_io - err[~full]).abs().sum()) / n
             last_five = e5
     metrics = {}
     if last_full is not None:

@@ -35,10 +35,34 @@ def test_mixed_loss_equals_musica_loss_on_full_faces_and_sees_five_point_errors(
     for s in exact:
         s[:, :33] += 5.0  # the jaw is not among the five points
     five_only = {"lm": torch.zeros_like(gt), "five": five, "full": torch.zeros(4, dtype=torch.bool)}
-    loss, metrics = mixed_loss(_out(exact, errors), five_only)
+    right = [torch.zeros(4) for _ in range(2)]  # ... and the predicted error is 0
+    loss, metrics = mixed_loss(_out(exact, right), five_only)
     assert float(loss) < 1e-6 and metrics["nme5"] < 1e-6
-    loss, _ = mixed_loss(_out(shapes, errors), five_only)
+    loss, _ = mixed_loss(_out(shapes, right), five_only)
     assert float(loss) > 0.01
+
+
+def test_the_predicted_error_learns_from_five_point_faces():
+    """On five-point faces the head is pulled towards their five-point error in inter-ocular units
+    (the full faces' unit): the loss is least when it predicts exactly that."""
+    from facecli.models.musica import EYE_CORNERS
+    from facecli.schemes import five_weights
+
+    g = torch.Generator().manual_seed(1)
+    gt = torch.randn(3, 98, 2, generator=g)
+    shape = gt + 0.2 * torch.randn(3, 98, 2, generator=g)
+    five = torch.from_numpy(to_five(gt.numpy())).float()
+    batch = {"lm": torch.zeros_like(gt), "five": five, "full": torch.zeros(3, dtype=torch.bool)}
+    p5 = torch.einsum("fl,bld->bfd", torch.as_tensor(five_weights(98), dtype=torch.float32), shape)
+    a, b = EYE_CORNERS[98]
+    target = (p5 - five).norm(dim=-1).mean(dim=1) / (shape[:, a] - shape[:, b]).norm(dim=-1)
+    at_target, _ = mixed_loss(_out([shape], [target]), batch)
+    above, _ = mixed_loss(_out([shape], [target + 0.05]), batch)
+    below, _ = mixed_loss(_out([shape], [target - 0.05]), batch)
+    assert float(above) > float(at_target) + 1e-3 and float(below) > float(at_target) + 1e-3
+    err2 = (target + 0.05).requires_grad_(True)
+    mixed_loss(_out([shape], [err2]), batch)[0].backward()
+    assert (err2.grad > 0).all()  # predicting too high: the gradient lowers it
 
 
 @pytest.mark.parametrize("flip", [False, True])
