@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from facecli.errors import InputError
 from facecli.geometry.transforms import euler_to_matrix
 from facecli.synth import template as T
 from facecli.synth.face_model import Identity, build_vertices
@@ -221,7 +222,7 @@ def render_person(
     opts = options or SceneOptions()
     tpl = T.get_template()
     if scheme not in tpl.marching:
-        raise ValueError(f"expected scheme {' or '.join(tpl.marching)}, got {scheme!r}")
+        raise InputError(f"expected scheme {' or '.join(tpl.marching)}, got {scheme!r}")
     v = build_vertices(identity, expression) if vertices is None else vertices
     rot = pose.matrix()
     posed = v @ rot.T

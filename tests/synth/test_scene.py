@@ -75,3 +75,10 @@ def test_68_and_98_point_truths_agree_per_region():
             nme = float(np.linalg.norm(sub[a:b] - r68.landmarks[a:b], axis=1).mean() / iod)
             worst[name] = max(worst.get(name, 0.0), nme)
     assert set(worst) >= {"jaw", "nose"} and max(worst.values()) <= 0.01, worst
+
+
+def test_an_unknown_scheme_is_refused():
+    from facecli.errors import InputError
+
+    with pytest.raises(InputError, match="expected scheme ibug68 or wflw98"):
+        _render(Pose(), scheme="aflw19")
