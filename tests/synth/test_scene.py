@@ -80,5 +80,5 @@ def test_68_and_98_point_truths_agree_per_region():
 def test_an_unknown_scheme_is_refused():
     from facecli.errors import InputError
 
-    with pytest.raises(InputError, match="expected scheme ibug68 or wflw98"):
+    with pytest.raises(InputError, match="expected scheme wflw98 or ibug68, got .aflw19."):
         _render(Pose(), scheme="aflw19")
