@@ -37,7 +37,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from realdata import five_point_nme, iou, mtfl, run_peer  # noqa: E402
 
 
-def run_facecli(test: list[dict], model: Path | None = None, tag: str = "") -> dict[str, list]:
+def run_facecli(
+    test: list[dict], model: Path | None = None, tag: str = "", exit_threshold: float = 0.0
+) -> dict[str, list]:
     import cv2
     import torch
 
@@ -49,8 +51,12 @@ def run_facecli(test: list[dict], model: Path | None = None, tag: str = "") -> d
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
     det, aligner = FaceDetector(), Aligner(model)
+    early = Aligner(model, exit_threshold=exit_threshold) if exit_threshold > 0 else None
     own, given = f"facecli align{tag} (own detector)", f"facecli align{tag} (MTFL box)"
+    leave = f"facecli align{tag} (own detector, early exit < {exit_threshold:g})"
     rows: dict[str, list] = {own: [], given: [], "facecli detect": []}
+    if early is not None:
+        rows[leave] = []
     for e in test:
         img = read_image(e["path"])
         t0 = time.perf_counter()
@@ -58,7 +64,7 @@ def run_facecli(test: list[dict], model: Path | None = None, tag: str = "") -> d
         t_det = (time.perf_counter() - t0) * 1000
         k = int(np.argmax(iou(e["boxes"][0], faces.boxes)[0])) if len(faces) else -1
         if k < 0 or iou(e["boxes"][0], faces.boxes[k])[0, 0] < 0.3:
-            for name in (own, "facecli detect"):
+            for name in (own, "facecli detect", *([leave] if early is not None else [])):
                 rows[name].append({"five": None, "ms": t_det})
         else:
             rows["facecli detect"].append({"five": faces.keypoints[k].tolist(), "ms": t_det})
@@ -75,6 +81,17 @@ def run_facecli(test: list[dict], model: Path | None = None, tag: str = "") -> d
                     "points": r.landmarks.tolist(),
                 }
             )
+            if early is not None:
+                t0 = time.perf_counter()
+                q = early.predict([img], [box])[0]
+                rows[leave].append(
+                    {
+                        "five": to_five(q.landmarks).tolist(),
+                        "ms": (time.perf_counter() - t0) * 1000,
+                        "exit_iteration": q.exit_iteration,
+                        "last_iteration": aligner.net.config.iterations,
+                    }
+                )
         t0 = time.perf_counter()
         r = aligner.predict([img], [np.asarray(e["boxes"][0])])[0]
         ms = (time.perf_counter() - t0) * 1000
@@ -111,6 +128,12 @@ def main() -> None:
         "--model", type=Path, action="append", help="also these align model files (rows tagged with the name)"
     )
     ap.add_argument("--limit", type=int, default=None, help="only the first N test faces (a quick look)")
+    ap.add_argument(
+        "--exit-threshold",
+        type=float,
+        default=0.018,
+        help="also each model with this early exit (its own-detector row; 0: not)",
+    )
     ap.add_argument("--out", type=Path, default=Path(__file__).with_name("results.json"))
     ap.add_argument(
         "--picture",
@@ -121,9 +144,9 @@ def main() -> None:
     args = ap.parse_args()
 
     test = mtfl(args.data, "testImageList.txt", args.limit)
-    rows = run_facecli(test)
+    rows = run_facecli(test, exit_threshold=args.exit_threshold)
     for extra in args.model or []:
-        more = run_facecli(test, extra, f" [{extra.name}]")
+        more = run_facecli(test, extra, f" [{extra.name}]", args.exit_threshold)
         rows.update({k: v for k, v in more.items() if k != "facecli detect"})
     if args.peer_python and args.predictor:
         rows.update(run_peers(args.peer_python, args.predictor, test))
@@ -142,6 +165,9 @@ def main() -> None:
             "fr10_pct": float(100 * np.mean(nme > 0.1)),  # a missed face counts as a failure
             "ms_per_face": float(np.mean([r["ms"] for r in per])),
         }
+        exits = [r for r in per if "exit_iteration" in r]
+        if exits:
+            row["left_early_pct"] = float(100 * np.mean([r["exit_iteration"] < r["last_iteration"] for r in exits]))
         pred = np.array([r.get("predicted_nme", np.nan) for r in per], float)
         if np.isfinite(pred).any():
             ok = found & np.isfinite(pred)
@@ -174,6 +200,7 @@ def main() -> None:
         print(
             f"| {r['method']} | {r['missed']} | {r['nme_mean']:.4f} | {r['nme_median']:.4f} | {r['fr10_pct']:.1f} % | "
             f"{r['ms_per_face']:.1f} | {pred} |"
+            + (f" {r['left_early_pct']:.1f} % left before the last iteration" if "left_early_pct" in r else "")
         )
     args.out.write_text(json.dumps({"argv": sys.argv, "rows": table}, indent=1))
     if args.picture is not None:
