@@ -149,7 +149,7 @@ def _shutdown(pool: ProcessPoolExecutor, futures: list, *, kill: bool) -> None:
     for fut in futures:
         fut.cancel()
     if kill:
-        procs = list(getattr(pool, "_processes", {}).values())
+        procs = list((getattr(pool, "_processes", None) or {}).values())  # None once shut down
         for proc in procs:
             try:
                 proc.terminate()
@@ -159,7 +159,10 @@ def _shutdown(pool: ProcessPoolExecutor, futures: list, *, kill: bool) -> None:
         for proc in procs:
             try:
                 proc.join(timeout=5)
-            except (OSError, AttributeError, AssertionError):
+                if proc.is_alive():  # SIGTERM was not enough
+                    proc.kill()
+                    proc.join(timeout=5)
+            except (OSError, AttributeError, AssertionError, ValueError):
                 pass
     else:
         pool.shutdown(wait=True)
@@ -263,9 +266,10 @@ def run_batch(
                         _check_stop()
                 handle(result)
                 _check_stop()
+            # inside the try: a signal that lands while the pool winds down still kills it
+            _shutdown(pool, futures, kill=False)
         except BaseException:
             _shutdown(pool, futures, kill=True)
             raise
-        _shutdown(pool, futures, kill=False)
     summary.seconds = time.perf_counter() - t0
     return summary

@@ -90,3 +90,25 @@ def test_a_stop_request_ends_the_batch_after_the_sample_in_hand(tmp_path):
     from facecli.io.atomic import partial_path
 
     assert ContainerReader(partial_path(p)).ids == ["s0", "s1"] and not p.exists()
+
+
+def test_a_stop_while_the_pool_winds_down_still_ends_the_workers(tmp_path, monkeypatch):
+    """A signal can land after the last sample, while the pool shuts down normally: the workers
+    are then terminated as for any other stop, and the stop propagates."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from facecli.errors import Interrupted
+
+    real = ProcessPoolExecutor.shutdown
+    seen: dict = {}
+
+    def shutdown(self, wait=True, *, cancel_futures=False):
+        if wait and "procs" not in seen:
+            seen["procs"] = list(self._processes.values())
+            raise Interrupted(15)
+        return real(self, wait=wait, cancel_futures=cancel_futures)
+
+    monkeypatch.setattr(ProcessPoolExecutor, "shutdown", shutdown)
+    with pytest.raises(Interrupted), ContainerWriter(tmp_path / "x.h5", "features") as w:
+        run_batch(_items(4), _work, w, workers=2)
+    assert len(seen["procs"]) == 2 and not any(p.is_alive() for p in seen["procs"])
