@@ -98,9 +98,13 @@ def main() -> None:
     except SystemExit as exc:
         code = exc.code
     container = sys.modules.get("facecli.io.container")
-    if container is not None and getattr(container, "STORAGE_FAILED", False):
+    batch = sys.modules.get("facecli.batch")
+    if (container is not None and getattr(container, "STORAGE_FAILED", False)) or (
+        batch is not None and batch.workers_killed()
+    ):
         # HDF5 failed a write (disk full...): freeing its objects at interpreter exit may
-        # crash, turning the clean one-line error into a segfault; leave without teardown
+        # crash, turning the clean one-line error into a segfault; a killed worker pool may
+        # leave a thread that exit would wait on forever. Leave without teardown.
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(code if isinstance(code, int) else 1)

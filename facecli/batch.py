@@ -37,7 +37,15 @@ from facecli.errors import FaceCLIError, InputError, Interrupted, ValidationErro
 from facecli.io.container import ContainerWriter
 from facecli.io.inputs import InputItem
 
-__all__ = ["BatchSummary", "run_batch", "ON_ERROR_CHOICES", "request_stop", "stop_requested", "clear_stop"]
+__all__ = [
+    "BatchSummary",
+    "run_batch",
+    "ON_ERROR_CHOICES",
+    "request_stop",
+    "stop_requested",
+    "clear_stop",
+    "workers_killed",
+]
 
 ON_ERROR_CHOICES = ("stop", "skip")
 
@@ -131,6 +139,20 @@ def _watch_parent(parent: int) -> None:
     os._exit(1)
 
 
+_KILLED: list[bool] = []
+
+
+def workers_killed() -> bool:
+    """Whether a batch of this process stopped early by terminating its worker pool.
+
+    The pool's manager thread may then be blocked for good on a result that a worker was
+    sending when it was killed (a pipe whose write end this process also holds), and
+    ``concurrent.futures`` joins that thread at exit: the command line leaves with
+    ``os._exit`` instead (:func:`facecli.commands.main.main`), its files already closed.
+    """
+    return bool(_KILLED)
+
+
 def _pool_context(preload: Sequence[str]) -> Any:
     """``forkserver`` with ``preload`` imported in the server (POSIX), else ``spawn``.
 
@@ -149,6 +171,7 @@ def _shutdown(pool: ProcessPoolExecutor, futures: list, *, kill: bool) -> None:
     for fut in futures:
         fut.cancel()
     if kill:
+        _KILLED.append(True)
         procs = list((getattr(pool, "_processes", None) or {}).values())  # None once shut down
         for proc in procs:
             try:
