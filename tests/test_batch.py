@@ -15,6 +15,14 @@ def _work(item: InputItem, fail: str = "") -> dict:
     return {"v": np.full(3, float(item.id[1:]))}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_kill_record(monkeypatch):
+    """Batches stopped here record a killed pool; keep that record to each test."""
+    from facecli import batch
+
+    monkeypatch.setattr(batch, "_KILLED", [])
+
+
 def _items(n):
     from pathlib import Path
 
@@ -112,3 +120,6 @@ def test_a_stop_while_the_pool_winds_down_still_ends_the_workers(tmp_path, monke
     with pytest.raises(Interrupted), ContainerWriter(tmp_path / "x.h5", "features") as w:
         run_batch(_items(4), _work, w, workers=2)
     assert len(seen["procs"]) == 2 and not any(p.is_alive() for p in seen["procs"])
+    from facecli.batch import workers_killed
+
+    assert workers_killed()  # the command line then leaves without waiting on the pool's threads
