@@ -48,6 +48,11 @@ class Units(str, Enum):
     m = "m"
 
 
+class Frame(str, Enum):
+    nose = "nose"
+    extent = "extent"
+
+
 class Metric(str, Enum):
     geodesic = "geodesic"
     euclidean = "euclidean"
@@ -119,6 +124,28 @@ def train(
     limit: Annotated[
         Optional[int], typer.Option("--limit", min=1, help="Use at most this many meshes (in sorted order).")
     ] = SGCNTrainOptions.limit,
+    frame: Annotated[
+        Frame,
+        typer.Option(
+            "--frame",
+            help="Input frame: nose (centred on the nose tip, 100 mm = 1: the face keeps its place whatever the "
+            "scan holds around it) or extent (centroid, largest coordinate = 1: the source system's).",
+        ),
+    ] = Frame(SGCNTrainOptions.frame),
+    scan_like: Annotated[
+        float,
+        typer.Option(
+            "--scan-like",
+            min=0.0,
+            max=1.0,
+            help="Share of the training meshes made to look like cut-out head scans (a neck, a skull cap, holes, "
+            "noise, a turn, a random face box); with --crop-z none every mesh is cut to its face box as predict does.",
+        ),
+    ] = SGCNTrainOptions.scan_like,
+    init: Annotated[
+        Optional[Path],
+        typer.Option("--init", help="Start from this model file's weights (fine-tuning; same layers)."),
+    ] = None,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from OUTPUT.ckpt (finished epochs are kept).")
     ] = False,
@@ -139,7 +166,7 @@ def train(
     from facecli.landmarks3d.training import SGCNTrainOptions, train_sgcn
 
     state = get_state()
-    output = output_file(output, "sgcn.pt", also=[root])
+    output = output_file(output, "sgcn.pt", also=[root, init])
     opts = SGCNTrainOptions(
         points=points,
         k=k,
@@ -153,6 +180,9 @@ def train(
         lr=lr,
         val_fraction=val_fraction,
         limit=limit,
+        frame=frame.value,
+        scan_like=scan_like,
+        init=str(init) if init else None,
     )
     meta = train_sgcn(
         root,

@@ -136,13 +136,16 @@ class SGCNConfig:
         n_landmarks: heatmaps per point (68 for ``facescape-v10`` / iBUG 68).
         k: neighbours per point in the local graph (itself included).
         points: points sampled per mesh.
-        sigma: heatmap Gaussian σ in normalised units (the mesh scaled so its largest
-            centred coordinate is 1).
+        sigma: heatmap Gaussian σ in normalised units (see ``frame``).
         top_k: points used by the softmax-weighted decoding.
         xyz_scale: the coordinates are multiplied by this before the first layer
             (the same as a larger initial scale of the position weights): features
             as sharp as σ need weights of order 1/σ, which AdamW's bounded steps
             would otherwise take thousands of iterations to grow.
+        frame: the input's frame: ``extent`` (centred on the sample's centroid, the largest
+            centred coordinate = 1: the source system's) or ``nose`` (centred on the nose
+            tip, 100 mm = 1: the face keeps its place whatever surrounds it); see
+            :mod:`facecli.landmarks3d.data`.
     """
 
     in_channels: int = 6
@@ -154,6 +157,7 @@ class SGCNConfig:
     sigma: float = 0.03
     top_k: int = 7
     xyz_scale: float = 10.0
+    frame: str = "extent"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,7 +14,11 @@ A case is SCAN:LANDMARKS:FIRST: the scan (any mesh format and units), an (n, 3) 
 annotated landmarks in the scan's units, and the iBUG index of the first one (they follow in
 iBUG order). Rows, all on the scan as given (no hand crop):
 
-- 2S-SGCN, default flags (units read from the size, the face cut out about the nose tip);
+- 2S-SGCN, default flags (units read from the size, the face cut out about the nose tip), for
+  the shipped model and each ``--model LABEL=PATH`` (a candidate, side by side in one run);
+- the same, with the face box cut at other extents (how much lower below the nose tip and
+  how deep behind it: ``BOXES``): scans are cut at other places, and a model that reads the
+  face rather than the input's edges should not care (the spread is reported);
 - 2S-SGCN as before issue #26 (the scan scaled to mm by hand, no face crop, the model's
   absolute z crop);
 - the training faces' mean face with its mean landmarks, placed by rigid point-to-plane ICP
@@ -40,6 +44,8 @@ REGIONS = {
     "eyes": range(36, 48),
     "mouth": range(48, 68),
 }
+#: Face boxes (half width, below, above, behind; mm) of the crop-sensitivity sweep.
+BOXES = [(90.0, below, 120.0, behind) for below in (80.0, 95.0, 110.0, 125.0) for behind in (100.0, 150.0)]
 
 
 def main() -> None:
@@ -48,6 +54,13 @@ def main() -> None:
     ap.add_argument("--train", type=Path, required=True, help="FaceScape-layout root of the training faces (template)")
     ap.add_argument("--out", type=Path, default=Path("benchmarks/landmarks3d_real/results"))
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument(
+        "--model",
+        action="append",
+        default=[],
+        metavar="LABEL=PATH",
+        help="also this model file (rows labelled LABEL), beside the shipped one",
+    )
     ap.add_argument(
         "--synthetic",
         type=Path,
@@ -70,7 +83,12 @@ def main() -> None:
     train = load_landmark_set(args.train)
     first = read_mesh(train.scans[0].path)
     template = RigidTemplate.from_meshes([read_mesh(s.path).vertices for s in train.scans], first.faces, train.indices)
-    job = LandmarksJob(seed=args.seed, crop_z=None)  # what `landmarks3d predict` runs by default
+    models: dict[str, str | None] = {"shipped": None}
+    for spec in args.model:
+        label, _, path = spec.partition("=")
+        models[label] = str(Path(path).expanduser())
+    # what `landmarks3d predict` runs by default, with each model
+    jobs = {label: LandmarksJob(model=path, seed=args.seed, crop_z=None) for label, path in models.items()}
     before = Landmarker.from_file(None, seed=args.seed)  # the model's own absolute crop, no face crop
     results = []
     for case in args.case:
@@ -82,10 +100,22 @@ def main() -> None:
         truth = np.load(lm_file).astype(np.float64) * k
         idx = np.arange(first_idx, first_idx + len(truth))
         rows = {}
-        t0 = time.perf_counter()
-        out = job(InputItem(scan.name, scan))
-        rows["2S-SGCN, default flags"] = (out["landmarks"], float(np.mean(out["confidence"])), time.perf_counter() - t0)
+        sweep: dict[str, list[float]] = {}
         v_mm = mesh.vertices * k
+        for label, job in jobs.items():
+            t0 = time.perf_counter()
+            out_l = job(InputItem(scan.name, scan))
+            name = f"2S-SGCN {label}, default flags"
+            rows[name] = (out_l["landmarks"], float(np.mean(out_l["confidence"])), time.perf_counter() - t0)
+            if label == "shipped":
+                out = out_l
+            sweep[name] = []
+            for box in BOXES:
+                reg_b = face_region(v_mm, mesh.faces, box=box)
+                res_b = job.landmarker().predict(
+                    Mesh(vertices=reg_b.vertices, faces=reg_b.faces, source=str(scan)), scan.name
+                )
+                sweep[name].append(float(np.linalg.norm(res_b.landmarks[idx] - truth, axis=1).mean()))
         t0 = time.perf_counter()
         res = before.predict(Mesh(vertices=v_mm, faces=mesh.faces, source=str(scan)), scan.name)
         rows["2S-SGCN before #26 (scaled by hand, no face crop)"] = (
@@ -114,6 +144,8 @@ def main() -> None:
                 "confidence": conf,
                 "seconds": secs,
             }
+            if name in sweep:
+                table[name]["box_sweep_mm"] = dict(zip([str(b) for b in BOXES], sweep[name]))
         save_landmarks_preview(
             args.out / f"{scan.stem}_default.png",
             reg.vertices,
@@ -146,14 +178,20 @@ def main() -> None:
                 + " | ".join(cells)
                 + f" | {conf} | {m['seconds']:.2f} |"
             )
-    synthetic = synthetic_check(args.synthetic, args.seed) if args.synthetic else None
+        print("\ncrop sensitivity: mean mm with the face box cut at other extents (below the tip / behind it, mm)\n")
+        print("| model | " + " | ".join(f"{b[1]:.0f}/{b[3]:.0f}" for b in BOXES) + " | spread |")
+        print("|---|" + "---:|" * (len(BOXES) + 1))
+        for name, errs in sweep.items():
+            print(f"| {name} | " + " | ".join(f"{e:.1f}" for e in errs) + f" | {max(errs) - min(errs):.1f} |")
+    synthetic = synthetic_check(args.synthetic, args.seed, models) if args.synthetic else None
     (args.out / "results.json").write_text(
         json.dumps({"template_meshes": len(train.scans), "cases": results, "synthetic": synthetic}, indent=1)
     )
 
 
-def synthetic_check(root: Path, seed: int) -> dict:
-    """Mean error on held-out synthetic faces with the face crop (the default) and without it."""
+def synthetic_check(root: Path, seed: int, models: dict[str, str | None]) -> dict:
+    """Mean error on held-out synthetic faces with the face crop (the default), per model, and
+    without the crop for the shipped model."""
     from facecli.io.inputs import InputItem
     from facecli.io.mesh import read_mesh
     from facecli.landmarks3d.data import load_landmark_set
@@ -161,9 +199,10 @@ def synthetic_check(root: Path, seed: int) -> dict:
 
     ls = load_landmark_set(root)
     jobs = {
-        "face crop (default)": LandmarksJob(seed=seed, crop_z=None),
-        "no face crop": LandmarksJob(seed=seed, face_crop=False),
+        f"{label}, face crop (default)": LandmarksJob(model=path, seed=seed, crop_z=None)
+        for label, path in models.items()
     }
+    jobs["shipped, no face crop"] = LandmarksJob(seed=seed, face_crop=False)
     errs: dict[str, list[float]] = {k: [] for k in jobs}
     changed = 0
     for sc in ls.scans:
@@ -172,10 +211,13 @@ def synthetic_check(root: Path, seed: int) -> dict:
         outs = {k: j(item)["landmarks"] for k, j in jobs.items()}
         for k in jobs:
             errs[k].append(float(np.linalg.norm(outs[k] - gt, axis=1).mean()))
-        changed += not np.array_equal(*outs.values())
+        changed += not np.array_equal(outs["shipped, face crop (default)"], outs["shipped, no face crop"])
     out = {"meshes": len(ls.scans), "changed": changed, **{k: float(np.mean(v)) for k, v in errs.items()}}
     means = ", ".join(f"{k} {float(np.mean(v)):.3f} mm" for k, v in errs.items())
-    print(f"\nsynthetic check ({root}, {out['meshes']} meshes): {means}; {changed} meshes changed by the crop")
+    print(
+        f"\nsynthetic check ({root}, {out['meshes']} meshes): {means}; "
+        f"{changed} meshes changed by the crop (shipped model)"
+    )
     return out
 
 

@@ -64,6 +64,8 @@ PIPELINES: dict[str, list[tuple[str, str, int]] | None] = {
     "mslbp-pca-lda": [("mslbp", "sqrt", 800)],
     "hog-pca-lda": [("hog", "sqrt", 600)],
     "mslbp-hog-pca-lda": [("mslbp", "sqrt", 800), ("hog", "sqrt", 600)],
+    "hdlbp-pca-lda": [("hdlbp", "blocks", 600)],
+    "mslbp-hog-hdlbp-pca-lda": [("mslbp", "sqrt", 800), ("hog", "sqrt", 600), ("hdlbp", "blocks", 600)],
     "seed": None,
     "dlib": None,
 }
@@ -92,7 +94,8 @@ def all_images(lfw: Path) -> list[str]:
 
 
 def find_faces(lfw: Path, work: Path, ids: list[str], threads: int = 2) -> dict[str, np.ndarray]:
-    """Detector + aligner on every image, cached in WORK/faces.npz (resumable in chunks)."""
+    """Detector + aligner on every image, cached in WORK/faces.npz (resumable in chunks): the
+    five points, the detector's own five, whether it found a face, the 98 points (``lm``)."""
     import torch
 
     from facecli.detection import FaceDetector
@@ -103,12 +106,14 @@ def find_faces(lfw: Path, work: Path, ids: list[str], threads: int = 2) -> dict[
 
     path = work / "faces.npz"
     done: dict[str, np.ndarray] = dict(np.load(path, allow_pickle=False)) if path.exists() else {}
-    if done and len(done["ids"]) == len(ids) and "yaw" in done:
+    if done and len(done["ids"]) == len(ids) and "yaw" in done and "lm" in done:
         return done
     torch.set_num_threads(threads)
     det, aligner = FaceDetector(), Aligner()
     start = len(done.get("ids", []))
-    keys = ("ids", "five", "det_five", "found")
+    keys = ("ids", "five", "det_five", "found", "lm")
+    if done and "lm" not in done:  # made before the 98 points were kept: start again
+        done = {}
     rows = {k: list(done[k]) for k in keys} if done else {k: [] for k in keys}
     t0 = time.perf_counter()
     for n, i in enumerate(ids[start:], start):
@@ -126,6 +131,7 @@ def find_faces(lfw: Path, work: Path, ids: list[str], threads: int = 2) -> dict[
         lm = aligner.predict([img], [aligner.box_from_five(five0)], sources=[i])[0].landmarks
         rows["ids"].append(i)
         rows["five"].append(to_five(lm).astype(np.float32))
+        rows["lm"].append(lm.astype(np.float32))
         rows["det_five"].append(five0.astype(np.float32))
         rows["found"].append(bool(len(faces)))
         if (n + 1) % 500 == 0 or n + 1 == len(ids):
@@ -216,6 +222,83 @@ def hog_features(crops: np.ndarray) -> np.ndarray:
         grey = cv2.cvtColor(np.ascontiguousarray(img), cv2.COLOR_RGB2GRAY)
         out.append((one(grey) + one(np.ascontiguousarray(grey[:, ::-1]))) / 2)
     return np.stack(out)
+
+
+#: High-dimensional LBP (after Chen et al., "Blessing of dimensionality", CVPR 2013): 26 of the
+#: 98 points (a left-right symmetric set: brows, eye corners and pupils, nose, mouth, jaw), at
+#: four scales of a 160 px aligned crop, a 4 x 4 grid of 8 px cells about each, 59 uniform codes.
+HD_POINTS = (33, 35, 37, 42, 44, 46, 60, 64, 68, 72, 96, 97, 51, 54, 55, 57, 59, 76, 79, 82, 85, 4, 8, 16, 24, 28)
+HD_SIZE, HD_SCALES, HD_CELL, HD_GRID = 160, (1.0, 0.75, 0.5625, 0.42), 8, 4
+HD_BLOCK = HD_GRID * HD_GRID * 59  # one point at one scale
+
+
+def _hd_codes(grey: np.ndarray, pts: np.ndarray) -> np.ndarray:
+    """Counts of the 59 uniform LBP codes in the cells about each point, per scale: (P x S x 944,) int."""
+    import cv2
+    from skimage.feature import local_binary_pattern
+
+    half = HD_GRID * HD_CELL // 2
+    off = np.arange(-half, half)
+    cell = (off + half) // HD_CELL
+    cell_id = (cell[:, None] * HD_GRID + cell[None, :]) * 60  # (2h, 2h)
+    out = []
+    for s in HD_SCALES:
+        side = int(round(HD_SIZE * s))
+        g = grey if side == HD_SIZE else cv2.resize(grey, (side, side), interpolation=cv2.INTER_AREA)
+        codes = local_binary_pattern(g, 8, 1, method="nri_uniform").astype(np.int64)
+        codes = np.pad(codes, half, constant_values=59)  # outside the crop: a bin that is dropped
+        c = np.clip(np.round(pts * s).astype(np.int64), -half, side + half - 1) + half
+        patch = codes[(c[:, 1, None] + off)[:, :, None], (c[:, 0, None] + off)[:, None, :]]  # (P, 2h, 2h)
+        key = np.arange(len(pts))[:, None, None] * (HD_GRID * HD_GRID * 60) + cell_id[None] + patch
+        h = np.bincount(key.ravel(), minlength=len(pts) * HD_GRID * HD_GRID * 60)
+        out.append(h.reshape(len(pts), HD_GRID * HD_GRID, 60)[:, :, :59].reshape(len(pts), -1))
+    return np.stack(out, axis=1).reshape(-1)  # point-major: blocks of HD_BLOCK per (point, scale)
+
+
+def hd_lbp(lfw: Path, faces: dict[str, np.ndarray]) -> np.ndarray:
+    """(N, 26 x 4 x 944) uint8 high-dimensional LBP about the aligner's points, mirror image added."""
+    import cv2
+
+    from facecli.io.image import read_image
+    from facecli.recognition.alignment import alignment_transform
+    from facecli.schemes import WFLW98_MIRROR
+
+    sel = np.array(HD_POINTS)
+    out = np.zeros((len(faces["ids"]), len(sel) * len(HD_SCALES) * HD_BLOCK), np.uint8)
+    for n, (i, five, lm) in enumerate(zip(faces["ids"], faces["five"], faces["lm"])):
+        m = alignment_transform(five, HD_SIZE)
+        img = read_image(lfw / "images" / i)
+        grey = cv2.cvtColor(
+            cv2.warpAffine(img, m, (HD_SIZE, HD_SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE),
+            cv2.COLOR_RGB2GRAY,
+        )
+        pts = lm.astype(np.float64) @ m[:, :2].T + m[:, 2]
+        flipped = pts[WFLW98_MIRROR] * [-1, 1] + [HD_SIZE - 1, 0]  # the mirror face's own points
+        both = _hd_codes(grey, pts[sel]) + _hd_codes(np.ascontiguousarray(grey[:, ::-1]), flipped[sel])
+        out[n] = np.minimum(both, 255)
+        if (n + 1) % 2000 == 0:
+            log(f"hdlbp: {n + 1}/{len(out)}")
+    return out
+
+
+def block_pca(
+    x: np.ndarray, train: np.ndarray, *, per_block: int = 48, sample: int = 3000, seed: int = 0
+) -> np.ndarray:
+    """Each (point, scale) block of the high-dimensional LBP, square-rooted and reduced by its own
+    PCA fitted on (a sample of) the training rows: (N, blocks x per_block) float32 (the global PCA
+    of ``pca_lda`` then runs on 5k, not 98k, dimensions)."""
+    rows = np.flatnonzero(train)
+    rng = np.random.default_rng(seed)
+    fit = np.sort(rng.choice(rows, size=min(sample, len(rows)), replace=False))
+    blocks = x.shape[1] // HD_BLOCK
+    z = np.empty((len(x), blocks * per_block), np.float32)
+    for b in range(blocks):
+        xb = np.sqrt(x[:, b * HD_BLOCK : (b + 1) * HD_BLOCK].astype(np.float32) / (2 * HD_CELL * HD_CELL))
+        mu = xb[fit].mean(axis=0)
+        d = xb[fit] - mu
+        w, v = np.linalg.eigh(d.T @ d / len(fit))
+        z[:, b * per_block : (b + 1) * per_block] = (xb - mu) @ v[:, ::-1][:, :per_block]
+    return z
 
 
 def pixel_features(crops: np.ndarray) -> np.ndarray:
@@ -312,7 +395,10 @@ def variant_scores(
         if cached is not None and cached.exists():  # a fusion reuses its parts' scores
             total += np.load(cached)
             continue
-        x = np.sqrt(feats[name]) if transform == "sqrt" else feats[name]
+        if transform == "blocks":
+            x = block_pca(feats[name], train, seed=seed)
+        else:
+            x = np.sqrt(feats[name]) if transform == "sqrt" else feats[name]
         part = cosine(pca_lda(x, people, train, pca_dim=dim, seed=seed), a, b)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
@@ -480,6 +566,8 @@ class Features:
             compute = {"lbp": lbp_histograms, "mslbp": multiscale_lbp, "hog": hog_features, "pixels": pixel_features}
             if name in compute:
                 x, n = compute[name](self.crops()), len(self.ids)
+            elif name == "hdlbp":
+                x, n = hd_lbp(self.args.lfw, self.faces), len(self.ids)
             else:  # these learn nothing from LFW: only the images of the pairs are needed
                 sub = [self.ids[i] for i in self.need]
                 a = self.args

@@ -2,8 +2,16 @@
 
 Preparation of one mesh: crop to the face (FaceScape frame: drop triangles with a
 vertex behind ``crop_z``), sample points uniformly by area with interpolated vertex
-normals, and normalise: centre on the sample's centroid and scale so the largest
-centred coordinate is 1 (PyG's ``NormalizeScale``). The heatmap σ is in these units.
+normals, and normalise, in one of two frames (the model file says which):
+
+- ``extent`` (the source system's, PyG's ``NormalizeScale``): centre on the sample's
+  centroid and scale so the largest centred coordinate is 1. What else lies in the input
+  (a neck, hair, how far the crop reaches) moves and shrinks the face in this frame.
+- ``nose``: centre on the nose tip (:func:`facecli.geometry.facefind.nose_tip`) and scale
+  by a fixed :data:`NOSE_FRAME_MM` (a face in millimetres keeps its size), so the face
+  sits at the same place whatever surrounds it.
+
+The heatmap σ is in these units.
 """
 
 from __future__ import annotations
@@ -22,6 +30,8 @@ from facecli.validation import check_face_millimetres
 
 __all__ = [
     "DEFAULT_CROP_Z",
+    "FRAMES",
+    "NOSE_FRAME_MM",
     "LandmarkSet",
     "PreparedMesh",
     "crop_faces",
@@ -32,7 +42,10 @@ __all__ = [
 
 #: FaceScape TU models include the back of the head; the source system keeps z >= -75 mm.
 DEFAULT_CROP_Z = -75.0
-#: A face is ~150-250 mm across; anything under this is taken for another unit.
+#: Input frames: ``extent`` (centroid, largest coordinate = 1) or ``nose`` (nose tip, fixed scale).
+FRAMES = ("extent", "nose")
+#: Millimetres per normalised unit in the ``nose`` frame (about a face's half height).
+NOSE_FRAME_MM = 100.0
 
 
 @dataclass
@@ -81,7 +94,13 @@ def crop_faces(mesh: Mesh, crop_z: float | None) -> np.ndarray:
 
 
 def prepare_mesh(
-    mesh: Mesh, n_points: int, rng: np.random.Generator, *, k: int | None = 32, crop_z: float | None = DEFAULT_CROP_Z
+    mesh: Mesh,
+    n_points: int,
+    rng: np.random.Generator,
+    *,
+    k: int | None = 32,
+    crop_z: float | None = DEFAULT_CROP_Z,
+    frame: str = "extent",
 ) -> PreparedMesh:
     """Sample, normalise and (if ``k``) build the kNN graph of one mesh.
 
@@ -91,6 +110,7 @@ def prepare_mesh(
         rng: the random stream (derive it from the seed and the mesh id).
         k: neighbours of the local graph (None: leave ``neighbours`` unset).
         crop_z: drop triangles behind this z (mm); None keeps all.
+        frame: ``extent`` or ``nose`` (see the module's text).
 
     Returns:
         The prepared mesh.
@@ -103,11 +123,18 @@ def prepare_mesh(
     check_face_millimetres(mesh.vertices, mesh.source or "mesh")
     faces = crop_faces(mesh, crop_z)
     s = sample_surface(mesh.vertices, faces, n_points, rng, vertex_normals=mesh.vertex_normals())
-    center = s.points.mean(axis=0)
-    extent = float(np.abs(s.points - center).max())
-    if not extent > 0:
-        raise FormatError(f"{mesh.source or 'mesh'}: all sampled points coincide")
-    scale = 1.0 / extent
+    if frame not in FRAMES:
+        raise ValueError(f"expected a frame in {FRAMES}, got {frame!r}")
+    if frame == "nose":
+        from facecli.geometry.facefind import nose_tip
+
+        center, scale = nose_tip(mesh.vertices[np.unique(faces)]), 1.0 / NOSE_FRAME_MM
+    else:
+        center = s.points.mean(axis=0)
+        extent = float(np.abs(s.points - center).max())
+        if not extent > 0:
+            raise FormatError(f"{mesh.source or 'mesh'}: all sampled points coincide")
+        scale = 1.0 / extent
     pts = ((s.points - center) * scale).astype(np.float32)
     prep = PreparedMesh(points=pts, normals=s.normals.astype(np.float32), center=center, scale=scale)
     if k is not None:
@@ -163,13 +190,38 @@ def prepare_many(
     seed: int,
     crop_z: float | None,
     progress: Callable[..., Iterable] = lambda x, **kw: x,
+    *,
+    frame: str = "extent",
+    face_crop: bool = False,
+    scan_like: float = 0.0,
 ) -> tuple[list[PreparedMesh], np.ndarray]:
-    """Prepare meshes and their normalised landmarks ((M, 68, 3) float32)."""
+    """Prepare meshes and their normalised landmarks ((M, 68, 3) float32).
+
+    Args:
+        frame: the input frame (``extent`` or ``nose``).
+        face_crop: cut each mesh to its face box first, as ``landmarks3d predict`` does.
+        scan_like: share of the meshes made scan-like first
+            (:func:`facecli.landmarks3d.augment.scan_like`: neck, cap, holes, noise, a turn,
+            a random face box); the draw and the changes are seeded by the mesh id.
+    """
+    from facecli.geometry.facefind import face_region
+    from facecli.landmarks3d.augment import scan_like as make_scan_like
+
     preps: list[PreparedMesh] = []
     lms: list[np.ndarray] = []
     for scan in progress(items, desc="preparing meshes"):
         mesh = read_mesh(scan.path, allow_points=False)
-        prep = prepare_mesh(mesh, n_points, rng_for(seed, "landmarks3d-sample", scan.id), k=k, crop_z=crop_z)
+        lm = landmark_set.landmarks(mesh)
+        rng = rng_for(seed, "landmarks3d-scan-like", scan.id)
+        if scan_like > 0 and rng.random() < scan_like:
+            s = make_scan_like(mesh.vertices, mesh.faces, lm, rng)
+            mesh, lm = Mesh(vertices=s.vertices, faces=s.faces, source=mesh.source), s.landmarks
+        elif face_crop:
+            reg = face_region(mesh.vertices, mesh.faces, source=mesh.source)
+            mesh = Mesh(vertices=reg.vertices, faces=reg.faces, source=mesh.source)
+        prep = prepare_mesh(
+            mesh, n_points, rng_for(seed, "landmarks3d-sample", scan.id), k=k, crop_z=crop_z, frame=frame
+        )
         preps.append(prep)
-        lms.append(prep.to_normalised(landmark_set.landmarks(mesh)).astype(np.float32))
+        lms.append(prep.to_normalised(lm).astype(np.float32))
     return preps, np.stack(lms) if lms else np.zeros((0, 68, 3), np.float32)

@@ -95,7 +95,9 @@ class Landmarker:
 
         c = self.net.config
         t0 = time.perf_counter()
-        prep = prepare_mesh(mesh, c.points, rng_for(self.seed, "landmarks3d-sample", key), k=c.k, crop_z=self.crop_z)
+        prep = prepare_mesh(
+            mesh, c.points, rng_for(self.seed, "landmarks3d-sample", key), k=c.k, crop_z=self.crop_z, frame=c.frame
+        )
         sup = nearest_points(prep.points, self.net.mean_landmarks.cpu().numpy())
         graphs = build_graphs(prep.points, sup[None], neighbours=prep.neighbours[None]).to(self.device)
         t1 = time.perf_counter()
@@ -134,8 +136,15 @@ class Landmarker:
         secs["refine"] = time.perf_counter() - t0
         return LandmarkResult(landmarks=lm, vertex=vid, confidence=conf, stage_one=est, seconds=secs)
 
-    def stage_one_error(self, path: Path, landmark_set: Any) -> float:
-        """Mean stage-one error (mm) on a mesh of a FaceScape-layout set (for training reports)."""
+    def stage_one_error(self, path: Path, landmark_set: Any, *, face_crop: bool = False) -> float:
+        """Mean stage-one error (mm) on a mesh of a FaceScape-layout set (for training reports;
+        ``face_crop``: cut to the face box first, as ``landmarks3d predict`` does)."""
         mesh = read_mesh(path, allow_points=False)
+        truth = landmark_set.landmarks(mesh)
+        if face_crop:
+            from facecli.geometry.facefind import face_region
+
+            reg = face_region(mesh.vertices, mesh.faces, source=str(path))
+            mesh = Mesh(vertices=reg.vertices, faces=reg.faces, source=mesh.source)
         _, est, *_ = self.stage_one(mesh, Path(path).name)
-        return float(np.linalg.norm(est - landmark_set.landmarks(mesh), axis=1).mean())
+        return float(np.linalg.norm(est - truth, axis=1).mean())

@@ -37,6 +37,9 @@ class SGCNTrainOptions:
     lr: float = 5e-3
     val_fraction: float = 0.1
     limit: int | None = None
+    frame: str = SGCNConfig.frame
+    scan_like: float = 0.0
+    init: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -149,7 +152,7 @@ def train_sgcn(
     import torch
 
     from facecli.landmarks3d.data import load_landmark_set, prepare_many
-    from facecli.landmarks3d.predictor import Landmarker
+    from facecli.landmarks3d.predictor import Landmarker, load_sgcn
     from facecli.models.sgcn import SGCN, SGCNConfig
     from facecli.train.checkpoint import save_model_file
     from facecli.train.distributed import setup_distributed, teardown_distributed
@@ -172,13 +175,38 @@ def train_sgcn(
             f"{len(ds.scans)} meshes of {n_sub} subjects in {root}; training on {len(tr)}, "
             f"{len(va)} held out by subject for reporting; {opts.points} points, k={opts.k}"
         )
-        preps, lms = prepare_many([ds.scans[i] for i in tr], ds, opts.points, opts.k, seed, opts.crop_z, wrap)
+        face_crop = opts.crop_z is None and (opts.scan_like > 0 or opts.frame == "nose")
+        preps, lms = prepare_many(
+            [ds.scans[i] for i in tr],
+            ds,
+            opts.points,
+            opts.k,
+            seed,
+            opts.crop_z,
+            wrap,
+            frame=opts.frame,
+            face_crop=face_crop,
+            scan_like=opts.scan_like,
+        )
         mean_lm = lms.mean(axis=0)
         torch.manual_seed(seed)
         cfg = SGCNConfig(
-            hidden=opts.hidden, depth=opts.depth, k=opts.k, points=opts.points, sigma=opts.sigma, top_k=opts.top_k
+            hidden=opts.hidden,
+            depth=opts.depth,
+            k=opts.k,
+            points=opts.points,
+            sigma=opts.sigma,
+            top_k=opts.top_k,
+            frame=opts.frame,
         )
         net = SGCN(cfg)
+        if opts.init:  # fine-tune: the initial model's weights (its layers must match these settings)
+            init_net, _ = load_sgcn(Path(opts.init))
+            layers = ("in_channels", "hidden", "depth", "n_landmarks")
+            fixed = {k: v for k, v in init_net.config.as_dict().items() if k in layers}
+            if fixed != {k: v for k, v in cfg.as_dict().items() if k in fixed}:
+                raise InputError(f"{opts.init}: its layers ({fixed}) differ from this training's settings")
+            net.load_state_dict(init_net.state_dict())
         net.mean_landmarks.copy_(torch.from_numpy(mean_lm))
         model = _make_trainer(net, opts.top_k).to(ctx.device)
         train_set = LandmarkGraphDataset(preps, lms, mean_lm, sigma_schedule(opts))
@@ -186,7 +214,7 @@ def train_sgcn(
         landmarker = Landmarker(net, crop_z=opts.crop_z, device=ctx.device, seed=seed)
 
         def evaluate(m: Any) -> dict[str, float]:
-            errs = [landmarker.stage_one_error(s.path, ds) for s in val_scans]
+            errs = [landmarker.stage_one_error(s.path, ds, face_crop=face_crop) for s in val_scans]
             return {"err_mm": float(np.mean(errs))}
 
         tcfg = TrainConfig(

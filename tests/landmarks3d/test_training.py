@@ -87,3 +87,29 @@ def test_torchrun_two_processes(faces3d_dir, tmp_path):
     )
     assert res.returncode == 0, res.stderr[-2000:]
     assert out.exists() and res.stdout.strip().splitlines() == [str(out)]
+
+
+def test_scan_like_fine_tuning_in_the_nose_frame(faces3d_dir, tmp_path):
+    """--init starts from a model's weights; --frame nose and --scan-like are stored and used."""
+    from facecli.errors import InputError
+    from facecli.landmarks3d.predictor import load_sgcn
+    from facecli.landmarks3d.training import SGCNTrainOptions, train_sgcn
+
+    first = tmp_path / "a.pt"
+    train_sgcn(faces3d_dir, first, SGCNTrainOptions(points=512, k=8, hidden=8, depth=1, epochs=1, limit=2), seed=0)
+    net0, _ = load_sgcn(first)
+    out = tmp_path / "b.pt"
+    opts = SGCNTrainOptions(
+        points=512, k=8, hidden=8, depth=1, epochs=1, limit=4, frame="nose", scan_like=0.5, crop_z=None, lr=0.0
+    )
+    meta = train_sgcn(faces3d_dir, out, SGCNTrainOptions(**{**opts.as_dict(), "init": str(first)}), seed=0)
+    net, obj = load_sgcn(out)
+    assert obj["config"]["frame"] == "nose" and net.config.frame == "nose"
+    assert meta["options"]["scan_like"] == 0.5
+    # lr 0: the weights are the initial model's (the mean landmarks are the new frame's)
+    for (k, a), b in zip(net0.state_dict().items(), net.state_dict().values()):
+        if k != "mean_landmarks":
+            np.testing.assert_array_equal(a.numpy(), b.numpy())
+    with pytest.raises(InputError, match="layers"):
+        wider = SGCNTrainOptions(**{**opts.as_dict(), "init": str(first), "hidden": 16})
+        train_sgcn(faces3d_dir, tmp_path / "c.pt", wider)
