@@ -30,6 +30,7 @@ __all__ = [
     "Device",
     "OnError",
     "State",
+    "Units",
     "get_state",
     "set_state",
     "boundary",
@@ -62,6 +63,15 @@ class Device(str, Enum):
     auto = "auto"
     cpu = "cpu"
     cuda = "cuda"
+
+
+class Units(str, Enum):
+    """Units of meshes and point clouds (``auto``: read from the size)."""
+
+    auto = "auto"
+    mm = "mm"
+    cm = "cm"
+    m = "m"
 
 
 class OnError(str, Enum):

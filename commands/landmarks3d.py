@@ -19,6 +19,7 @@ from facecli.commands._common import (
     PatternOpt,
     ResumeOpt,
     ShardOpt,
+    Units,
     WorkersOpt,
     boundary,
     emit,
@@ -39,13 +40,6 @@ app = typer.Typer(
 )
 
 __all__ = ["app"]
-
-
-class Units(str, Enum):
-    auto = "auto"
-    mm = "mm"
-    cm = "cm"
-    m = "m"
 
 
 class Frame(str, Enum):
@@ -145,7 +139,7 @@ def train(
     init: Annotated[
         Optional[Path],
         typer.Option("--init", help="Start from this model file's weights (fine-tuning; same layers)."),
-    ] = None,
+    ] = SGCNTrainOptions.init,
     resume: Annotated[
         bool, typer.Option("--resume", help="Continue from OUTPUT.ckpt (finished epochs are kept).")
     ] = False,

@@ -18,6 +18,7 @@ from facecli.commands._common import (
     PatternOpt,
     ResumeOpt,
     ShardOpt,
+    Units,
     WorkersOpt,
     boundary,
     emit,
@@ -47,13 +48,6 @@ class Kind(str, Enum):
     points = "points"
     depth = "depth"
     image = "image"
-
-
-class Units(str, Enum):
-    auto = "auto"
-    mm = "mm"
-    cm = "cm"
-    m = "m"
 
 
 class Frame(str, Enum):

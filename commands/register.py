@@ -37,6 +37,14 @@ CLOUD_PATTERN = "*.ply,*.obj,*.off,*.stl,*.pcd,*.xyz,*.xyzn,*.pts,*.txt,*.npy"
 __all__ = ["app"]
 
 
+class RegisterUnits(str, Enum):
+    auto = "auto"
+    same = "same"
+    mm = "mm"
+    cm = "cm"
+    m = "m"
+
+
 class Method(str, Enum):
     fgr = "fgr"
     ransac = "ransac"
@@ -240,6 +248,28 @@ def register(
         Optional[Path],
         typer.Option("--preview", help="Before/after PNG: a .png for one pair, a directory for a batch."),
     ] = None,
+    units: Annotated[
+        RegisterUnits,
+        typer.Option(
+            "--units",
+            help="Units of the sources: auto reads each cloud's from its size (as for a face or head: a box "
+            "diagonal under 5 is metres, under 100 centimetres, else millimetres) and scales a source into the "
+            "target's units when they differ and the sizes then agree better; same never scales (and refuses sizes "
+            "10x apart); mm, cm or m force the sources' units. A scaled source's transform includes the factor "
+            "(stored as source_scale).",
+        ),
+    ] = RegisterUnits(RegistrationConfig.units),
+    face_crop: Annotated[
+        bool,
+        typer.Option(
+            "--face-crop/--no-face-crop",
+            help="Register only each source's face: the box of ±90 mm across, 110 mm below, 120 mm above and "
+            "150 mm behind its nose tip (the most forward point: source and target must look along +Z; the fine "
+            "stage also starts from nose tip on nose tip and keeps the better fit), as landmarks3d "
+            "cuts it; a head scan loses its neck, shoulders and the back of its head. The moved source written "
+            "by --write-aligned is still the whole scan.",
+        ),
+    ] = RegistrationConfig.face_crop,
     sample_id: Annotated[
         Optional[str],
         typer.Option("--id", help="Sample id of a single pair in the output [SRC's name without suffix]."),
@@ -298,6 +328,8 @@ def register(
         seed=state.seed,
         device=device,
         success=SuccessCriteria(min_coarse_inliers, min_fitness, max_rmse_voxels, min_normal_agreement),
+        units=units.value,
+        face_crop=face_crop,
     )
     items, job, single = _items_and_job(cfg, list(inputs or []), template, pairs, pattern, shard, on_error, sample_id)
     output = output_file(output, "register.h5", inputs=items, also=[template, *([job.target_path] if single else [])])
@@ -355,6 +387,14 @@ def report_registrations(output: Path, criteria: object) -> dict[str, int]:
     if not ids:
         return {"pairs": 0, "ok": 0}
     ok = np.asarray(reader.read("ok"), bool).reshape(-1)
+    if "source_scale" in reader.keys():
+        factors = np.asarray(reader.read("source_scale"), np.float64).reshape(-1)
+        for f in sorted(set(factors[factors != 1.0].tolist())):
+            n = int(np.sum(factors == f))
+            log(
+                f"{n} source{'s' if n > 1 else ''} in other units than the target: scaled by {f:g} "
+                "(the transforms include it; --units to set the sources' units)"
+            )
     quality = np.asarray(reader.read("quality"), np.float64)
     scales = np.asarray(reader.read("scales"), np.float64)
     for i, sid in enumerate(ids):

@@ -22,7 +22,10 @@ iBUG order). Rows, all on the scan as given (no hand crop):
 - 2S-SGCN as before issue #26 (the scan scaled to mm by hand, no face crop, the model's
   absolute z crop);
 - the training faces' mean face with its mean landmarks, placed by rigid point-to-plane ICP
-  (Open3D) on the whole scan in mm, and on the face region that facecli cuts out.
+  (Open3D) on the whole scan in mm, and on the face region that facecli cuts out;
+- the same mean face placed by ``facecli register`` with default flags (FGR + Geman-McClure,
+  the scan as read: its units found and folded into the transform), on the whole scan and
+  with ``--face-crop``.
 
 Errors are Euclidean, mm, per landmark; regions are iBUG's (brows 17-26, nose 27-35, eyes
 36-47, mouth 48-67, jaw 0-16). Writes results.json and a front/profile picture per case.
@@ -78,6 +81,7 @@ def main() -> None:
     from facecli.landmarks3d.predictor import Landmarker
     from facecli.landmarks3d.preview import save_landmarks_preview
     from facecli.landmarks3d.template import RigidTemplate
+    from facecli.registration import RegistrationConfig, register_clouds
 
     args.out.mkdir(parents=True, exist_ok=True)
     train = load_landmark_set(args.train)
@@ -128,6 +132,13 @@ def main() -> None:
         reg = face_region(v_mm, mesh.faces)
         t0 = time.perf_counter()
         rows["template by ICP, face region"] = (template.predict(reg.vertices), float("nan"), time.perf_counter() - t0)
+        for label, crop in (("whole scan", False), ("--face-crop", True)):
+            # `facecli register SCAN mean-face` with default flags: the scan as read (any units)
+            t0 = time.perf_counter()
+            reg_r = register_clouds(mesh.vertices, template.vertices, RegistrationConfig(face_crop=crop))
+            back = np.linalg.inv(reg_r.transform)  # the mean face onto the scan as read
+            lm_r = (template.landmarks @ back[:3, :3].T + back[:3, 3]) * k
+            rows[f"template by facecli register, {label}"] = (lm_r, float("nan"), time.perf_counter() - t0)
         table = {}
         for name, (lm, conf, secs) in rows.items():
             err = np.linalg.norm(np.asarray(lm, np.float64)[idx] - truth, axis=1)

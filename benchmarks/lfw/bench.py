@@ -247,7 +247,7 @@ def _hd_codes(grey: np.ndarray, pts: np.ndarray) -> np.ndarray:
         g = grey if side == HD_SIZE else cv2.resize(grey, (side, side), interpolation=cv2.INTER_AREA)
         codes = local_binary_pattern(g, 8, 1, method="nri_uniform").astype(np.int64)
         codes = np.pad(codes, half, constant_values=59)  # outside the crop: a bin that is dropped
-        c = np.clip(np.round(pts * s).astype(np.int64), -half, side + half - 1) + half
+        c = np.clip(np.round(pts * s).astype(np.int64), 0, side) + half  # the patch stays in the padded map
         patch = codes[(c[:, 1, None] + off)[:, :, None], (c[:, 0, None] + off)[:, None, :]]  # (P, 2h, 2h)
         key = np.arange(len(pts))[:, None, None] * (HD_GRID * HD_GRID * 60) + cell_id[None] + patch
         h = np.bincount(key.ravel(), minlength=len(pts) * HD_GRID * HD_GRID * 60)

@@ -26,8 +26,10 @@ from facecli.registration.pipeline import (
     RegistrationConfig,
     RegistrationResult,
     TargetCache,
-    check_units,
+    nose_start,
     register_prepared,
+    source_as_registered,
+    with_source_scale,
 )
 from facecli.registration.preprocess import PreparedCloud, check_cloud, prepare_cloud, prepare_pair
 from facecli.registration.quality import QUALITY_COLUMNS
@@ -49,7 +51,8 @@ COUNTS = ("matches", "tuples", "coarse_inliers", "fine_correspondences")
 
 #: Descriptions and column names of the arrays a ``registration`` container holds.
 ARRAY_ATTRS: dict[str, dict[str, str]] = {
-    "transform": {"description": "4x4, maps source onto target (the clouds' units)"},
+    "transform": {"description": "4x4, maps the source as read onto the target (includes source_scale)"},
+    "source_scale": {"description": "factor that brought the source into the target's units (1: none)"},
     "ok": {"description": "the success flag"},
     "quality": {"columns": ",".join(QUALITY_COLUMNS)},
     "scales": {"columns": ",".join(SCALE_COLUMNS), "description": "the distances used"},
@@ -86,6 +89,7 @@ def result_arrays(res: RegistrationResult) -> dict[str, Any]:
         "fitness": np.float32(res.fitness),
         "inlier_rmse": np.float32(res.inlier_rmse),
         "ok": np.bool_(res.ok),
+        "source_scale": np.float32(res.source_scale),
         "quality": np.array([q[k] for k in QUALITY_COLUMNS], np.float32),
         "scales": res.scales.as_array().astype(np.float32) if res.scales else np.zeros(len(SCALE_COLUMNS), np.float32),
         "seconds": np.array([res.seconds.get(k, 0.0) for k in STAGES], np.float32),
@@ -116,8 +120,8 @@ def write_moved(source: Path, transform: np.ndarray, dest: Path) -> Path:
     normals turned too.
 
     Args:
-        source: the scan as read by the batch (mesh or point cloud), millimetres.
-        transform: (4, 4) float, source → target.
+        source: the scan as read by the batch (mesh or point cloud), its own units.
+        transform: (4, 4) float, source → target (rigid, or a similarity when the source was scaled).
         dest: the file to write.
     """
     mesh = read_mesh(source, allow_points=True)
@@ -126,7 +130,10 @@ def write_moved(source: Path, transform: np.ndarray, dest: Path) -> Path:
     if mesh.faces.shape[0] > 0:
         out = dest if dest.suffix.lower() in (".obj", ".ply") else dest.with_suffix(".ply")
         return write_mesh(out, moved, mesh.faces, colors=mesh.colors)
-    normals = None if mesh.normals is None else mesh.normals @ rot.T
+    normals = None
+    if mesh.normals is not None:  # a similarity scales them: unit length again
+        n = mesh.normals @ rot.T
+        normals = n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-12)
     return write_points(dest.with_suffix(".ply"), moved, normals=normals)
 
 
@@ -174,7 +181,9 @@ class RegisterJob:
             src_path, tgt_name = item.path, self.template_name
             src_pts = check_cloud(_load(src_path), source=str(src_path))
             tgt = self._target("template", self.template)
-            check_units(src_pts, tgt.cloud.points, str(src_path), tgt_name)
+            src_pts, factor = source_as_registered(
+                src_pts, tgt.cloud.points, cfg, source_name=str(src_path), target_name=tgt_name
+            )
             scales = self.template.scales
             t0 = time.perf_counter()
             src = prepare_cloud(src_pts, scales, device=cfg.device, full_normals=False, source=str(src_path))
@@ -188,7 +197,9 @@ class RegisterJob:
             tgt_name = str(tgt_path)
             src_pts = check_cloud(src_pts, source=str(src_path))
             tgt_pts = check_cloud(tgt_pts, source=tgt_name)
-            check_units(src_pts, tgt_pts, str(src_path), tgt_name)
+            src_pts, factor = source_as_registered(
+                src_pts, tgt_pts, cfg, source_name=str(src_path), target_name=tgt_name
+            )
             t0 = time.perf_counter()
             scales = cfg.scales(tgt_pts, src_pts)
             src, cloud = prepare_pair(
@@ -202,19 +213,22 @@ class RegisterJob:
             )
             tgt = TargetCache.build(cloud)
             prep = time.perf_counter() - t0
-        res = register_prepared(src, tgt, cfg, scales)
+        start = nose_start(src.points, tgt.cloud.points) if cfg.face_crop else None
+        res = register_prepared(src, tgt, cfg, scales, also_from=start)
         res.seconds = {"prepare": prep, **res.seconds}
+        rigid = res.transform  # the scaled (and cut) source onto the target, for the preview
         tgt_file = Path(self.template_name) if self.template is not None else tgt_path
         numbers = [fragment_number(tgt_file), fragment_number(src_path)]
         if item.path.is_dir():  # a synth-pairs folder: no fragment numbers
             numbers = [None, None]
+        res = with_source_scale(res, factor)
         if self.aligned_file is not None or self.aligned_dir is not None:
             write_moved(src_path, res.transform, self.aligned_file or self.aligned_dir / aligned_name(item, src_path))
         preview = self.preview_file or (self.preview_dir / f"{safe_name(item.id)}.png" if self.preview_dir else None)
         if preview is not None:
             from facecli.registration.preview import save_preview
 
-            save_preview(preview, src.points, tgt.cloud.points, res.transform, title=item.id)
+            save_preview(preview, src.points, tgt.cloud.points, rigid, title=item.id)
         out = result_arrays(res)
         out["pair"] = np.array([-1 if n is None else n for n in numbers], np.int64)
         return out

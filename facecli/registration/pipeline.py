@@ -16,6 +16,7 @@ from facecli.registration.preprocess import PreparedCloud, check_cloud, prepare_
 from facecli.registration.quality import SuccessCriteria, is_success, normal_agreement
 from facecli.registration.ransac import ransac_svd
 from facecli.registration.scale import Scales, resolve_scales
+from facecli.registration.units import UNIT_MODES, face_mask, source_scale
 from facecli.seeding import rng_for
 
 __all__ = [
@@ -25,6 +26,9 @@ __all__ = [
     "register_prepared",
     "evaluate_fit",
     "TargetCache",
+    "nose_start",
+    "source_as_registered",
+    "with_source_scale",
 ]
 
 METHODS = ("fgr", "ransac")
@@ -52,6 +56,10 @@ class RegistrationConfig:
         seed: seed of the tuple test and RANSAC sampling.
         device: torch device for FPFH and feature matching (``cpu`` needs no torch).
         success: the thresholds of the success flag.
+        units: the sources' units (:mod:`facecli.registration.units`): ``auto`` scales a source
+            whose size says it is in other units than the target; the transform then includes the scale.
+        face_crop: register only the source's face (the face box about its nose tip; the source
+            must look along +Z).
     """
 
     voxel: float | None = None
@@ -67,8 +75,12 @@ class RegistrationConfig:
     seed: int = 0
     device: str = "cpu"
     success: SuccessCriteria = field(default_factory=SuccessCriteria)
+    units: str = "auto"
+    face_crop: bool = False
 
     def __post_init__(self) -> None:
+        if self.units not in UNIT_MODES:
+            raise InputError(f"expected --units {'|'.join(UNIT_MODES)}, got {self.units!r}")
         if self.method not in METHODS:
             raise InputError(f"expected --method fgr|ransac, got {self.method!r}")
         if self.fine not in FINE:
@@ -118,6 +130,8 @@ class RegistrationResult:
         scales: the distances used.
         ok: the success flag (:class:`SuccessCriteria`).
         seconds: per-stage wall time.
+        source_scale: the factor that brought the source into the target's units (1: none);
+            ``transform`` and ``coarse_transform`` include it.
     """
 
     transform: np.ndarray
@@ -132,6 +146,7 @@ class RegistrationResult:
     scales: Scales | None = None
     ok: bool = False
     seconds: dict[str, float] = field(default_factory=dict)
+    source_scale: float = 1.0
 
     @property
     def quality(self) -> dict[str, float]:
@@ -191,6 +206,7 @@ def register_prepared(
     scales: Scales,
     *,
     key: tuple[Any, ...] = (),
+    also_from: np.ndarray | None = None,
 ) -> RegistrationResult:
     """Register two prepared clouds.
 
@@ -199,6 +215,8 @@ def register_prepared(
         config: parameters. scales: the distances (those the clouds were prepared with).
         key: extra seed key. The default (none) gives every pair the same stream, so a
             pair's answer does not depend on its id or its place in a batch.
+        also_from: (4, 4) a second start for the fine stage (e.g. nose tip onto nose tip);
+            the answer that fits more source points is kept.
 
     Returns:
         The result.
@@ -242,8 +260,23 @@ def register_prepared(
             target_boundary=tgt.cloud.boundary,
         )
         final, n_fine = fr.transform, fr.correspondences
-    secs["fine"] = time.perf_counter() - t0
     fit, rmse = evaluate_fit(src.fine, final, tgt.tree, scales.inlier_threshold)
+    if also_from is not None and config.fine == "gm":
+        fr2 = gm_point_to_plane(
+            src.fine,
+            tgt.cloud.fine,
+            tgt.cloud.fine_normals,
+            np.asarray(also_from, np.float64),
+            delta=scales.fine_delta,
+            max_distance=scales.fine_max_distance,
+            tree=tgt.tree,
+            coarse_source=src.down,
+            target_boundary=tgt.cloud.boundary,
+        )
+        fit2, rmse2 = evaluate_fit(src.fine, fr2.transform, tgt.tree, scales.inlier_threshold)
+        if fit2 > fit:
+            final, n_fine, fit, rmse, coarse = fr2.transform, fr2.correspondences, fit2, rmse2, np.asarray(also_from)
+    secs["fine"] = time.perf_counter() - t0
     agree = normal_agreement(
         src.down, src.down_normals, final, tgt.down_tree, tgt.cloud.down_normals, scales.inlier_threshold
     )
@@ -266,8 +299,9 @@ def register_clouds(
     """Register ``source`` onto ``target``.
 
     Args:
-        source: (N, 3) float points. target: (M, 3) float points, the same units
-            (any: the distances are derived from the clouds unless ``config`` fixes them).
+        source: (N, 3) float points. target: (M, 3) float points, in any units (the distances
+            are derived from the target unless ``config`` fixes them; a source in other units
+            is scaled as ``config.units`` says).
         config: parameters (defaults when ``None``).
         source_name, target_name: used in error messages.
         key: extra seed key.
@@ -277,7 +311,7 @@ def register_clouds(
 
     Raises:
         InputError / ValidationError: empty, non-finite, too few points, normals not
-            computable, or clouds whose sizes differ so much that the units differ.
+            computable, or clouds whose sizes no unit explains.
 
     Example:
         >>> import numpy as np
@@ -288,7 +322,7 @@ def register_clouds(
     t0 = time.perf_counter()
     source = check_cloud(source, source=source_name)
     target = check_cloud(target, source=target_name)
-    check_units(source, target, source_name, target_name)
+    source, factor = source_as_registered(source, target, cfg, source_name=source_name, target_name=target_name)
     scales = cfg.scales(target, source)
     src, tgt = prepare_pair(
         source,
@@ -301,33 +335,59 @@ def register_clouds(
     )
     cache = TargetCache.build(tgt)
     prep = time.perf_counter() - t0
-    res = register_prepared(src, cache, cfg, scales, key=key)
+    start = nose_start(source, target) if cfg.face_crop else None
+    res = register_prepared(src, cache, cfg, scales, key=key, also_from=start)
     res.seconds = {"prepare": prep, **res.seconds}
+    return with_source_scale(res, factor)
+
+
+def source_as_registered(
+    source: np.ndarray,
+    target: np.ndarray,
+    config: RegistrationConfig,
+    *,
+    source_name: str = "source",
+    target_name: str = "target",
+) -> tuple[np.ndarray, float]:
+    """The source as it is registered: scaled into the target's units, cut to its face if
+    ``config.face_crop``.
+
+    Args:
+        source: (N, 3) float, as read. target: (M, 3) float, as read.
+
+    Returns:
+        ``(points (N', 3), factor)``; pass the factor to :func:`with_source_scale`.
+    """
+    factor = source_scale(source, target, config.units, source_name=source_name, target_name=target_name)
+    pts = np.asarray(source, np.float64) * factor if factor != 1.0 else source
+    if config.face_crop:
+        pts = check_cloud(pts[face_mask(pts, target, source_name=source_name)], source=source_name)
+    return pts, factor
+
+
+def with_source_scale(res: RegistrationResult, factor: float) -> RegistrationResult:
+    """Fold the source's unit factor into the transforms (they then map the source as read)."""
+    if factor != 1.0:
+        s = np.diag([factor, factor, factor, 1.0])
+        res.transform = res.transform @ s
+        res.coarse_transform = res.coarse_transform @ s
+    res.source_scale = float(factor)
     return res
 
 
-def check_units(src: np.ndarray, tgt: np.ndarray, source_name: str, target_name: str) -> None:
-    """Refuse clouds whose extents differ by more than 10x (mm against m or cm).
+def nose_start(source: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """The translation that puts the source's nose tip on the target's (both faces looking
+    along +Z, in the target's units; for ``face_crop``).
 
     Args:
-        src, tgt: (N, 3) raw points.
-    """
-    from facecli.registration.scale import robust_diagonal
+        source: (N, 3) float. target: (M, 3) float.
 
-    a, b = robust_diagonal(src), robust_diagonal(tgt)
-    if min(a, b) == 0.0:
-        return  # empty or single-point clouds are refused by the boundary check
-    if max(a, b) > 10.0 * min(a, b):
-        ratio = max(a, b) / min(a, b)
-        hint = next(
-            (
-                f" (about {k}x: {u}?)"
-                for k, u in ((1000, "mm vs m"), (100, "cm vs m"), (10, "mm vs cm"))
-                if 0.5 * k <= ratio <= 2 * k
-            ),
-            "",
-        )
-        raise InputError(
-            f"{source_name} spans {a:.4g} but {target_name} spans {b:.4g}: expected both in the same units"
-            f"{hint}; scale one of them"
-        )
+    Returns:
+        (4, 4) float64.
+    """
+    from facecli.geometry.facefind import UNIT_FACTORS, detect_units, nose_tip
+
+    k = UNIT_FACTORS[detect_units(target)]
+    t = np.eye(4)
+    t[:3, 3] = (nose_tip(np.asarray(target, np.float64) * k) - nose_tip(np.asarray(source, np.float64) * k)) / k
+    return t

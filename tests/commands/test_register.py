@@ -258,3 +258,40 @@ def test_help_shows_every_derived_default():
     text = " ".join(r.stdout.split())
     for needle in ("1/80 of the target's box diagonal", "(default: voxel / 2)", "(default: 3 x voxel)", "Success flag"):
         assert needle in text, needle
+
+
+def test_a_source_in_metres_onto_a_target_in_mm(pairs_dir, tmp_path):
+    from facecli.io.mesh import read_points, write_points
+
+    src = read_points(pairs_dir / "pair_0000" / "source.ply").vertices
+    write_points(tmp_path / "in_m.ply", src / 1000.0)
+    tgt = str(pairs_dir / "pair_0000" / "target.ply")
+    mm = runner.invoke(
+        app, ["register", str(pairs_dir / "pair_0000" / "source.ply"), tgt, "-o", str(tmp_path / "a.h5")]
+    )
+    assert mm.exit_code == 0, mm.stderr
+    r = runner.invoke(
+        app,
+        [
+            "register",
+            str(tmp_path / "in_m.ply"),
+            tgt,
+            "-o",
+            str(tmp_path / "b.h5"),
+            "--write-aligned",
+            str(tmp_path / "moved.ply"),
+        ],
+    )
+    assert r.exit_code == 0, r.stderr
+    assert "1 source in other units than the target: scaled by 1000" in r.stderr
+    a, b = ContainerReader(tmp_path / "a.h5"), ContainerReader(tmp_path / "b.h5")
+    assert float(b.read("source_scale")[0]) == 1000.0 and float(a.read("source_scale")[0]) == 1.0
+    tb = b.read("transform")[0] @ np.diag([1e-3, 1e-3, 1e-3, 1.0])
+    np.testing.assert_allclose(tb, a.read("transform")[0], atol=0.05)  # the same answer, the scale folded in
+    moved = read_points(tmp_path / "moved.ply").vertices
+    ta = a.read("transform")[0]
+    assert np.abs(moved - (src @ ta[:3, :3].T + ta[:3, 3])).max() < 0.5  # written in the target's units
+    same = runner.invoke(
+        app, ["register", str(tmp_path / "in_m.ply"), tgt, "-o", str(tmp_path / "c.h5"), "--units", "same"]
+    )
+    assert same.exit_code == 1 and "same units" in same.stderr and len(same.stderr.strip().splitlines()) == 1

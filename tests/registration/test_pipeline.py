@@ -124,8 +124,8 @@ def test_bad_inputs_give_clear_errors():
         register_clouds(bad, tgt, source_name="nan.ply")
     with pytest.raises(InputError, match="got 0 in empty.ply"):
         register_clouds(np.zeros((0, 3)), tgt, source_name="empty.ply")
-    with pytest.raises(InputError, match="metres"):
-        register_clouds(src / 1000.0, tgt, source_name="in_metres.ply")
+    with pytest.raises(InputError, match="in_metres.ply spans .* same units .*mm vs m"):
+        register_clouds(src / 1000.0, tgt, RegistrationConfig(units="same"), source_name="in_metres.ply")
     with pytest.raises(InputError, match="same units"):
         register_clouds(src * 20.0, tgt, RegistrationConfig(voxel=3.0))
     with pytest.raises(InputError, match="normals"):
