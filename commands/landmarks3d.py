@@ -356,7 +356,7 @@ def predict(
     emit([output], as_json=as_json, summary={"inputs": len(items), "low_confidence": low, **summary.as_dict()})
 
 
-#: Meshes whose mean confidence is below this are warned about (synthetic test faces: 0.68-0.76;
+#: Meshes whose mean confidence is below this are warned about (synthetic test faces: 0.63-0.71;
 #: 200 synthetic failure cases all below it: benchmarks/landmarks3d/confidence.py).
 WARN_CONFIDENCE = 0.6
 
