@@ -55,17 +55,20 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 CROP = 112
-#: variant → the (feature, transform, PCA dimensions) it fits PCA + LDA on, per fold (several:
-#: their cosine scores are averaged); None: the variant learns nothing.
-PIPELINES: dict[str, list[tuple[str, str, int]] | None] = {
+#: variant → the (feature, transform, PCA dimensions, LDA shrinkage) it fits PCA + LDA on, per
+#: fold (several: their cosine scores are averaged); None: the variant learns nothing.
+PIPELINES: dict[str, list[tuple[str, str, int, float]] | None] = {
     "lbp-chi2": None,
-    "lbp-pca-lda": [("lbp", "sqrt", 400)],
-    "pixels-pca-lda": [("pixels", "none", 300)],
-    "mslbp-pca-lda": [("mslbp", "sqrt", 800)],
-    "hog-pca-lda": [("hog", "sqrt", 600)],
-    "mslbp-hog-pca-lda": [("mslbp", "sqrt", 800), ("hog", "sqrt", 600)],
-    "hdlbp-pca-lda": [("hdlbp", "blocks", 600)],
-    "mslbp-hog-hdlbp-pca-lda": [("mslbp", "sqrt", 800), ("hog", "sqrt", 600), ("hdlbp", "blocks", 600)],
+    "lbp-pca-lda": [("lbp", "sqrt", 400, 0.1)],
+    "pixels-pca-lda": [("pixels", "none", 300, 0.1)],
+    "mslbp-pca-lda": [("mslbp", "sqrt", 800, 0.1)],
+    "hog-pca-lda": [("hog", "sqrt", 600, 0.1)],
+    "mslbp-hog-pca-lda": [("mslbp", "sqrt", 800, 0.1), ("hog", "sqrt", 600, 0.1)],
+    "hdlbp-pca-lda": [("hdlbp", "blocks", 600, 0.1)],
+    "mslbp-hog-hdlbp-pca-lda": [("mslbp", "sqrt", 800, 0.1), ("hog", "sqrt", 600, 0.1), ("hdlbp", "blocks", 600, 0.1)],
+    # chosen on View 1 (RESULTS.md): PCA 400 and almost no shrinkage; LBP radius 1 and 2 fused
+    "hdlbp-pca400-lda": [("hdlbp", "blocks", 400, 0.001)],
+    "hdlbp12-pca-lda": [("hdlbp", "blocks", 400, 0.001), ("hdlbp2", "blocks", 400, 0.001)],
     "seed": None,
     "dlib": None,
 }
@@ -232,8 +235,9 @@ HD_SIZE, HD_SCALES, HD_CELL, HD_GRID = 160, (1.0, 0.75, 0.5625, 0.42), 8, 4
 HD_BLOCK = HD_GRID * HD_GRID * 59  # one point at one scale
 
 
-def _hd_codes(grey: np.ndarray, pts: np.ndarray) -> np.ndarray:
-    """Counts of the 59 uniform LBP codes in the cells about each point, per scale: (P x S x 944,) int."""
+def _hd_codes(grey: np.ndarray, pts: np.ndarray, radius: int = 1) -> np.ndarray:
+    """Counts of the 59 uniform LBP codes (8 neighbours at ``radius`` px) in the cells about each
+    point, per scale: (P x S x 944,) int."""
     import cv2
     from skimage.feature import local_binary_pattern
 
@@ -245,7 +249,7 @@ def _hd_codes(grey: np.ndarray, pts: np.ndarray) -> np.ndarray:
     for s in HD_SCALES:
         side = int(round(HD_SIZE * s))
         g = grey if side == HD_SIZE else cv2.resize(grey, (side, side), interpolation=cv2.INTER_AREA)
-        codes = local_binary_pattern(g, 8, 1, method="nri_uniform").astype(np.int64)
+        codes = local_binary_pattern(g, 8, radius, method="nri_uniform").astype(np.int64)
         codes = np.pad(codes, half, constant_values=59)  # outside the crop: a bin that is dropped
         c = np.clip(np.round(pts * s).astype(np.int64), 0, side) + half  # the patch stays in the padded map
         patch = codes[(c[:, 1, None] + off)[:, :, None], (c[:, 0, None] + off)[:, None, :]]  # (P, 2h, 2h)
@@ -255,8 +259,9 @@ def _hd_codes(grey: np.ndarray, pts: np.ndarray) -> np.ndarray:
     return np.stack(out, axis=1).reshape(-1)  # point-major: blocks of HD_BLOCK per (point, scale)
 
 
-def hd_lbp(lfw: Path, faces: dict[str, np.ndarray]) -> np.ndarray:
-    """(N, 26 x 4 x 944) uint8 high-dimensional LBP about the aligner's points, mirror image added."""
+def hd_lbp(lfw: Path, faces: dict[str, np.ndarray], radius: int = 1) -> np.ndarray:
+    """(N, 26 x 4 x 944) uint8 high-dimensional LBP (radius ``radius`` px) about the aligner's
+    points, mirror image added."""
     import cv2
 
     from facecli.io.image import read_image
@@ -274,10 +279,10 @@ def hd_lbp(lfw: Path, faces: dict[str, np.ndarray]) -> np.ndarray:
         )
         pts = lm.astype(np.float64) @ m[:, :2].T + m[:, 2]
         flipped = pts[WFLW98_MIRROR] * [-1, 1] + [HD_SIZE - 1, 0]  # the mirror face's own points
-        both = _hd_codes(grey, pts[sel]) + _hd_codes(np.ascontiguousarray(grey[:, ::-1]), flipped[sel])
+        both = _hd_codes(grey, pts[sel], radius) + _hd_codes(np.ascontiguousarray(grey[:, ::-1]), flipped[sel], radius)
         out[n] = np.minimum(both, 255)
         if (n + 1) % 2000 == 0:
-            log(f"hdlbp: {n + 1}/{len(out)}")
+            log(f"hdlbp (radius {radius}): {n + 1}/{len(out)}")
     return out
 
 
@@ -361,14 +366,16 @@ def chi2_similarity(x: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return -np.sum((p - q) ** 2 / (p + q + 1e-10), axis=1)
 
 
-def pca_lda(x: np.ndarray, labels: np.ndarray, train: np.ndarray, *, pca_dim: int, seed: int) -> np.ndarray:
-    """Fit PCA (whitened) + LDA on the training rows; every row projected."""
+def pca_lda(
+    x: np.ndarray, labels: np.ndarray, train: np.ndarray, *, pca_dim: int, seed: int, shrinkage: float = 0.1
+) -> np.ndarray:
+    """Fit PCA (whitened) + LDA (covariance ``shrinkage``) on the training rows; every row projected."""
     from sklearn.decomposition import PCA
     from sklearn.discriminant_analysis import LinearDiscriminantAnalysis
 
     pca = PCA(n_components=pca_dim, whiten=True, svd_solver="randomized", random_state=seed).fit(x[train])
     z = pca.transform(x)
-    lda = LinearDiscriminantAnalysis(solver="eigen", shrinkage=0.1).fit(z[train], labels[train])
+    lda = LinearDiscriminantAnalysis(solver="eigen", shrinkage=shrinkage).fit(z[train], labels[train])
     return lda.transform(z)
 
 
@@ -390,8 +397,9 @@ def variant_scores(
         x = feats[variant if variant in ("seed", "dlib") else "lbp"]
         return chi2_similarity(x, a, b) if variant == "lbp-chi2" else cosine(x, a, b)
     total = np.zeros(len(a))
-    for name, transform, dim in steps:
-        cached = cache / f"{name}-{transform}-{dim}-{key}.npy" if cache is not None else None
+    for name, transform, dim, shrink in steps:
+        tag = f"{name}-{transform}-{dim}" + ("" if shrink == 0.1 else f"-s{shrink:g}")
+        cached = cache / f"{tag}-{key}.npy" if cache is not None else None
         if cached is not None and cached.exists():  # a fusion reuses its parts' scores
             total += np.load(cached)
             continue
@@ -399,7 +407,7 @@ def variant_scores(
             x = block_pca(feats[name], train, seed=seed)
         else:
             x = np.sqrt(feats[name]) if transform == "sqrt" else feats[name]
-        part = cosine(pca_lda(x, people, train, pca_dim=dim, seed=seed), a, b)
+        part = cosine(pca_lda(x, people, train, pca_dim=dim, seed=seed, shrinkage=shrink), a, b)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             np.save(cached, part)
@@ -555,7 +563,7 @@ class Features:
 
     def names(self, variant: str) -> list[str]:
         steps = PIPELINES[variant]
-        return [variant] if variant in ("seed", "dlib") else ["lbp"] if steps is None else [n for n, _, _ in steps]
+        return [variant] if variant in ("seed", "dlib") else ["lbp"] if steps is None else [n for n, *_ in steps]
 
     def get(self, name: str) -> np.ndarray:
         if name in self.cache:
@@ -566,8 +574,8 @@ class Features:
             compute = {"lbp": lbp_histograms, "mslbp": multiscale_lbp, "hog": hog_features, "pixels": pixel_features}
             if name in compute:
                 x, n = compute[name](self.crops()), len(self.ids)
-            elif name == "hdlbp":
-                x, n = hd_lbp(self.args.lfw, self.faces), len(self.ids)
+            elif name in ("hdlbp", "hdlbp2"):
+                x, n = hd_lbp(self.args.lfw, self.faces, radius=2 if name == "hdlbp2" else 1), len(self.ids)
             else:  # these learn nothing from LFW: only the images of the pairs are needed
                 sub = [self.ids[i] for i in self.need]
                 a = self.args
