@@ -70,6 +70,7 @@ class LandmarksJob:
             (:func:`facecli.geometry.facefind.face_region`); vertex indices still refer to
             the whole mesh.
         min_confidence: a mesh whose mean confidence is below this fails (an error).
+        samples: point samples per mesh, averaged (:class:`facecli.landmarks3d.predictor.Landmarker`).
         preview_dir: write ``<id>.png`` here.
         pts_dir: write ``<id>.pts`` here.
     """
@@ -84,6 +85,7 @@ class LandmarksJob:
     units: str = "auto"
     face_crop: bool = True
     min_confidence: float = 0.0
+    samples: int = 1
     preview_dir: Path | None = None
     pts_dir: Path | None = None
 
@@ -91,13 +93,14 @@ class LandmarksJob:
         from facecli.landmarks3d.predictor import Landmarker
         from facecli.landmarks3d.refine import RefineSettings
 
-        key = (self.model, self.device, self.seed, self.refine, self.metric, self.radius, self.crop_z)
+        key = (self.model, self.device, self.seed, self.refine, self.metric, self.radius, self.crop_z, self.samples)
         if key not in _LANDMARKERS:
             kw: dict[str, Any] = {
                 "device": self.device,
                 "seed": self.seed,
                 "refine": self.refine,
                 "settings": RefineSettings(radius=self.radius, metric=self.metric),
+                "samples": self.samples,
             }
             if self.crop_z != "model":
                 kw["crop_z"] = self.crop_z

@@ -60,6 +60,10 @@ class Landmarker:
         seed: the run's seed (the point sample of a mesh depends on it and the mesh id).
         refine: run stage two.
         settings: stage-two settings.
+        samples: point samples of each mesh (test-time averaging): the network runs once per
+            sample, in one batch; the stage-one estimates and confidences are averaged and
+            stage two fits the highest heatmap points of all samples. The first sample is
+            the one a single-sample run draws.
     """
 
     def __init__(
@@ -71,9 +75,12 @@ class Landmarker:
         seed: int = 0,
         refine: bool = True,
         settings: RefineSettings | None = None,
+        samples: int = 1,
     ) -> None:
+        if samples < 1:
+            raise ValueError(f"expected at least 1 sample, got {samples}")
         self.net, self.crop_z, self.device, self.seed = net, crop_z, device, seed
-        self.refine, self.settings = refine, settings or RefineSettings()
+        self.refine, self.settings, self.samples = refine, settings or RefineSettings(), samples
 
     @classmethod
     def from_file(cls, path: Path | None = None, **kw: Any) -> Landmarker:
@@ -95,28 +102,46 @@ class Landmarker:
 
         c = self.net.config
         t0 = time.perf_counter()
-        prep = prepare_mesh(
-            mesh, c.points, rng_for(self.seed, "landmarks3d-sample", key), k=c.k, crop_z=self.crop_z, frame=c.frame
-        )
-        sup = nearest_points(prep.points, self.net.mean_landmarks.cpu().numpy())
-        graphs = build_graphs(prep.points, sup[None], neighbours=prep.neighbours[None]).to(self.device)
+        preps = [
+            prepare_mesh(
+                mesh,
+                c.points,
+                rng_for(self.seed, "landmarks3d-sample", key, *([j] if j else [])),
+                k=c.k,
+                crop_z=self.crop_z,
+                frame=c.frame,
+            )
+            for j in range(self.samples)
+        ]
+        mean_lm = self.net.mean_landmarks.cpu().numpy()
+        sup = np.stack([nearest_points(p.points, mean_lm) for p in preps])
+        graphs = build_graphs(
+            np.stack([p.points for p in preps]), sup, neighbours=np.stack([p.neighbours for p in preps])
+        ).to(self.device)
         t1 = time.perf_counter()
+        kk = max(c.top_k, self.settings.points)
         with torch.no_grad():
-            x = torch.from_numpy(prep.features()).to(self.device)
-            heat = self.net(x, graphs.local, graphs.global_)[None]
-            pts = torch.from_numpy(prep.points).to(self.device)[None]
+            x = torch.from_numpy(np.concatenate([p.features() for p in preps])).to(self.device)
+            heat = self.net(x, graphs.local, graphs.global_).reshape(len(preps), c.points, -1)
+            pts = torch.from_numpy(np.stack([p.points for p in preps])).to(self.device)
             pos, conf, _, _ = decode_topk(heat, pts, c.top_k)
             # the refinement fits more of each heatmap than the decoding averages
-            vals, idx = torch.topk(heat, max(c.top_k, self.settings.points), dim=1)
-        pos = pos[0].cpu().numpy()
-        top = prep.points[idx[0].cpu().numpy()]  # (k, L, 3)
+            vals, idx = torch.topk(heat, kk, dim=1)
+        pos, conf, vals, idx = pos.cpu().numpy(), conf.cpu().numpy(), vals.cpu().numpy(), idx.cpu().numpy()
+        est = np.mean([p.to_mm(pos[j]) for j, p in enumerate(preps)], axis=0)
+        # every sample's top points, in mm, the highest first across samples: (L, S*K, 3), (L, S*K)
+        top = np.concatenate([p.to_mm(p.points[idx[j]]).transpose(1, 0, 2) for j, p in enumerate(preps)], axis=1)
+        top_vals = np.concatenate([vals[j].T for j in range(len(preps))], axis=1)
+        order = np.argsort(-top_vals, axis=1, kind="stable")
+        top = np.take_along_axis(top, order[:, :, None], axis=1)
+        top_vals = np.take_along_axis(top_vals, order, axis=1)
         t2 = time.perf_counter()
         return (
-            prep,
-            prep.to_mm(pos),
-            conf[0].cpu().numpy().astype(np.float32),
-            prep.to_mm(top.transpose(1, 0, 2)),
-            vals[0].cpu().numpy().T,
+            preps[0],
+            est,
+            conf.mean(axis=0).astype(np.float32),
+            top,
+            top_vals,
             {"sample": t1 - t0, "network": t2 - t1},
         )
 

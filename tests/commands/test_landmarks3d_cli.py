@@ -95,6 +95,24 @@ def test_no_refine_keeps_stage_one(faces3d_dir, tiny_model, tmp_path):
         assert np.array_equal(c.read("landmarks"), c.read("stage_one"))
 
 
+def test_samples_are_recorded_and_change_the_estimate(faces3d_dir, tiny_model, tmp_path):
+    import json
+
+    import h5py
+
+    mesh = str(faces3d_dir / "1" / "1_neutral.obj")
+    base = ["-q", "landmarks3d", "predict", mesh, "--model", str(tiny_model), "--no-refine"]
+    _ok(runner.invoke(app, [*base, "-o", str(tmp_path / "one.h5")]))
+    _ok(runner.invoke(app, [*base, "-o", str(tmp_path / "two.h5"), "--samples", "2"]))
+    with h5py.File(tmp_path / "two.h5", "r") as f:
+        assert json.loads(f.attrs["params"])["samples"] == 2
+    one = ContainerReader(tmp_path / "one.h5").read("stage_one")
+    two = ContainerReader(tmp_path / "two.h5").read("stage_one")
+    assert one.shape == two.shape and not np.allclose(one, two)
+    r = runner.invoke(app, [*base, "-o", str(tmp_path / "x.h5"), "--samples", "0"])
+    assert r.exit_code == 2
+
+
 def test_same_seed_same_output(faces3d_dir, tiny_model, tmp_path):
     mesh = faces3d_dir / "2" / "2_smile.obj"
     outs = []

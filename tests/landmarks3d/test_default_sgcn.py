@@ -43,3 +43,25 @@ def test_shipped_model_finds_landmarks_on_unseen_faces(unseen):
         errs_one.append(np.linalg.norm(res.stage_one - gt, axis=1).mean())
     assert np.mean(errs) < 3.0, errs
     assert np.mean(errs_one) < 3.5, errs_one
+
+
+def test_several_point_samples_are_averaged(unseen):
+    """--samples: one sample is the plain run; several give another estimate, as good, and
+    stage two still lands on the mesh."""
+    from facecli.io.mesh import read_mesh
+    from facecli.landmarks3d.data import load_landmark_set
+
+    ds = load_landmark_set(unseen)
+    scan = ds.scans[0]
+    mesh = read_mesh(scan.path)
+    net, _ = load_sgcn()
+    one = Landmarker(net, seed=0, crop_z=None).predict(mesh, scan.id)
+    plain = Landmarker(net, seed=0, crop_z=None, samples=1).predict(mesh, scan.id)
+    np.testing.assert_array_equal(one.landmarks, plain.landmarks)
+    three = Landmarker(net, seed=0, crop_z=None, samples=3).predict(mesh, scan.id)
+    assert np.array_equal(three.landmarks, mesh.vertices[three.vertex])
+    assert not np.allclose(three.stage_one, one.stage_one)
+    gt = ds.landmarks(mesh)
+    assert np.linalg.norm(three.stage_one - gt, axis=1).mean() < 3.5
+    with pytest.raises(ValueError, match="at least 1 sample"):
+        Landmarker(net, samples=0)
