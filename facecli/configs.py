@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["STREAM_CHANNELS", "CAPConfig", "DGPAConfig", "MECapsConfig", "MuSiCaConfig", "SGCNConfig"]
+__all__ = ["STREAM_CHANNELS", "CAPConfig", "DGPAConfig", "HDLBPConfig", "MECapsConfig", "MuSiCaConfig", "SGCNConfig"]
 
 
 @dataclass
@@ -225,3 +225,34 @@ class MECapsConfig:
         d = dict(d)
         d["streams"] = tuple(d.get("streams", ("flow", "apex")))
         return cls(**d)
+
+
+@dataclass(frozen=True)
+class HDLBPConfig:
+    """Sizes of an :class:`HDLBPLDA`.
+
+    Attributes:
+        radii: LBP radii, one descriptor and projection each.
+        blocks: (point, scale) blocks per descriptor.
+        per_block: PCA dimensions per block.
+        dim: embedding dimensions per radius.
+    """
+
+    radii: tuple[int, ...] = (1,)
+    blocks: int = 104
+    per_block: int = 48
+    dim: int = 400
+
+    def as_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["radii"] = list(self.radii)
+        return d
+
+    @classmethod
+    def from_dict(cls, cfg: Mapping[str, Any]) -> HDLBPConfig:
+        return cls(
+            radii=tuple(int(r) for r in cfg["radii"]),
+            blocks=int(cfg["blocks"]),
+            per_block=int(cfg["per_block"]),
+            dim=int(cfg["dim"]),
+        )

@@ -227,60 +227,16 @@ def hog_features(crops: np.ndarray) -> np.ndarray:
     return np.stack(out)
 
 
-#: High-dimensional LBP (after Chen et al., "Blessing of dimensionality", CVPR 2013): 26 of the
-#: 98 points (a left-right symmetric set: brows, eye corners and pupils, nose, mouth, jaw), at
-#: four scales of a 160 px aligned crop, a 4 x 4 grid of 8 px cells about each, 59 uniform codes.
-HD_POINTS = (33, 35, 37, 42, 44, 46, 60, 64, 68, 72, 96, 97, 51, 54, 55, 57, 59, 76, 79, 82, 85, 4, 8, 16, 24, 28)
-HD_SIZE, HD_SCALES, HD_CELL, HD_GRID = 160, (1.0, 0.75, 0.5625, 0.42), 8, 4
-HD_BLOCK = HD_GRID * HD_GRID * 59  # one point at one scale
-
-
-def _hd_codes(grey: np.ndarray, pts: np.ndarray, radius: int = 1) -> np.ndarray:
-    """Counts of the 59 uniform LBP codes (8 neighbours at ``radius`` px) in the cells about each
-    point, per scale: (P x S x 944,) int."""
-    import cv2
-    from skimage.feature import local_binary_pattern
-
-    half = HD_GRID * HD_CELL // 2
-    off = np.arange(-half, half)
-    cell = (off + half) // HD_CELL
-    cell_id = (cell[:, None] * HD_GRID + cell[None, :]) * 60  # (2h, 2h)
-    out = []
-    for s in HD_SCALES:
-        side = int(round(HD_SIZE * s))
-        g = grey if side == HD_SIZE else cv2.resize(grey, (side, side), interpolation=cv2.INTER_AREA)
-        codes = local_binary_pattern(g, 8, radius, method="nri_uniform").astype(np.int64)
-        codes = np.pad(codes, half, constant_values=59)  # outside the crop: a bin that is dropped
-        c = np.clip(np.round(pts * s).astype(np.int64), 0, side) + half  # the patch stays in the padded map
-        patch = codes[(c[:, 1, None] + off)[:, :, None], (c[:, 0, None] + off)[:, None, :]]  # (P, 2h, 2h)
-        key = np.arange(len(pts))[:, None, None] * (HD_GRID * HD_GRID * 60) + cell_id[None] + patch
-        h = np.bincount(key.ravel(), minlength=len(pts) * HD_GRID * HD_GRID * 60)
-        out.append(h.reshape(len(pts), HD_GRID * HD_GRID, 60)[:, :, :59].reshape(len(pts), -1))
-    return np.stack(out, axis=1).reshape(-1)  # point-major: blocks of HD_BLOCK per (point, scale)
-
-
 def hd_lbp(lfw: Path, faces: dict[str, np.ndarray], radius: int = 1) -> np.ndarray:
     """(N, 26 x 4 x 944) uint8 high-dimensional LBP (radius ``radius`` px) about the aligner's
-    points, mirror image added."""
-    import cv2
-
+    points, mirror image added (:func:`facecli.recognition.hdlbp.hd_lbp`)."""
     from facecli.io.image import read_image
-    from facecli.recognition.alignment import alignment_transform
-    from facecli.schemes import WFLW98_MIRROR
+    from facecli.recognition.hdlbp import HD_BLOCK, HD_POINTS, HD_SCALES
+    from facecli.recognition.hdlbp import hd_lbp as one_face
 
-    sel = np.array(HD_POINTS)
-    out = np.zeros((len(faces["ids"]), len(sel) * len(HD_SCALES) * HD_BLOCK), np.uint8)
+    out = np.zeros((len(faces["ids"]), len(HD_POINTS) * len(HD_SCALES) * HD_BLOCK), np.uint8)
     for n, (i, five, lm) in enumerate(zip(faces["ids"], faces["five"], faces["lm"])):
-        m = alignment_transform(five, HD_SIZE)
-        img = read_image(lfw / "images" / i)
-        grey = cv2.cvtColor(
-            cv2.warpAffine(img, m, (HD_SIZE, HD_SIZE), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE),
-            cv2.COLOR_RGB2GRAY,
-        )
-        pts = lm.astype(np.float64) @ m[:, :2].T + m[:, 2]
-        flipped = pts[WFLW98_MIRROR] * [-1, 1] + [HD_SIZE - 1, 0]  # the mirror face's own points
-        both = _hd_codes(grey, pts[sel], radius) + _hd_codes(np.ascontiguousarray(grey[:, ::-1]), flipped[sel], radius)
-        out[n] = np.minimum(both, 255)
+        out[n] = one_face(read_image(lfw / "images" / i), five, lm, radius=radius)
         if (n + 1) % 2000 == 0:
             log(f"hdlbp (radius {radius}): {n + 1}/{len(out)}")
     return out
@@ -292,6 +248,8 @@ def block_pca(
     """Each (point, scale) block of the high-dimensional LBP, square-rooted and reduced by its own
     PCA fitted on (a sample of) the training rows: (N, blocks x per_block) float32 (the global PCA
     of ``pca_lda`` then runs on 5k, not 98k, dimensions)."""
+    from facecli.recognition.hdlbp import HD_BLOCK, HD_CELL
+
     rows = np.flatnonzero(train)
     rng = np.random.default_rng(seed)
     fit = np.sort(rng.choice(rows, size=min(sample, len(rows)), replace=False))

@@ -61,6 +61,12 @@ def _mecapsnet(cfg: Mapping[str, Any]) -> Any:
     return MECapsNet(MECapsConfig.from_dict(cfg))
 
 
+def _hdlbp_lda(cfg: Mapping[str, Any]) -> Any:
+    from facecli.models.hdlbp_lda import HDLBPLDA, HDLBPConfig
+
+    return HDLBPLDA(HDLBPConfig.from_dict(cfg))
+
+
 #: model name (as stored in model files) → network from its ``config``.
 BUILDERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "cap": _cap,
@@ -68,6 +74,7 @@ BUILDERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "musica": _musica,
     "sgcn": _sgcn,
     "mecapsnet": _mecapsnet,
+    "hdlbp-lda": _hdlbp_lda,
 }
 
 

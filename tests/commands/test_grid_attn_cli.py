@@ -195,3 +195,72 @@ def test_evaluate_verify_states_the_folds_it_used(tmp_path):
     assert m["folds"] == 5 and len(m["fold_accuracies"]) == 5
     r = _ok(runner.invoke(app, ["evaluate", "verify", str(path)]))
     assert "(5)" in r.stderr and "10-fold" not in r.stderr
+
+
+@pytest.fixture(scope="module")
+def photo_lfw(tmp_path_factory):
+    """A real face in an LFW layout: one person, three photos of her; a blank image apart."""
+    from skimage import data
+
+    from facecli.io.image import write_image
+
+    d = tmp_path_factory.mktemp("photos")
+    img = data.astronaut()
+    person = d / "images" / "Eileen_Collins"
+    person.mkdir(parents=True)
+    write_image(person / "Eileen_Collins_0001.jpg", img)
+    write_image(person / "Eileen_Collins_0002.JPG", np.clip(img.astype(int) * 0.8 + 10, 0, 255).astype(np.uint8))
+    write_image(person / "Eileen_Collins_0003.png", np.ascontiguousarray(img[:, ::-1]))
+    (d / "pairs.txt").write_text("1\t1\nEileen_Collins\t1\t2\nEileen_Collins\t1\tEileen_Collins\t3\n")
+    write_image(d / "blank.png", np.full((120, 160, 3), 90, np.uint8))
+    return d
+
+
+def test_embed_photos_then_verify(photo_lfw, tmp_path):
+    out = tmp_path / "emb.h5"
+    r = _ok(runner.invoke(app, ["grid-attn", "embed-photos", str(photo_lfw / "images"), "-o", str(out), "--json"]))
+    assert json.loads(r.stdout)["processed"] == 3
+    with ContainerReader(out, kind="embeddings") as c:
+        ids, emb = c.ids, c.read("embedding")
+        boxes = c.read("face_box")
+    assert sorted(ids) == [
+        "Eileen_Collins/Eileen_Collins_0001.jpg",
+        "Eileen_Collins/Eileen_Collins_0002.JPG",
+        "Eileen_Collins/Eileen_Collins_0003.png",
+    ]
+    assert emb.shape == (3, 400) and np.allclose(np.linalg.norm(emb, axis=1), 1, atol=1e-5)
+    assert (boxes[:, 2] > boxes[:, 0]).all()
+    scores = tmp_path / "s.h5"
+    _ok(
+        runner.invoke(
+            app, ["grid-attn", "verify", str(out), "--pairs", str(photo_lfw / "pairs.txt"), "-o", str(scores)]
+        )
+    )
+    with ContainerReader(scores) as c:
+        assert (c.read("score") > 0.8).all()  # the same face throughout
+
+
+def test_embed_photos_errors(photo_lfw, tmp_path):
+    blank = photo_lfw / "blank.png"
+    r = runner.invoke(app, ["-q", "grid-attn", "embed-photos", str(blank), "-o", str(tmp_path / "e.h5")])
+    _one_line_error(r, "blank.png", "no face found")
+    r = _ok(
+        runner.invoke(
+            app,
+            ["grid-attn", "embed-photos", str(blank), str(photo_lfw / "images"), "-o", str(tmp_path / "k.h5")]
+            + ["--on-error", "skip", "--json"],
+        )
+    )
+    assert json.loads(r.stdout)["failed"] == 1 and json.loads(r.stdout)["processed"] == 3
+    r = runner.invoke(app, ["grid-attn", "embed-photos", str(blank), "--model", str(tmp_path / "none.pt")])
+    _one_line_error(r, "no such model file")
+
+
+def test_embed_photos_in_a_shell_pipe(photo_lfw, tmp_path, facecli_bin):
+    cmd = (
+        f"{facecli_bin} -q grid-attn embed-photos {photo_lfw}/images -o {tmp_path}/e.h5 "
+        f"| xargs -I{{}} {facecli_bin} -q grid-attn verify {{}} --pairs {photo_lfw}/pairs.txt -o {tmp_path}/s.h5"
+    )
+    res = subprocess.run(["bash", "-c", f"set -o pipefail; {cmd}"], capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == str(tmp_path / "s.h5")
