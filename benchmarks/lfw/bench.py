@@ -248,20 +248,13 @@ def block_pca(
     """Each (point, scale) block of the high-dimensional LBP, square-rooted and reduced by its own
     PCA fitted on (a sample of) the training rows: (N, blocks x per_block) float32 (the global PCA
     of ``pca_lda`` then runs on 5k, not 98k, dimensions)."""
-    from facecli.recognition.hdlbp import HD_BLOCK, HD_CELL
+    from facecli.recognition.hdlbp import HDLBPProjection, fit_block_pca
 
     rows = np.flatnonzero(train)
     rng = np.random.default_rng(seed)
     fit = np.sort(rng.choice(rows, size=min(sample, len(rows)), replace=False))
-    blocks = x.shape[1] // HD_BLOCK
-    z = np.empty((len(x), blocks * per_block), np.float32)
-    for b in range(blocks):
-        xb = np.sqrt(x[:, b * HD_BLOCK : (b + 1) * HD_BLOCK].astype(np.float32) / (2 * HD_CELL * HD_CELL))
-        mu = xb[fit].mean(axis=0)
-        d = xb[fit] - mu
-        w, v = np.linalg.eigh(d.T @ d / len(fit))
-        z[:, b * per_block : (b + 1) * per_block] = (xb - mu) @ v[:, ::-1][:, :per_block]
-    return z
+    means, bases = fit_block_pca(x[fit], per_block)
+    return HDLBPProjection(means, bases, np.zeros((0, 0), np.float32), np.zeros(0, np.float32)).block_features(x)
 
 
 def pixel_features(crops: np.ndarray) -> np.ndarray:

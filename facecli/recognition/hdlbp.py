@@ -40,6 +40,7 @@ __all__ = [
     "HD_SCALES",
     "HD_SIZE",
     "HDLBPProjection",
+    "fit_block_pca",
     "fit_hdlbp_projection",
     "hd_lbp",
     "hd_lbp_codes",
@@ -145,6 +146,29 @@ class HDLBPProjection:
         return self.block_features(x) @ self.matrix - self.offset
 
 
+def fit_block_pca(x: np.ndarray, per_block: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each (point, scale) block's PCA over the rows of ``x``.
+
+    Args:
+        x: (N, B x 944) uint8 descriptors.
+        per_block: dimensions kept per block (at most N - 1).
+
+    Returns:
+        ``(means (B, 944) float32, bases (B, 944, d) float32)``.
+    """
+    blocks = x.shape[1] // HD_BLOCK
+    d = min(per_block, len(x) - 1, HD_BLOCK)
+    means = np.empty((blocks, HD_BLOCK), np.float32)
+    bases = np.empty((blocks, HD_BLOCK, d), np.float32)
+    for b in range(blocks):
+        xb = _blocks_sqrt(x, b)
+        means[b] = xb.mean(axis=0)
+        dev = xb - means[b]
+        _, v = np.linalg.eigh(dev.T @ dev / len(x))
+        bases[b] = v[:, ::-1][:, :d]
+    return means, bases
+
+
 def fit_hdlbp_projection(
     x: np.ndarray,
     labels: np.ndarray,
@@ -181,18 +205,9 @@ def fit_hdlbp_projection(
     names, counts = np.unique(labels, return_counts=True)
     if len(names) < 2 or counts.min() < 2:
         raise InputError(f"expected at least 2 identities with at least 2 faces each, got counts {counts.tolist()}")
-    blocks = x.shape[1] // HD_BLOCK
     rng = np.random.default_rng(seed)
     fit = np.sort(rng.choice(len(x), size=min(sample, len(x)), replace=False))
-    d = min(per_block, len(fit) - 1, HD_BLOCK)
-    means = np.empty((blocks, HD_BLOCK), np.float32)
-    bases = np.empty((blocks, HD_BLOCK, d), np.float32)
-    for b in range(blocks):
-        xb = _blocks_sqrt(x[fit], b)
-        means[b] = xb.mean(axis=0)
-        dev = xb - means[b]
-        _, v = np.linalg.eigh(dev.T @ dev / len(fit))
-        bases[b] = v[:, ::-1][:, :d]
+    means, bases = fit_block_pca(x[fit], per_block)
     proj = HDLBPProjection(means, bases, np.zeros((0, 0), np.float32), np.zeros(0, np.float32))
     z = proj.block_features(x)
     dim = min(pca_dim, len(x) - 1, z.shape[1])
