@@ -128,7 +128,7 @@ def find_faces(lfw: Path, work: Path, ids: list[str], threads: int = 2) -> dict[
             k = int(np.argmin(np.linalg.norm(centres - [w / 2, h / 2], axis=1)))
             five0 = faces.keypoints[k].astype(np.float64)
         else:  # none found: the template placed on the image's central 40 %
-            from facecli.recognition.alignment import FIVE_POINT_TEMPLATE
+            from facecli.detection.alignment import FIVE_POINT_TEMPLATE
 
             five0 = (FIVE_POINT_TEMPLATE - 0.5) * 0.4 * min(h, w) + [w / 2, h / 2]
         lm = aligner.predict([img], [aligner.box_from_five(five0)], sources=[i])[0].landmarks
@@ -149,8 +149,8 @@ def find_faces(lfw: Path, work: Path, ids: list[str], threads: int = 2) -> dict[
 
 
 def aligned_crops(lfw: Path, work: Path, faces: dict[str, np.ndarray]) -> np.ndarray:
+    from facecli.detection.alignment import align_face
     from facecli.io.image import read_image
-    from facecli.recognition.alignment import align_face
 
     path = work / f"crops{CROP}.npy"
     if path.exists():

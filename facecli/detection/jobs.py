@@ -47,7 +47,7 @@ class DetectJob:
         device: torch device.
         preview_dir: write ``<id>.png`` (boxes, scores, keypoints) here.
         aligned_dir: write every face here, aligned to the five-point template
-            (:mod:`facecli.recognition.alignment`) by its keypoints: :func:`aligned_path`.
+            (:mod:`facecli.detection.alignment`) by its keypoints: :func:`aligned_path`.
         aligned_size: the aligned faces' side, px.
     """
 
@@ -77,8 +77,8 @@ class DetectJob:
 
             draw_faces(self.preview_dir / f"{safe_name(item.id)}.png", img, faces)
         if self.aligned_dir is not None:
+            from facecli.detection.alignment import align_face
             from facecli.io.image import write_image
-            from facecli.recognition.alignment import align_face
 
             for k, pts in enumerate(faces.keypoints):
                 write_image(aligned_path(self.aligned_dir, item.id, k), align_face(img, pts, self.aligned_size))

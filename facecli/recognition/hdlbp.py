@@ -98,7 +98,7 @@ def hd_lbp(image: np.ndarray, five: np.ndarray, landmarks: np.ndarray, radius: i
     """
     import cv2
 
-    from facecli.recognition.alignment import alignment_transform
+    from facecli.detection.alignment import alignment_transform
     from facecli.schemes import WFLW98_MIRROR
 
     sel = np.array(HD_POINTS)

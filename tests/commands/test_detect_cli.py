@@ -100,8 +100,8 @@ def test_align_boxes_auto_and_file(photos, tmp_path):
 
 def test_aligned_faces_put_the_five_points_on_the_template(photos, tmp_path):
     from facecli.detection import FaceDetector
+    from facecli.detection.alignment import template_points
     from facecli.io.image import read_image
-    from facecli.recognition.alignment import template_points
 
     folder = tmp_path / "aligned"
     out = tmp_path / "f.h5"

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
+from facecli.detection.alignment import FIVE_POINT_TEMPLATE, align_face, alignment_transform, template_points
 from facecli.errors import ValidationError
-from facecli.recognition.alignment import FIVE_POINT_TEMPLATE, align_face, alignment_transform, template_points
 
 
 def _similar(points, angle_deg, scale, shift):
