@@ -270,12 +270,12 @@ def embed_photos(
     on_error: OnErrorOpt = OnError.stop,
     as_json: JsonOpt = False,
 ) -> None:
-    """Embed the face of each real photo: detect, align, high-dimensional LBP, projection.
+    """Embed the face of each real photo: detect, align, high-dimensional descriptors, projection.
 
     The largest face is kept (--choose centre: the one nearest the image centre); its 98
     points come from the shipped align model. The default projection was fitted on the real
-    LFW (research use; its card is facecli/models/weights/hdlbp_lfw.json): on LFW View 2, the
-    same method fitted per fold scores 90.85 %. OUTPUT (kind embeddings) holds a unit-length
+    LFW (research use; its card is facecli/models/weights/hd_lfw.json): on LFW View 2, the
+    same method fitted per fold scores 91.73 %. OUTPUT (kind embeddings) holds a unit-length
     'embedding', the 'face_box' and the 'five' points per photo; score pairs with 'grid-attn
     verify'. A photo without a face is an error (with --on-error skip: listed, and the batch
     goes on).
@@ -287,7 +287,7 @@ def embed_photos(
     from facecli.errors import InputError
     from facecli.io.container import ContainerWriter
     from facecli.io.inputs import parse_shard, resolve_inputs
-    from facecli.recognition.photos import DEFAULT_HDLBP, PhotoEmbedJob, load_hdlbp
+    from facecli.recognition.photos import DEFAULT_HD, PhotoEmbedJob, load_hd_projection
     from facecli.train.distributed import resolve_device
 
     state = get_state()
@@ -297,13 +297,13 @@ def embed_photos(
         inputs, pattern=pattern, shard=parse_shard(shard), missing="keep" if on_error == OnError.skip else "error"
     )
     output = output_file(output, "embeddings.h5", inputs=items, also=[model])
-    _, obj = load_hdlbp(model)  # a wrong file fails here, before the batch
+    _, obj = load_hd_projection(model)  # a wrong file fails here, before the batch
     if model is None:
-        log(f"model: {DEFAULT_HDLBP.name} (shipped; fitted on the real LFW, research use)")
+        log(f"model: {DEFAULT_HD.name} (shipped; fitted on the real LFW, research use)")
     job = PhotoEmbedJob(model=str(model) if model else None, device=resolve_device(state.device), choose=choose.value)
     params = {
-        "model": str(model) if model else "default (hdlbp_lfw)",
-        "radii": obj["config"]["radii"],
+        "model": str(model) if model else "default (hd_lfw)",
+        "parts": obj["config"]["parts"],
         "choose": choose.value,
     }
     writer = ContainerWriter(
@@ -313,7 +313,7 @@ def embed_photos(
         argv=state.argv,
         params=params,
         resume=resume,
-        array_attrs={"embedding": {"norm": "L2 = 1", "model": (model or DEFAULT_HDLBP).name}},
+        array_attrs={"embedding": {"norm": "L2 = 1", "model": (model or DEFAULT_HD).name}},
     )
     summary = run_into_container(
         items,

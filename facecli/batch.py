@@ -25,6 +25,7 @@ import multiprocessing
 import os
 import pickle
 import signal
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -94,15 +95,30 @@ def _check_stop() -> None:
         raise Interrupted(signum)
 
 
-def _worker_init(parent: int | None = None) -> None:
-    """Run in each worker process: leave Ctrl-C to the parent, die with the parent.
+def _limit_threads(threads: int) -> None:
+    """Cap the math libraries' threads in this process (torch, OpenCV, OpenMP/BLAS on import)."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = str(threads)
+    if "torch" in sys.modules:
+        sys.modules["torch"].set_num_threads(threads)
+    if "cv2" in sys.modules:
+        sys.modules["cv2"].setNumThreads(threads)
+
+
+def _worker_init(parent: int | None = None, threads: int | None = None) -> None:
+    """Run in each worker process: leave Ctrl-C to the parent, die with the parent, and share the cores.
 
     Args:
         parent: the pid of the process that runs the batch. A forked worker's own parent is
             the fork server, which its workers keep alive, so the batch's process is watched
             instead (a pidfd where Linux has it, else polling).
+        threads: math-library threads for this worker (the cores divided among the workers:
+            without it, each worker's torch and OpenCV take every core, and the workers'
+            threads fight over them).
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if threads is not None:
+        _limit_threads(threads)
     if parent is None or parent == os.getppid():
         parent = os.getppid()
         try:
@@ -276,7 +292,7 @@ def run_batch(
             max_workers=workers,
             mp_context=_pool_context(getattr(fn, "preload", ())),
             initializer=_worker_init,
-            initargs=(os.getpid(),),
+            initargs=(os.getpid(), max(1, (os.cpu_count() or 1) // workers)),
         )
         futures = [pool.submit(_call, fn, item) for item in todo]
         try:

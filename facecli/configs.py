@@ -18,7 +18,15 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["STREAM_CHANNELS", "CAPConfig", "DGPAConfig", "HDLBPConfig", "MECapsConfig", "MuSiCaConfig", "SGCNConfig"]
+__all__ = [
+    "STREAM_CHANNELS",
+    "CAPConfig",
+    "DGPAConfig",
+    "HDDescriptorConfig",
+    "MECapsConfig",
+    "MuSiCaConfig",
+    "SGCNConfig",
+]
 
 
 @dataclass
@@ -228,31 +236,29 @@ class MECapsConfig:
 
 
 @dataclass(frozen=True)
-class HDLBPConfig:
-    """Sizes of an :class:`HDLBPLDA`.
+class HDDescriptorConfig:
+    """Parts and sizes of an :class:`HDDescriptorLDA`.
 
     Attributes:
-        radii: LBP radii, one descriptor and projection each.
-        blocks: (point, scale) blocks per descriptor.
+        parts: descriptors (``lbp1``, ``lbp2``, ``sift``, ``gabor``), one projection each.
+        blocks: (point, scale) blocks of each part's descriptor.
         per_block: PCA dimensions per block.
-        dim: embedding dimensions per radius.
+        dim: embedding dimensions per part.
     """
 
-    radii: tuple[int, ...] = (1,)
-    blocks: int = 104
+    parts: tuple[str, ...] = ("lbp1", "sift", "gabor")
+    blocks: tuple[int, ...] = (104, 104, 52)
     per_block: int = 48
     dim: int = 400
 
     def as_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        d["radii"] = list(self.radii)
-        return d
+        return {"parts": list(self.parts), "blocks": list(self.blocks), "per_block": self.per_block, "dim": self.dim}
 
     @classmethod
-    def from_dict(cls, cfg: Mapping[str, Any]) -> HDLBPConfig:
+    def from_dict(cls, cfg: Mapping[str, Any]) -> HDDescriptorConfig:
         return cls(
-            radii=tuple(int(r) for r in cfg["radii"]),
-            blocks=int(cfg["blocks"]),
+            parts=tuple(str(p) for p in cfg["parts"]),
+            blocks=tuple(int(b) for b in cfg["blocks"]),
             per_block=int(cfg["per_block"]),
             dim=int(cfg["dim"]),
         )

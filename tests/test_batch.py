@@ -123,3 +123,22 @@ def test_a_stop_while_the_pool_winds_down_still_ends_the_workers(tmp_path, monke
     from facecli.batch import workers_killed
 
     assert workers_killed()  # the command line then leaves without waiting on the pool's threads
+
+
+def _threads(item: InputItem) -> dict:
+    import os
+
+    import torch
+
+    return {"v": np.array([torch.get_num_threads(), int(os.environ.get("OMP_NUM_THREADS", "0"))], float)}
+
+
+def test_workers_share_the_cores(tmp_path, monkeypatch):
+    """Each of W workers gets cores // W math threads, not every core (W x cores threads fight)."""
+    import os
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 4)  # the parent computes the share
+    with ContainerWriter(tmp_path / "t.h5", "features") as w:
+        run_batch(_items(4), _threads, w, workers=2)
+    got = ContainerReader(tmp_path / "t.h5").read("v")
+    assert (got == 2).all(), got

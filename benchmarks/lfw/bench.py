@@ -34,6 +34,14 @@ without identities, so every row is at best "unrestricted, label-free outside da
 - ``seed``: the seed's pipeline as shipped: ``facecli normals`` (CAP, --boxes auto) then
   ``facecli grid-attn embed --flip`` with the shipped synthetic-trained DGPA; cosine. Learns
   nothing from LFW.
+- ``hdlbp-pca-lda``, ``hdlbp-pca400-lda``, ``hdlbp12-pca-lda``: high-dimensional LBP about 26 of
+  the aligner's points (:mod:`facecli.recognition.hdlbp`), block PCA, PCA + LDA; radius 1, or 1
+  and 2 fused.
+- ``hdlbp-sift-gabor-pca-lda``: that LBP, high-dimensional SIFT and Gabor magnitudes
+  (:mod:`facecli.recognition.hdsift`, :mod:`facecli.recognition.hdgabor`), a PCA + LDA each,
+  cosines averaged; ``hd3-blocks-pca-lda``: the same with every part reduced block by block (the
+  shipped ``hd_lfw.pt``); ``hdlbp-sift-gabor-inner``: its threshold from out-of-sample scores of
+  the training people (:func:`inner_threshold`).
 - ``dlib`` (outside-data reference, separate environment): dlib's ResNet descriptor on its
   own 5-point alignment (--peer-python, --dlib-models).
 
@@ -69,9 +77,31 @@ PIPELINES: dict[str, list[tuple[str, str, int, float]] | None] = {
     # chosen on View 1 (RESULTS.md): PCA 400 and almost no shrinkage; LBP radius 1 and 2 fused
     "hdlbp-pca400-lda": [("hdlbp", "blocks", 400, 0.001)],
     "hdlbp12-pca-lda": [("hdlbp", "blocks", 400, 0.001), ("hdlbp2", "blocks", 400, 0.001)],
+    # chosen on View 1 (2026-12-03, third run): high-dimensional SIFT and Gabor next to the LBP
+    "hdlbp-sift-gabor-pca-lda": [
+        ("hdlbp", "blocks", 400, 0.001),
+        ("hdsift", "sqrt", 400, 0.001),
+        ("hdgabor", "sqrt", 400, 0.001),
+    ],
+    "hdlbp12-sift-gabor-pca-lda": [
+        ("hdlbp", "blocks", 400, 0.001),
+        ("hdlbp2", "blocks", 400, 0.001),
+        ("hdsift", "sqrt", 400, 0.001),
+        ("hdgabor", "sqrt", 400, 0.001),
+    ],
+    # what the shipped hdlbp_lfw.pt is: every part reduced block by block first (a smaller file)
+    "hd3-blocks-pca-lda": [
+        ("hdlbp", "blocks", 400, 0.001),
+        ("hdsift", "blocks", 400, 0.001),
+        ("hdgabor", "blocks", 400, 0.001),
+    ],
     "seed": None,
     "dlib": None,
 }
+#: variants whose threshold comes from out-of-sample scores of the training people (see
+#: ``inner_threshold``) → the variant whose model and test scores they share
+INNER_THRESHOLD = {"hdlbp-sift-gabor-inner": "hdlbp-sift-gabor-pca-lda"}
+PIPELINES.update({v: PIPELINES[base] for v, base in INNER_THRESHOLD.items()})
 VARIANTS = tuple(PIPELINES)
 _LFW_ONLY = "unrestricted, label-free outside data (detector, aligner)"
 CATEGORY = {
@@ -227,34 +257,54 @@ def hog_features(crops: np.ndarray) -> np.ndarray:
     return np.stack(out)
 
 
-def hd_lbp(lfw: Path, faces: dict[str, np.ndarray], radius: int = 1) -> np.ndarray:
-    """(N, 26 x 4 x 944) uint8 high-dimensional LBP (radius ``radius`` px) about the aligner's
-    points, mirror image added (:func:`facecli.recognition.hdlbp.hd_lbp`)."""
-    from facecli.io.image import read_image
-    from facecli.recognition.hdlbp import HD_BLOCK, HD_POINTS, HD_SCALES
-    from facecli.recognition.hdlbp import hd_lbp as one_face
+#: high-dimensional descriptor → (per-face function of an aligned face, dtype, block, norm)
+HD_FEATURES = {
+    "hdlbp": ("facecli.recognition.hdlbp:hd_lbp_face", np.uint8, 944, 128.0),
+    "hdlbp2": ("facecli.recognition.hdlbp:hd_lbp_face", np.uint8, 944, 128.0),
+    "hdsift": ("facecli.recognition.hdsift:hd_sift_face", np.uint16, 128, 1.0),
+    "hdgabor": ("facecli.recognition.hdgabor:hd_gabor_face", np.float16, 640, 1.0),
+}
 
-    out = np.zeros((len(faces["ids"]), len(HD_POINTS) * len(HD_SCALES) * HD_BLOCK), np.uint8)
+
+def hd_features(lfw: Path, faces: dict[str, np.ndarray], name: str) -> np.ndarray:
+    """(N, D) high-dimensional descriptor ``name`` (``HD_FEATURES``) about the aligner's points,
+    mirror image added (:mod:`facecli.recognition.hdlbp`, ``hdsift``, ``hdgabor``)."""
+    import importlib
+
+    from facecli.io.image import read_image
+    from facecli.recognition.hdface import aligned_face
+
+    where, dtype, _, _ = HD_FEATURES[name]
+    module, func = where.split(":")
+    fn = getattr(importlib.import_module(module), func)
+    kwargs = {"radius": 2} if name == "hdlbp2" else {}
+    out = None
     for n, (i, five, lm) in enumerate(zip(faces["ids"], faces["five"], faces["lm"])):
-        out[n] = one_face(read_image(lfw / "images" / i), five, lm, radius=radius)
+        v = fn(aligned_face(read_image(lfw / "images" / i), five, lm), **kwargs)
+        if out is None:
+            out = np.zeros((len(faces["ids"]), len(v)), dtype)
+        out[n] = v
         if (n + 1) % 2000 == 0:
-            log(f"hdlbp (radius {radius}): {n + 1}/{len(out)}")
+            log(f"{name}: {n + 1}/{len(out)}")
+    assert out is not None
     return out
 
 
 def block_pca(
-    x: np.ndarray, train: np.ndarray, *, per_block: int = 48, sample: int = 3000, seed: int = 0
+    x: np.ndarray, train: np.ndarray, name: str, *, per_block: int = 48, sample: int = 3000, seed: int = 0
 ) -> np.ndarray:
-    """Each (point, scale) block of the high-dimensional LBP, square-rooted and reduced by its own
-    PCA fitted on (a sample of) the training rows: (N, blocks x per_block) float32 (the global PCA
-    of ``pca_lda`` then runs on 5k, not 98k, dimensions)."""
-    from facecli.recognition.hdlbp import HDLBPProjection, fit_block_pca
+    """Each (point, scale) block of the high-dimensional descriptor ``name``, square-rooted and
+    reduced by its own PCA fitted on (a sample of) the training rows: (N, blocks x per_block)
+    float32 (the global PCA of ``pca_lda`` then runs on a few thousand dimensions)."""
+    from facecli.recognition.hdprojection import HDProjection, fit_block_pca
 
+    _, _, block, norm = HD_FEATURES[name]
     rows = np.flatnonzero(train)
     rng = np.random.default_rng(seed)
     fit = np.sort(rng.choice(rows, size=min(sample, len(rows)), replace=False))
-    means, bases = fit_block_pca(x[fit], per_block)
-    return HDLBPProjection(means, bases, np.zeros((0, 0), np.float32), np.zeros(0, np.float32)).block_features(x)
+    means, bases = fit_block_pca(x[fit], per_block, block, norm)
+    empty = np.zeros((0, 0), np.float32)
+    return HDProjection(means, bases, empty, np.zeros(0, np.float32), block, norm).block_features(x)
 
 
 def pixel_features(crops: np.ndarray) -> np.ndarray:
@@ -355,15 +405,65 @@ def variant_scores(
             total += np.load(cached)
             continue
         if transform == "blocks":
-            x = block_pca(feats[name], train, seed=seed)
+            x = block_pca(feats[name], train, name, seed=seed)
         else:
-            x = np.sqrt(feats[name]) if transform == "sqrt" else feats[name]
+            x = feats[name].astype(np.float32) if feats[name].dtype == np.float16 else feats[name]
+            x = np.sqrt(x) if transform == "sqrt" else x
         part = cosine(pca_lda(x, people, train, pca_dim=dim, seed=seed, shrinkage=shrink), a, b)
         if cached is not None:
             cached.parent.mkdir(parents=True, exist_ok=True)
             np.save(cached, part)
         total += part
     return total / len(steps)
+
+
+def inner_threshold(
+    variant: str,
+    feats: dict,
+    people: np.ndarray,
+    train: np.ndarray,
+    seed: int,
+    *,
+    groups: int = 3,
+    pairs: int = 1000,
+    cache: Path | None = None,
+    key: str = "",
+) -> float:
+    """A threshold from scores the model did not train on, chosen with the training people only.
+
+    A model's scores on the pairs of its own training people are optimistic (LDA separates
+    them almost perfectly), so a threshold chosen on them misses on new people. Here the
+    training people are split into ``groups`` (seeded); for each group, the variant is fitted on
+    the others' people and scores ``pairs`` same-person and ``pairs`` different-person pairs
+    formed among the group's images. The threshold that is best on all these out-of-sample
+    scores is the one the fold's full model is tested at. No test-fold person is involved.
+    """
+    from facecli.metrics.verification import best_threshold
+
+    rows = np.flatnonzero(train)
+    persons = np.unique(people[rows])
+    rng = np.random.default_rng(seed)
+    group_of = dict(zip(persons, rng.integers(0, groups, len(persons))))
+    g_rows = np.array([group_of[p] for p in people[rows]])
+    scores, same = [], []
+    for g in range(groups):
+        held = rows[g_rows == g]
+        by: dict[str, list[int]] = {}
+        for r in held:
+            by.setdefault(people[r], []).append(int(r))
+        multi = sorted(p for p, v in by.items() if len(v) >= 2)
+        prng = np.random.default_rng([seed, g])
+        sp = [tuple(prng.choice(by[p], 2, replace=False)) for p in prng.choice(multi, pairs)]
+        dp: list[tuple[int, int]] = []
+        while len(dp) < pairs:
+            i, j = prng.choice(held, 2)
+            if people[i] != people[j]:
+                dp.append((int(i), int(j)))
+        ab = np.array(sp + dp)
+        fit = train & ~np.isin(np.arange(len(people)), held)
+        scores.append(variant_scores(variant, feats, people, fit, ab[:, 0], ab[:, 1], seed, cache, f"inner{g}-{key}"))
+        same.append(np.r_[np.ones(pairs, bool), np.zeros(pairs, bool)])
+    return best_threshold(np.concatenate(scores), np.concatenate(same))
 
 
 def trainable(people: np.ndarray, allowed: frozenset[str] | set[str]) -> np.ndarray:
@@ -391,7 +491,10 @@ def run_fold(
     if variant in ("seed", "dlib"):  # run on some folds' images only: the other folds cannot give a threshold
         x = feats[variant]
         embedded = np.abs(x[a]).sum(axis=1) * np.abs(x[b]).sum(axis=1) > 0
-    if embedded[~test].all():
+    if variant in INNER_THRESHOLD:
+        thr = inner_threshold(variant, feats, people, train, seed, cache=cache, key=f"fold{k}")
+        acc = float(np.mean((scores[test] >= thr) == same[test]))
+    elif embedded[~test].all():
         acc, thr = protocol_accuracy(scores[~test], same[~test], scores[test], same[test])
     else:
         acc = thr = float("nan")
@@ -436,6 +539,9 @@ def view1(variant: str, lfw: Path, feats: dict, ids: list[str], people: np.ndarr
     scores = variant_scores(variant, feats, people, train, a, b, seed)
     n = len(tr)
     acc, thr = protocol_accuracy(scores[:n], same[:n], scores[n:], same[n:])
+    if variant in INNER_THRESHOLD:  # the threshold from out-of-sample scores of the training people
+        thr = inner_threshold(variant, feats, people, train, seed)
+        acc = float(np.mean((scores[n:] >= thr) == same[n:]))
     return {"variant": variant, "dev_accuracy": acc, "train_people": len(set(people[train]))}
 
 
@@ -525,8 +631,8 @@ class Features:
             compute = {"lbp": lbp_histograms, "mslbp": multiscale_lbp, "hog": hog_features, "pixels": pixel_features}
             if name in compute:
                 x, n = compute[name](self.crops()), len(self.ids)
-            elif name in ("hdlbp", "hdlbp2"):
-                x, n = hd_lbp(self.args.lfw, self.faces, radius=2 if name == "hdlbp2" else 1), len(self.ids)
+            elif name in HD_FEATURES:
+                x, n = hd_features(self.args.lfw, self.faces, name), len(self.ids)
             else:  # these learn nothing from LFW: only the images of the pairs are needed
                 sub = [self.ids[i] for i in self.need]
                 a = self.args

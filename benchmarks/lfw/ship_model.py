@@ -1,18 +1,19 @@
-"""Fit the shipped real-photo projection (``facecli/models/weights/hdlbp_lfw.pt``) on all of LFW.
+"""Fit the shipped real-photo projection (``facecli/models/weights/hd_lfw.pt``) on all of LFW.
 
-It uses the faces and high-dimensional LBP features that ``bench.py`` cached in ``--work``.
+It uses the faces and the high-dimensional LBP, SIFT and Gabor features that ``bench.py``
+cached in ``--work``.
 The model is fitted on every LFW person with at least two images, which is all of LFW's people
 that identity training can use. So the file must **not** be scored on LFW: ``bench.py`` fits
 one model per fold for that.
 
 ``--check-fold K`` first fits the library's projection
-(:func:`facecli.recognition.hdlbp.fit_hdlbp_projection`, what this file ships) on fold K's
-training people. It scores fold K's pairs through :class:`facecli.models.hdlbp_lda.HDLBPLDA`
-and prints the accuracy next to the benchmark's own ``hdlbp-pca400-lda`` fold result: the two
+(:func:`facecli.recognition.hdprojection.fit_hd_projection`, what this file ships) on fold K's
+training people. It scores fold K's pairs through :class:`facecli.models.hd_lda.HDDescriptorLDA`
+and prints the accuracy next to the benchmark's own ``hd3-blocks-pca-lda`` fold result: the two
 implementations must agree.
 
   .venv/bin/python benchmarks/lfw/ship_model.py --lfw ~/.cache/facecli-real/lfw \\
-      --work ~/.cache/facecli-real/lfw-work --check-fold 0 -o facecli/models/weights/hdlbp_lfw.pt
+      --work ~/.cache/facecli-real/lfw-work --check-fold 0 -o facecli/models/weights/hd_lfw.pt
 """
 
 from __future__ import annotations
@@ -30,39 +31,43 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-RADII = (1,)
-FEATURE = {1: "hdlbp", 2: "hdlbp2"}
+PARTS = ("lbp1", "sift", "gabor")
+#: part → the feature file bench.py caches it in
+FEATURE = {"lbp1": "hdlbp", "lbp2": "hdlbp2", "sift": "hdsift", "gabor": "hdgabor"}
 OPTIONS = {"per_block": 48, "pca_dim": 400, "shrinkage": 0.001, "sample": 3000, "seed": 0}
 
 
-def build(x: dict[int, np.ndarray], rows: np.ndarray, labels: np.ndarray):
-    """The HDLBPLDA network fitted on ``rows``."""
-    from facecli.models.hdlbp_lda import HDLBPLDA, HDLBPConfig
-    from facecli.recognition.hdlbp import HD_BLOCK, fit_hdlbp_projection
+def build(x: dict[str, np.ndarray], rows: np.ndarray, labels: np.ndarray):
+    """The HDDescriptorLDA network fitted on ``rows``."""
+    from facecli.models.hd_lda import HDDescriptorConfig, HDDescriptorLDA
+    from facecli.recognition.hdparts import HD_PARTS
+    from facecli.recognition.hdprojection import fit_hd_projection
 
-    projs = {r: fit_hdlbp_projection(x[r][rows], labels[rows], **OPTIONS) for r in RADII}
-    first = projs[RADII[0]]
-    cfg = HDLBPConfig(
-        radii=RADII,
-        blocks=x[RADII[0]].shape[1] // HD_BLOCK,
+    projs = {}
+    for part in PARTS:
+        _, block, norm = HD_PARTS[part]
+        projs[part] = fit_hd_projection(x[part][rows], labels[rows], block=block, norm=norm, **OPTIONS)
+    first = projs[PARTS[0]]
+    cfg = HDDescriptorConfig(
+        parts=PARTS,
+        blocks=tuple(projs[p].bases.shape[0] for p in PARTS),
         per_block=first.bases.shape[2],
         dim=first.matrix.shape[1],
     )
-    net = HDLBPLDA(cfg)
-    for r, p in projs.items():
-        net.set_projection(r, p.means, p.bases, p.matrix, p.offset)
+    net = HDDescriptorLDA(cfg)
+    for part, p in projs.items():
+        net.set_projection(part, p.means, p.bases, p.matrix, p.offset)
     return net.eval()
 
 
-def embed(net, x: dict[int, np.ndarray], rows: np.ndarray, batch: int = 512) -> np.ndarray:
+def embed(net, x: dict[str, np.ndarray], rows: np.ndarray, batch: int = 512) -> np.ndarray:
     import torch
 
     out = []
     with torch.no_grad():
         for s in range(0, len(rows), batch):
             part = rows[s : s + batch]
-            d = np.stack([x[r][part] for r in RADII], axis=1)
-            out.append(net(torch.from_numpy(d)).numpy())
+            out.append(net([torch.from_numpy(x[p][part].astype(np.float32)) for p in PARTS]).numpy())
     return np.concatenate(out)
 
 
@@ -89,7 +94,7 @@ def main() -> None:
     faces = dict(np.load(args.work / "faces.npz", allow_pickle=False))
     ids = [str(i) for i in faces["ids"]]
     people = np.array([person_of(i) for i in ids])
-    x = {r: np.load(args.work / f"features_{FEATURE[r]}.npy", mmap_mode="r") for r in RADII}
+    x = {p: np.load(args.work / f"features_{FEATURE[p]}.npy", mmap_mode="r") for p in PARTS}
     if args.check_fold is not None:
         k = args.check_fold
         pairs = read_pairs(args.lfw / "pairs.txt")
@@ -103,15 +108,15 @@ def main() -> None:
         t0 = time.perf_counter()
         net = build(x, train, people)
         used = np.unique(np.concatenate([a, b]))
-        e = np.zeros((len(ids), net.config.dim * len(RADII)), np.float32)
+        e = np.zeros((len(ids), net.config.dim * len(PARTS)), np.float32)
         e[used] = embed(net, x, used)
         s = np.sum(e[a] * e[b], axis=1)
         test = pfold == k
         acc, _ = protocol_accuracy(s[~test], same[~test], s[test], same[test])
-        ref = args.work / "folds" / "hdlbp-pca400-lda" / f"fold{k}.json"
+        ref = args.work / "folds" / "hd3-blocks-pca-lda" / f"fold{k}.json"
         bench_acc = json.loads(ref.read_text())["accuracy"] if ref.exists() else float("nan")
         print(
-            f"fold {k + 1}: library projection {acc:.4f}, benchmark's hdlbp-pca400-lda {bench_acc:.4f} "
+            f"fold {k + 1}: library projection {acc:.4f}, benchmark's hd3-blocks-pca-lda {bench_acc:.4f} "
             f"({time.perf_counter() - t0:.0f} s)",
             flush=True,
         )
@@ -128,12 +133,12 @@ def main() -> None:
         "synthetic": False,
         "trained_on": f"LFW: {len(rows)} images of the {len(set(people[rows]))} people with at least two"
         + ("" if args.exclude_fold is None else f", fold {args.exclude_fold + 1}'s people left out"),
-        "options": {**OPTIONS, "radii": list(RADII)},
+        "options": {**OPTIONS, "parts": list(PARTS)},
         "seconds": round(seconds, 1),
         "argv": sys.argv,
     }
     save_model_file(
-        args.out, model="hdlbp-lda", config=net.config.as_dict(), state_dict=net.state_dict(), meta=meta, half=True
+        args.out, model="hd-lda", config=net.config.as_dict(), state_dict=net.state_dict(), meta=meta, half=True
     )
     sha = hashlib.sha256(args.out.read_bytes()).hexdigest()
     print(json.dumps({"out": str(args.out), "sha256": sha, **meta}, indent=1))

@@ -1,6 +1,6 @@
 """One torch model per file: cap (issue #7), dgpa with its grid, attention and ArcFace
-parts (issue #8), sgcn (issue #5), musica (issue #6), capsnet (issue #10), hdlbp_lda (the
-high-dimensional LBP projection for real photos, issue #29).
+parts (issue #8), sgcn (issue #5), musica (issue #6), capsnet (issue #10), hd_lda (the
+high-dimensional LBP, SIFT and Gabor projection for real photos, issue #29).
 
 Importing this package imports torch.
 """
@@ -16,7 +16,7 @@ from facecli.models.cap import CAPConfig, CAPNet, CAPOutput, CascadedAtrousPyram
 from facecli.models.capsnet import STREAM_CHANNELS, MECapsConfig, MECapsNet, margin_loss, squash
 from facecli.models.dgpa import DGPAConfig, DGPANet
 from facecli.models.grid import gradient_energy, grid_boundaries, sample_cells
-from facecli.models.hdlbp_lda import HDLBPLDA, HDLBPConfig
+from facecli.models.hd_lda import HDDescriptorConfig, HDDescriptorLDA
 from facecli.models.musica import MuSiCa, MuSiCaConfig, MuSiCaOutput, musica_loss
 from facecli.models.registry import BUILDERS, build, load
 from facecli.models.sgcn import SGCN, SGCNConfig, SparseAdjacency, spmm
@@ -35,8 +35,8 @@ __all__ = [
     "dual_path_attention",
     "dual_path_attention_reference",
     "gradient_energy",
-    "HDLBPConfig",
-    "HDLBPLDA",
+    "HDDescriptorConfig",
+    "HDDescriptorLDA",
     "grid_boundaries",
     "sample_cells",
     "set_attention_impl",

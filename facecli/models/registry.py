@@ -61,10 +61,10 @@ def _mecapsnet(cfg: Mapping[str, Any]) -> Any:
     return MECapsNet(MECapsConfig.from_dict(cfg))
 
 
-def _hdlbp_lda(cfg: Mapping[str, Any]) -> Any:
-    from facecli.models.hdlbp_lda import HDLBPLDA, HDLBPConfig
+def _hd_lda(cfg: Mapping[str, Any]) -> Any:
+    from facecli.models.hd_lda import HDDescriptorConfig, HDDescriptorLDA
 
-    return HDLBPLDA(HDLBPConfig.from_dict(cfg))
+    return HDDescriptorLDA(HDDescriptorConfig.from_dict(cfg))
 
 
 #: model name (as stored in model files) → network from its ``config``.
@@ -74,7 +74,7 @@ BUILDERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "musica": _musica,
     "sgcn": _sgcn,
     "mecapsnet": _mecapsnet,
-    "hdlbp-lda": _hdlbp_lda,
+    "hd-lda": _hd_lda,
 }
 
 

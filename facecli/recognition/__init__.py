@@ -1,5 +1,5 @@
 """Face recognition on normal maps (MNI-GAIR's DGPA-Net): inputs, training with
-ArcFace, embedding, and pair scoring; and on real photos (the high-dimensional LBP).
+ArcFace, embedding, and pair scoring; and on real photos (high-dimensional LBP, SIFT and Gabor descriptors).
 Importing this package does not import torch."""
 
 from facecli.recognition.data import (
@@ -12,21 +12,37 @@ from facecli.recognition.data import (
     read_labels,
 )
 from facecli.recognition.embed import DEFAULT_DGPA, LoadedDGPA, embed_file, load_dgpa
-from facecli.recognition.hdlbp import HDLBPProjection, fit_hdlbp_projection, hd_lbp, hd_lbp_codes
-from facecli.recognition.photos import DEFAULT_HDLBP, PhotoEmbedJob, choose_face, load_hdlbp
+from facecli.recognition.hdface import AlignedFace, aligned_face
+from facecli.recognition.hdgabor import hd_gabor, hd_gabor_face
+from facecli.recognition.hdlbp import hd_lbp, hd_lbp_codes, hd_lbp_face
+from facecli.recognition.hdparts import HD_PARTS, describe
+from facecli.recognition.hdprojection import HDProjection, fit_block_pca, fit_hd_projection
+from facecli.recognition.hdsift import hd_sift, hd_sift_codes, hd_sift_face
+from facecli.recognition.photos import DEFAULT_HD, PhotoEmbedJob, choose_face, load_hd_projection
 from facecli.recognition.training import FaceDataset, GridAttnTrainOptions, all_pairs_eer, embed_array, train_dgpa
 from facecli.recognition.verify import PairScores, match_ids, read_poses, read_scores, score_pairs, write_scores
 
 __all__ = [
     "DEFAULT_DGPA",
-    "DEFAULT_HDLBP",
-    "HDLBPProjection",
+    "DEFAULT_HD",
+    "HD_PARTS",
+    "AlignedFace",
+    "HDProjection",
     "PhotoEmbedJob",
+    "aligned_face",
     "choose_face",
-    "fit_hdlbp_projection",
+    "fit_block_pca",
+    "fit_hd_projection",
+    "hd_gabor",
+    "hd_gabor_face",
     "hd_lbp",
     "hd_lbp_codes",
-    "load_hdlbp",
+    "hd_lbp_face",
+    "hd_sift",
+    "hd_sift_codes",
+    "hd_sift_face",
+    "load_hd_projection",
+    "describe",
     "INPUT_GROUPS",
     "FaceDataset",
     "FaceInputs",

@@ -1,10 +1,10 @@
-"""Embeddings of real photos: detect, align, high-dimensional LBP, projection.
+"""Embeddings of real photos: detect, align, high-dimensional descriptors, projection.
 
-One photo → its largest face, or the face nearest the image centre (facecli's detector) → its 98 points (the
-shipped ``align`` model, placed on the detector's five points) → the high-dimensional LBP of
-each radius the model holds (:mod:`facecli.recognition.hdlbp`) → the fitted projection
-(:class:`facecli.models.hdlbp_lda.HDLBPLDA`) → one unit-length embedding. ``grid-attn verify``
-scores pairs of them by the cosine.
+One photo → its largest face, or the face nearest the image centre (facecli's detector) → its
+98 points (the shipped ``align`` model, placed on the detector's five points) → the
+high-dimensional descriptors the model holds (LBP, SIFT, Gabor: :mod:`facecli.recognition.hdparts`)
+→ the fitted projection (:class:`facecli.models.hd_lda.HDDescriptorLDA`) → one unit-length
+embedding. ``grid-attn verify`` scores pairs of them by the cosine.
 """
 
 from __future__ import annotations
@@ -17,19 +17,19 @@ import numpy as np
 
 from facecli.io.inputs import InputItem
 
-__all__ = ["DEFAULT_HDLBP", "PhotoEmbedJob", "choose_face", "load_hdlbp"]
+__all__ = ["DEFAULT_HD", "PhotoEmbedJob", "choose_face", "load_hd_projection"]
 
 #: The shipped projection, fitted on the real LFW (see its .json card).
-DEFAULT_HDLBP = Path(__file__).resolve().parent.parent / "models" / "weights" / "hdlbp_lfw.pt"
+DEFAULT_HD = Path(__file__).resolve().parent.parent / "models" / "weights" / "hd_lfw.pt"
 
 _STATE: dict[tuple[str | None, str], tuple[Any, Any, Any, dict[str, Any]]] = {}
 
 
-def load_hdlbp(path: Path | None = None, *, device: str = "cpu") -> tuple[Any, dict[str, Any]]:
+def load_hd_projection(path: Path | None = None, *, device: str = "cpu") -> tuple[Any, dict[str, Any]]:
     """A projection file (the shipped one if None): ``(network in eval mode, file dict)``."""
     from facecli.models.registry import load
 
-    return load(path or DEFAULT_HDLBP, expect="hdlbp-lda", device=device)
+    return load(path or DEFAULT_HD, expect="hd-lda", device=device)
 
 
 def choose_face(boxes: np.ndarray, height: int, width: int, rule: str = "largest") -> int:
@@ -75,7 +75,7 @@ class PhotoEmbedJob:
             from facecli.detection import FaceDetector
             from facecli.landmarks2d.predictor import Aligner
 
-            net, obj = load_hdlbp(Path(self.model) if self.model else None, device=self.device)
+            net, obj = load_hd_projection(Path(self.model) if self.model else None, device=self.device)
             _STATE[key] = (FaceDetector(device=self.device), Aligner(device=self.device), net, obj)
         return _STATE[key]
 
@@ -84,7 +84,7 @@ class PhotoEmbedJob:
 
         from facecli.errors import InputError
         from facecli.io.image import read_image
-        from facecli.recognition.hdlbp import hd_lbp
+        from facecli.recognition.hdparts import describe
         from facecli.schemes import to_five
 
         det, aligner, net, _ = self.state()
@@ -96,9 +96,9 @@ class PhotoEmbedJob:
         five0 = faces.keypoints[k].astype(np.float64)
         lm = aligner.predict([img], [aligner.box_from_five(five0)], sources=[str(item.path)])[0].landmarks
         five = to_five(lm)
-        desc = np.stack([hd_lbp(img, five, lm, radius=r) for r in net.config.radii])
+        desc = describe(img, five, lm, net.config.parts)
         with torch.no_grad():
-            emb = net(torch.from_numpy(desc[None]).to(self.device))[0].cpu().numpy()
+            emb = net([torch.from_numpy(d[None].astype(np.float32)).to(self.device) for d in desc])[0].cpu().numpy()
         return {
             "embedding": emb.astype(np.float32),
             "face_box": faces.boxes[k].astype(np.float32),

@@ -228,7 +228,7 @@ def test_embed_photos_then_verify(photo_lfw, tmp_path):
         "Eileen_Collins/Eileen_Collins_0002.JPG",
         "Eileen_Collins/Eileen_Collins_0003.png",
     ]
-    assert emb.shape == (3, 400) and np.allclose(np.linalg.norm(emb, axis=1), 1, atol=1e-5)
+    assert emb.shape == (3, 1200) and np.allclose(np.linalg.norm(emb, axis=1), 1, atol=1e-5)
     assert (boxes[:, 2] > boxes[:, 0]).all()
     scores = tmp_path / "s.h5"
     _ok(
