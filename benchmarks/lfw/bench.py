@@ -257,32 +257,24 @@ def hog_features(crops: np.ndarray) -> np.ndarray:
     return np.stack(out)
 
 
-#: high-dimensional descriptor → (per-face function of an aligned face, dtype, block, norm)
-HD_FEATURES = {
-    "hdlbp": ("facecli.recognition.hdlbp:hd_lbp_face", np.uint8, 944, 128.0),
-    "hdlbp2": ("facecli.recognition.hdlbp:hd_lbp_face", np.uint8, 944, 128.0),
-    "hdsift": ("facecli.recognition.hdsift:hd_sift_face", np.uint16, 128, 1.0),
-    "hdgabor": ("facecli.recognition.hdgabor:hd_gabor_face", np.float16, 640, 1.0),
-}
+#: the benchmark's high-dimensional feature names → the library's part names
+#: (:data:`facecli.recognition.hdparts.HD_PARTS`: the descriptor, its block size and divisor)
+HD_FEATURES = {"hdlbp": "lbp1", "hdlbp2": "lbp2", "hdsift": "sift", "hdgabor": "gabor"}
 
 
 def hd_features(lfw: Path, faces: dict[str, np.ndarray], name: str) -> np.ndarray:
     """(N, D) high-dimensional descriptor ``name`` (``HD_FEATURES``) about the aligner's points,
     mirror image added (:mod:`facecli.recognition.hdlbp`, ``hdsift``, ``hdgabor``)."""
-    import importlib
-
     from facecli.io.image import read_image
     from facecli.recognition.hdface import aligned_face
+    from facecli.recognition.hdparts import HD_PARTS
 
-    where, dtype, _, _ = HD_FEATURES[name]
-    module, func = where.split(":")
-    fn = getattr(importlib.import_module(module), func)
-    kwargs = {"radius": 2} if name == "hdlbp2" else {}
+    describe_face = HD_PARTS[HD_FEATURES[name]][0]
     out = None
     for n, (i, five, lm) in enumerate(zip(faces["ids"], faces["five"], faces["lm"])):
-        v = fn(aligned_face(read_image(lfw / "images" / i), five, lm), **kwargs)
+        v = describe_face(aligned_face(read_image(lfw / "images" / i), five, lm))
         if out is None:
-            out = np.zeros((len(faces["ids"]), len(v)), dtype)
+            out = np.zeros((len(faces["ids"]), len(v)), v.dtype)
         out[n] = v
         if (n + 1) % 2000 == 0:
             log(f"{name}: {n + 1}/{len(out)}")
@@ -296,9 +288,10 @@ def block_pca(
     """Each (point, scale) block of the high-dimensional descriptor ``name``, square-rooted and
     reduced by its own PCA fitted on (a sample of) the training rows: (N, blocks x per_block)
     float32 (the global PCA of ``pca_lda`` then runs on a few thousand dimensions)."""
+    from facecli.recognition.hdparts import HD_PARTS
     from facecli.recognition.hdprojection import HDProjection, fit_block_pca
 
-    _, _, block, norm = HD_FEATURES[name]
+    _, block, norm = HD_PARTS[HD_FEATURES[name]]
     rows = np.flatnonzero(train)
     rng = np.random.default_rng(seed)
     fit = np.sort(rng.choice(rows, size=min(sample, len(rows)), replace=False))
