@@ -479,6 +479,7 @@ def run_into_container(
             on_error=on_error.value,
             workers=workers,
             progress=lambda it: progress(it, total=len(items), desc=desc),
+            threads=get_state().threads,  # --threads: per worker (default: the cores shared)
         )
     rate = summary.processed / summary.seconds if summary.seconds > 0 else 0.0
     log(

@@ -25,7 +25,6 @@ import multiprocessing
 import os
 import pickle
 import signal
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -96,13 +95,18 @@ def _check_stop() -> None:
 
 
 def _limit_threads(threads: int) -> None:
-    """Cap the math libraries' threads in this process (torch, OpenCV, OpenMP/BLAS on import)."""
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = str(threads)
-    if "torch" in sys.modules:
-        sys.modules["torch"].set_num_threads(threads)
-    if "cv2" in sys.modules:
-        sys.modules["cv2"].setNumThreads(threads)
+    """Cap torch's and OpenCV's threads in this process (imported here, before the job's work).
+
+    Only the libraries' own settings are used, as ``--threads`` does: environment variables
+    such as ``OMP_NUM_THREADS`` would also change how some kernels split their sums, and so
+    the last bits of the results.
+    """
+    for name, setter in (("torch", "set_num_threads"), ("cv2", "setNumThreads")):
+        try:
+            module = __import__(name)
+        except ImportError:  # an optional library this job does not need
+            continue
+        getattr(module, setter)(threads)
 
 
 def _worker_init(parent: int | None = None, threads: int | None = None) -> None:
@@ -232,6 +236,7 @@ def run_batch(
     on_error: str = "stop",
     workers: int = 1,
     progress: Callable[[Iterable], Iterable] | None = None,
+    threads: int | None = None,
 ) -> BatchSummary:
     """Process ``items`` with ``fn`` and append each result to ``writer``.
 
@@ -245,6 +250,8 @@ def run_batch(
         on_error: ``stop`` re-raises the first failure; ``skip`` records it and goes on.
         workers: processes; 1 runs in this process.
         progress: wraps the iteration (e.g. a tqdm factory); identity if ``None``.
+        threads: math-library threads of each worker (``None``: the cores divided among the
+            workers). Unused with one worker.
 
     Returns:
         The batch summary.
@@ -292,7 +299,7 @@ def run_batch(
             max_workers=workers,
             mp_context=_pool_context(getattr(fn, "preload", ())),
             initializer=_worker_init,
-            initargs=(os.getpid(), max(1, (os.cpu_count() or 1) // workers)),
+            initargs=(os.getpid(), threads or max(1, (os.cpu_count() or 1) // workers)),
         )
         futures = [pool.submit(_call, fn, item) for item in todo]
         try:

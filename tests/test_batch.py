@@ -126,11 +126,10 @@ def test_a_stop_while_the_pool_winds_down_still_ends_the_workers(tmp_path, monke
 
 
 def _threads(item: InputItem) -> dict:
-    import os
-
+    import cv2
     import torch
 
-    return {"v": np.array([torch.get_num_threads(), int(os.environ.get("OMP_NUM_THREADS", "0"))], float)}
+    return {"v": np.array([torch.get_num_threads(), cv2.getNumThreads()], float)}
 
 
 def test_workers_share_the_cores(tmp_path, monkeypatch):
@@ -142,3 +141,9 @@ def test_workers_share_the_cores(tmp_path, monkeypatch):
         run_batch(_items(4), _threads, w, workers=2)
     got = ContainerReader(tmp_path / "t.h5").read("v")
     assert (got == 2).all(), got
+
+
+def test_threads_per_worker_can_be_set(tmp_path):
+    with ContainerWriter(tmp_path / "t.h5", "features") as w:
+        run_batch(_items(2), _threads, w, workers=2, threads=3)
+    assert (ContainerReader(tmp_path / "t.h5").read("v") == 3).all()
