@@ -47,6 +47,11 @@ PUPIL_RADIUS = 2.0
 STOMION_Y = -64.0
 MOUTH_HALF_WIDTH = 26.0
 NASION_Y = 9.0
+#: iBUG point 27, the top of the annotated nose line: level with about the upper lids, below
+#: the anatomical nasion. Annotators put it 2-5 mm above the inner eye corners (the FLAME
+#: head scan's 51 hand-placed points: 1.8 mm; the published 68-point mean shapes, 2D and 3D:
+#: 2.9 and 5.3 mm), and points 28-29 share the bridge equally down to the tip.
+BRIDGE_TOP_Y = 3.5
 NOSE_TIP_Y = -31.0
 SUBNASALE_Y = -42.5
 MENTON_Y = -112.0
@@ -131,7 +136,7 @@ def ibug68_positions() -> np.ndarray:
     c, th = brow_curve(bx)
     pts[17:22] = np.stack([-bx, c + th / 2.0], 1)
     pts[22:27] = np.stack([bx[::-1], (c + th / 2.0)[::-1]], 1)
-    pts[27:31] = [[0.0, NASION_Y], [0.0, -4.0], [0.0, -17.5], [0.0, NOSE_TIP_Y]]
+    pts[27:31] = np.stack([np.zeros(4), np.linspace(BRIDGE_TOP_Y, NOSE_TIP_Y, 4)], 1)
     pts[31:36] = [[-12.0, -39.0], [-6.5, -41.2], [0.0, SUBNASALE_Y], [6.5, -41.2], [12.0, -39.0]]
     third = EYE_HALF_WIDTH / 3.0
     for side, base in ((-1.0, 36), (1.0, 42)):

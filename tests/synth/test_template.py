@@ -30,3 +30,15 @@ def test_outline_parallels_start_at_the_landmark_and_run_inward():
     assert all(np.array_equal(a, b) for a, b in zip(w.parallels[::2], i.parallels, strict=True))
     left = tpl.marching["ibug68"].directions
     assert left[0, 0] < -0.9 and left[16, 0] > 0.9 and left[8, 1] < -0.99  # sides out, chin down
+
+
+def test_the_nose_line_starts_where_annotators_put_it():
+    """iBUG 27 sits a few mm above the inner eye corners (annotated scans and the published
+    68-point mean shapes: 2-5 mm), well below the brows, and 27-30 share the bridge equally."""
+    p = ibug68_positions()
+    corners_y = p[[39, 42], 1].mean()
+    brows_y = p[[21, 22], 1].mean()
+    assert 1.5 < p[27, 1] - corners_y < 6.0
+    assert (p[27, 1] - corners_y) / (brows_y - corners_y) < 0.3
+    np.testing.assert_allclose(np.diff(p[27:31, 1]), np.diff(p[27:31, 1]).mean())
+    np.testing.assert_allclose(p[27:31, 0], 0.0)
