@@ -117,6 +117,15 @@ def train(
             "photos with MTFL's five labels), through the five points each predicted shape implies.",
         ),
     ] = AlignTrainOptions.five_point,
+    five_point_weight: Annotated[
+        float,
+        typer.Option(
+            "--five-point-weight",
+            min=0.0,
+            help="Weight of a five-point face's loss against a fully labelled face's (lower keeps more of the "
+            "full-landmark accuracy when fine-tuning on real five-point photos).",
+        ),
+    ] = AlignTrainOptions.five_point_weight,
     init: Annotated[
         Optional[Path],
         typer.Option("--init", help="Start from this model file (fine-tuning; its crop, size and mean shape)."),
@@ -160,6 +169,7 @@ def train(
         limit=limit,
         half_weights=half,
         five_point=str(five_point) if five_point else None,
+        five_point_weight=five_point_weight,
         init=str(init) if init else None,
     )
     meta = train_musica(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -55,6 +56,7 @@ class AlignTrainOptions:
     limit: int | None = None
     half_weights: bool = False
     five_point: str | None = None
+    five_point_weight: float = 1.0
     init: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -134,7 +136,9 @@ def _loose_crop(image: np.ndarray, m: np.ndarray, side: int) -> np.ndarray:
     )
 
 
-def mixed_loss(out: Any, batch: dict[str, Any], *, weight: float = 0.95) -> tuple[Any, dict[str, float]]:
+def mixed_loss(
+    out: Any, batch: dict[str, Any], *, weight: float = 0.95, five_weight: float = 1.0
+) -> tuple[Any, dict[str, float]]:
     """MuSiCa's loss over faces with all landmarks and faces with five points.
 
     A fully labelled face adds, per iteration, weight · NME + (1 − weight) · |NME − predicted
@@ -143,7 +147,8 @@ def mixed_loss(out: Any, batch: dict[str, Any], *, weight: float = 0.95) -> tupl
     labelled eye-centre distance) + (1 − weight) · |e − predicted NME|, where e is the same
     five-point error over the predicted shape's outer-eye-corner distance: the unit of the full
     faces' NME, so that on real faces the predicted NME (and ``--exit-threshold``) tracks the
-    error of the points people labelled.
+    error of the points people labelled. A five-point face's term is multiplied by
+    ``five_weight`` (``--five-point-weight``).
     """
     import torch
 
@@ -169,7 +174,7 @@ def mixed_loss(out: Any, batch: dict[str, Any], *, weight: float = 0.95) -> tupl
             e5 = dist / d5[~full]
             a, b = EYE_CORNERS[gt.shape[1]]
             e_io = (dist / (part[:, a] - part[:, b]).norm(dim=-1).clamp_min(1e-6)).detach()
-            total = total + (weight * e5.sum() + (1 - weight) * (e_io - err[~full]).abs().sum()) / n
+            total = total + five_weight * (weight * e5.sum() + (1 - weight) * (e_io - err[~full]).abs().sum()) / n
             last_five = e5
     metrics = {}
     if last_full is not None:
@@ -179,8 +184,8 @@ def mixed_loss(out: Any, batch: dict[str, Any], *, weight: float = 0.95) -> tupl
     return total, metrics
 
 
-def _step(model: Any, batch: dict[str, Any]) -> tuple[Any, dict[str, float]]:
-    return mixed_loss(model(batch["image"]), batch)
+def _step(model: Any, batch: dict[str, Any], five_weight: float = 1.0) -> tuple[Any, dict[str, float]]:
+    return mixed_loss(model(batch["image"]), batch, five_weight=five_weight)
 
 
 def _five_point_faces(
@@ -335,7 +340,7 @@ def train_musica(
         history = fit(
             net,
             train_set,
-            _step,
+            partial(_step, five_weight=opts.five_point_weight),
             tcfg,
             ctx=ctx,
             evaluate=evaluate if val_set is not None else None,

@@ -88,7 +88,8 @@ def test_train_with_five_point_faces(wflw_dir, tmp_path):
     csv = write_five_points(tmp_path / "five.csv", [(f.image, to_five(f.landmarks)) for f in faces])
     out = tmp_path / "m.pt"
     args = ["--seed", "0", "align", "train", str(wflw_dir), "--split", "all", "-o", str(out), "--epochs", "1"]
-    r = ok(CliRunner().invoke(app, [*args, "--batch-size", "4", "--five-point", str(csv), "--val-fraction", "0"]))
+    five = ["--five-point", str(csv), "--five-point-weight", "0.3"]
+    r = ok(CliRunner().invoke(app, [*args, "--batch-size", "4", *five, "--val-fraction", "0"]))
     assert "4 five-point faces" in r.stderr
     out2 = tmp_path / "m2.pt"
     ok(CliRunner().invoke(app, [*args[:-4], "-o", str(out2), "--epochs", "1", "--init", str(out), "--batch-size", "4"]))
@@ -96,3 +97,23 @@ def test_train_with_five_point_faces(wflw_dir, tmp_path):
 
     _, file = load(out2, expect="musica")
     assert "fine-tuned from" in file["meta"]["trained_on"]
+    _, first = load(out, expect="musica")
+    assert first["meta"]["options"]["five_point_weight"] == 0.3
+
+
+def test_the_five_point_weight_scales_only_the_five_point_faces():
+    g = torch.Generator().manual_seed(2)
+    gt = torch.randn(4, 98, 2, generator=g)
+    shapes = [gt + 0.1 * torch.randn(4, 98, 2, generator=g) for _ in range(2)]
+    errors = [torch.rand(4, generator=g) for _ in range(2)]
+    five = torch.from_numpy(to_five(gt.numpy())).float()
+    full = torch.tensor([True, True, False, False])
+    batch = {"lm": torch.where(full[:, None, None], gt, torch.zeros_like(gt)), "five": five, "full": full}
+    only_full = {**batch, "full": full.clone()}
+    w1, _ = mixed_loss(_out(shapes, errors), batch)
+    w0, _ = mixed_loss(_out(shapes, errors), batch, five_weight=0.0)
+    w3, _ = mixed_loss(_out(shapes, errors), batch, five_weight=0.3)
+    assert float(w0) > 0 and float(w1) > float(w0)
+    # linear in the weight: the full faces' part is untouched
+    assert torch.allclose(w3, w0 + 0.3 * (w1 - w0), atol=1e-6)
+    assert only_full["full"].sum() == 2
