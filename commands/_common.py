@@ -92,13 +92,15 @@ class State:
     started: float = field(default_factory=time.perf_counter)
 
     def apply_threads(self) -> None:
-        """Apply ``--threads`` to the libraries already imported."""
+        """Apply ``--threads`` to torch and OpenCV (imported here when it is given: commands import
+        them lazily, and a later import would start with the library's own default)."""
         if self.threads is None:
             return
-        if "torch" in sys.modules:
-            sys.modules["torch"].set_num_threads(self.threads)
-        if "cv2" in sys.modules:
-            sys.modules["cv2"].setNumThreads(self.threads)
+        import cv2
+        import torch
+
+        torch.set_num_threads(self.threads)
+        cv2.setNumThreads(self.threads)
 
 
 _ACTIVE: list[State] = []
