@@ -72,6 +72,16 @@ def faces3d(
         ),
     ] = 3,
     start: Annotated[int, typer.Option("--start", min=1, help="First subject id (to grow a dataset).")] = 1,
+    shape_spread: Annotated[
+        float,
+        typer.Option(
+            "--shape-spread",
+            min=0.1,
+            max=3.0,
+            help="Multiply the face model's shape spread: 1 is its own range; 1.5-2 draws rarer proportions "
+            "(wide mouths, short upper lips) for training data that must cover real scans.",
+        ),
+    ] = 1.0,
     as_json: JsonOpt = False,
 ) -> None:
     """FaceScape layout: OUTPUT/<id>/<k>_<expr>.obj (mm, shared topology) + landmark_indices.npz (key v10)."""
@@ -84,6 +94,7 @@ def faces3d(
         expressions=expressions,
         seed=get_state().seed,
         start=start,
+        shape_spread=shape_spread,
         progress=lambda it: progress(it, total=subjects, desc="faces3d"),
     )
     _report(out, as_json, "meshes", subjects * expressions, t0)

@@ -25,6 +25,7 @@ def write_faces3d(
     expressions: int,
     seed: int,
     start: int = 1,
+    shape_spread: float = 1.0,
     progress: Callable[[Iterable], Iterable] = lambda x: x,
 ) -> list[Path]:
     """Write ``out/<id>/<k>_<expr>.obj`` and ``out/landmark_indices.npz`` (key ``v10``).
@@ -35,6 +36,9 @@ def write_faces3d(
         expressions: the first E of :data:`FACESCAPE_SET` (1–8) per person.
         seed: the run's seed; subject k is the same person whatever ``subjects`` is.
         start: first subject id (to grow a dataset or split work).
+        shape_spread: multiplies the identity model's shape σ
+            (:func:`~facecli.synth.face_model.sample_identity`); above 1 for training data that
+            reaches the edges of real faces' proportions.
 
     Returns:
         The written files, landmark file first.
@@ -48,7 +52,7 @@ def write_faces3d(
     written = [write_landmark_indices(out / "landmark_indices.npz", tpl.ibug68)]
     meta: dict[str, dict] = {}
     for sid in progress(range(start, start + subjects)):
-        ident = sample_identity(rng_for(seed, "faces3d", sid))
+        ident = sample_identity(rng_for(seed, "faces3d", sid), spread=shape_spread)
         meta[str(sid)] = {"shape": ident.shape, "scale": ident.sex_scale}
         for idx, name, aus in FACESCAPE_SET[:expressions]:
             v = build_vertices(ident, aus)
@@ -59,6 +63,7 @@ def write_faces3d(
             {
                 "generator": "facecli synth faces3d",
                 "seed": seed,
+                "shape_spread": shape_spread,
                 "units": "mm",
                 "frame": "+X right, +Y up, +Z toward the viewer",
                 "landmarks": "ibug68 vertex indices (key v10)",

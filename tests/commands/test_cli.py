@@ -67,6 +67,19 @@ def test_usage_error_exit_2():
     assert r.exit_code == 2
 
 
+def test_synth_faces3d_shape_spread_option(tmp_path):
+    import json
+
+    r = runner.invoke(
+        app,
+        ["synth", "faces3d", "-o", str(tmp_path / "w"), "--subjects", "1", "--expressions", "1", "--shape-spread", "2"],
+    )
+    assert r.exit_code == 0, r.stderr
+    assert json.loads((tmp_path / "w" / "synth_faces3d.json").read_text())["shape_spread"] == 2.0
+    r = runner.invoke(app, ["synth", "faces3d", "-o", str(tmp_path / "x"), "--shape-spread", "5"])
+    assert r.exit_code == 2
+
+
 def test_synth_stdout_is_paths_only(tmp_path):
     r = runner.invoke(
         app, ["--seed", "3", "synth", "faces3d", "-o", str(tmp_path / "f"), "--subjects", "1", "--expressions", "2"]

@@ -45,6 +45,21 @@ def test_faces3d_layout_parses_and_is_deterministic(faces3d_dir, tmp_path):
     assert _digest(other) != _digest(faces3d_dir)
 
 
+def test_faces3d_shape_spread_is_recorded_and_changes_the_people(faces3d_dir, tmp_path):
+    import json
+
+    from facecli.synth.faces3d import write_faces3d
+
+    write_faces3d(tmp_path, subjects=2, expressions=2, seed=0, shape_spread=1.5)
+    meta = json.loads((tmp_path / "synth_faces3d.json").read_text())
+    base = json.loads((faces3d_dir / "synth_faces3d.json").read_text())
+    assert meta["shape_spread"] == 1.5 and base["shape_spread"] == 1.0
+    for sid in ("1", "2"):
+        for k, v in base["identities"][sid]["shape"].items():
+            assert np.isclose(meta["identities"][sid]["shape"][k], 1.5 * v)
+    assert _digest(tmp_path) != _digest(faces3d_dir)
+
+
 def test_images_300w_and_wflw_layouts(tmp_path):
     from facecli.synth.images import write_images
 

@@ -71,3 +71,30 @@ def test_mesh_is_not_folded_under_expressions():
         n = face_normals(v, tpl.faces)
         front = (np.abs(tpl.theta[tpl.faces[:, 0]]) < 1.0) & (tpl.y[tpl.faces[:, 0]] > -100)
         assert (n[front, 2] > -0.2).mean() > 0.995  # front triangles keep facing the viewer
+
+
+def test_shape_spread_exaggerates_the_same_person():
+    import pytest
+
+    from facecli.errors import ValidationError
+    from facecli.synth.face_model import SHAPE_PARAMS
+
+    a = sample_identity(np.random.default_rng(5))
+    b = sample_identity(np.random.default_rng(5), spread=1.7)
+    for k in SHAPE_PARAMS:
+        assert np.isclose(b.shape[k], 1.7 * a.shape[k])
+    assert b.albedo.keys() == a.albedo.keys() and b.sex_scale == a.sex_scale
+    # a wider spread reaches proportions the default range does not: mouth widths over 40 people
+    lm = T.get_template().ibug68
+
+    def mouths(spread: float) -> np.ndarray:
+        out = []
+        for s in range(40):
+            v = build_vertices(sample_identity(np.random.default_rng(100 + s), spread=spread))[lm]
+            out.append(np.linalg.norm(v[48] - v[54]))
+        return np.array(out)
+
+    assert mouths(1.7).std() > 1.4 * mouths(1.0).std()
+    for bad in (0.0, -1.0, 3.5):
+        with pytest.raises(ValidationError, match="shape spread"):
+            sample_identity(np.random.default_rng(0), spread=bad)
