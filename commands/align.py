@@ -126,6 +126,16 @@ def train(
             "full-landmark accuracy when fine-tuning on real five-point photos).",
         ),
     ] = AlignTrainOptions.five_point_weight,
+    photo_aug: Annotated[
+        float,
+        typer.Option(
+            "--photo-aug",
+            min=0.0,
+            max=1.0,
+            help="Share of the training crops given a random photo degradation (tone curve, low resolution or "
+            "blur, sensor noise, JPEG), so synthetic renders look more like web photos.",
+        ),
+    ] = AlignTrainOptions.photo_aug,
     init: Annotated[
         Optional[Path],
         typer.Option("--init", help="Start from this model file (fine-tuning; its crop, size and mean shape)."),
@@ -137,7 +147,8 @@ def train(
 ) -> None:
     """Train MuSiCa on annotated faces.
 
-    Augmentation: scale and shift +-10 % of the box, rotation, mirror. A checkpoint
+    Augmentation: scale and shift +-10 % of the box, rotation, mirror (and, with
+    --photo-aug, camera and JPEG degradations). A checkpoint
     is written after every epoch (OUTPUT.ckpt); --resume continues it. Runs
     unchanged under torchrun (DDP, gloo on CPU).
 
@@ -170,6 +181,7 @@ def train(
         half_weights=half,
         five_point=str(five_point) if five_point else None,
         five_point_weight=five_point_weight,
+        photo_aug=photo_aug,
         init=str(init) if init else None,
     )
     meta = train_musica(

@@ -8,6 +8,8 @@ to the [-1, 1] coordinates the network uses (pixel centres, ``align_corners=Fals
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from facecli.errors import InputError
@@ -77,13 +79,17 @@ def transform_points(m: np.ndarray, points: np.ndarray) -> np.ndarray:
     return p @ m[:, :2].T + m[:, 2]
 
 
-def warp_crop(image: np.ndarray, m: np.ndarray, crop: int) -> np.ndarray:
+def warp_crop(
+    image: np.ndarray, m: np.ndarray, crop: int, degrade: Callable[[np.ndarray], np.ndarray] | None = None
+) -> np.ndarray:
     """(C, C) float32 grey crop, normalised to zero mean and unit std.
 
     Args:
         image: (H, W) or (H, W, 3) uint8.
         m: (2, 3) image → crop map.
         crop: C.
+        degrade: applied to the (C, C) float32 0–255 crop before the normalisation (training's
+            photo augmentation, :func:`facecli.landmarks2d.photometric.degrade`).
     """
     import cv2
 
@@ -91,6 +97,8 @@ def warp_crop(image: np.ndarray, m: np.ndarray, crop: int) -> np.ndarray:
     out = cv2.warpAffine(
         grey, m.astype(np.float64), (crop, crop), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
     ).astype(np.float32)
+    if degrade is not None:
+        out = degrade(out)
     return (out - out.mean()) / (out.std() + 1e-3)
 
 

@@ -5,9 +5,11 @@ corners; :func:`facecli.schemes.five_weights`).
 
 Every face is cropped from its box with random augmentation (scale and translation
 ±10 % of the box, rotation ±15°, a horizontal flip that also mirrors the landmark
-order), seeded per epoch and face. Images are read once and kept in memory. A
-held-out share of the faces (by image) is evaluated after every epoch and reported,
-never used to pick the model: the last epoch's weights are kept.
+order; with ``--photo-aug P`` a share P of the crops also gets a camera and JPEG
+degradation, :mod:`facecli.landmarks2d.photometric`), seeded per epoch and face.
+Images are read once and kept in memory. A held-out share of the faces (by image) is
+evaluated after every epoch and reported, never used to pick the model: the last epoch's
+weights are kept.
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class AlignTrainOptions:
     half_weights: bool = False
     five_point: str | None = None
     five_point_weight: float = 1.0
+    photo_aug: float = 0.0
     init: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -100,10 +103,12 @@ class FaceCropDataset:
         import torch
 
         from facecli.landmarks2d.crop import crop_transform, to_normalised, transform_points, warp_crop
+        from facecli.landmarks2d.photometric import degrade as photo_degrade
 
         o = self.opts
         kw: dict[str, Any] = {}
         flip = False
+        degrade = None
         if self.augment:
             rng = rng_for(self.seed, "align-augment", self.epoch, int(i))
             flip = o.flip and bool(rng.random() < 0.5)
@@ -112,8 +117,12 @@ class FaceCropDataset:
                 "shift": tuple(float(v) for v in rng.uniform(-o.shift_aug, o.shift_aug, size=2)),
                 "rotation_deg": float(rng.uniform(-o.rotate_aug, o.rotate_aug)),
             }
+            if o.photo_aug > 0:  # its own stream: the geometry draws stay those of --photo-aug 0
+                prng = rng_for(self.seed, "align-photo", self.epoch, int(i))
+                if prng.random() < o.photo_aug:
+                    degrade = partial(photo_degrade, rng=prng)
         m = crop_transform(self.boxes[i], o.crop, o.margin, flip=flip, **kw)
-        img = warp_crop(self.images[i], m, o.crop)
+        img = warp_crop(self.images[i], m, o.crop, degrade=degrade)
         lm = transform_points(m, self.landmarks[i])
         full = len(lm) == self.n_landmarks
         if flip:

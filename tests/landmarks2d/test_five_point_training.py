@@ -93,7 +93,7 @@ def test_train_with_five_point_faces(wflw_dir, tmp_path):
     csv = write_five_points(tmp_path / "five.csv", [(f.image, to_five(f.landmarks)) for f in faces])
     out = tmp_path / "m.pt"
     args = ["--seed", "0", "align", "train", str(wflw_dir), "--split", "all", "-o", str(out), "--epochs", "1"]
-    five = ["--five-point", str(csv), "--five-point-weight", "0.3"]
+    five = ["--five-point", str(csv), "--five-point-weight", "0.3", "--photo-aug", "0.5"]
     r = ok(CliRunner().invoke(app, [*args, "--batch-size", "4", *five, "--val-fraction", "0"]))
     assert "4 five-point faces" in r.stderr
     out2 = tmp_path / "m2.pt"
@@ -104,6 +104,7 @@ def test_train_with_five_point_faces(wflw_dir, tmp_path):
     assert "fine-tuned from" in file["meta"]["trained_on"]
     _, first = load(out, expect="musica")
     assert first["meta"]["options"]["five_point_weight"] == 0.3
+    assert first["meta"]["options"]["photo_aug"] == 0.5
 
 
 def test_the_five_point_weight_scales_only_the_five_point_faces():
