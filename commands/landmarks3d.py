@@ -136,6 +136,15 @@ def train(
             "noise, a turn, a random face box); with --crop-z none every mesh is cut to its face box as predict does.",
         ),
     ] = SGCNTrainOptions.scan_like,
+    origin_jitter: Annotated[
+        float,
+        typer.Option(
+            "--origin-jitter",
+            min=0.0,
+            help="Shift each training mesh's frame origin at random by this sigma in mm (per axis, clipped at 2 "
+            "sigma): the nose tip found on a real scan can sit mm away from where it sits on synthetic faces.",
+        ),
+    ] = SGCNTrainOptions.origin_jitter,
     init: Annotated[
         Optional[Path],
         typer.Option("--init", help="Start from this model file's weights (fine-tuning; same layers)."),
@@ -176,6 +185,7 @@ def train(
         limit=limit,
         frame=frame.value,
         scan_like=scan_like,
+        origin_jitter=origin_jitter,
         init=str(init) if init else None,
     )
     meta = train_sgcn(

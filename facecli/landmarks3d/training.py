@@ -39,6 +39,7 @@ class SGCNTrainOptions:
     limit: int | None = None
     frame: str = SGCNConfig.frame
     scan_like: float = 0.0
+    origin_jitter: float = 0.0
     init: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -187,6 +188,7 @@ def train_sgcn(
             frame=opts.frame,
             face_crop=face_crop,
             scan_like=opts.scan_like,
+            origin_jitter=opts.origin_jitter,
         )
         mean_lm = lms.mean(axis=0)
         torch.manual_seed(seed)
