@@ -464,6 +464,15 @@ def evaluate_normals(
         raise InputError(f"no sample id of {predictions} is in {gt} (e.g. {pred.ids[:1]} vs {truth.ids[:1]})")
     if missing:
         log(f"{missing} ground-truth samples have no prediction (left out of the figures)", level="warning")
+    if "face_box_source" in pred.keys() and "face_box_source" not in truth.keys():
+        # photos framed on a detected face are not in the whole-image frame of a renderer's ground truth
+        src = np.asarray(pred.read("face_box_source")).astype(str)
+        framed = [sid for i, _, sid in shared if src[i] != "image"]
+        if framed:
+            raise InputError(
+                f"{predictions}: {len(framed)} of {len(shared)} maps are framed on a face box (normals --boxes auto; "
+                f"e.g. {framed[0]}), {gt} holds whole-image maps: run normals with --boxes image to score them"
+            )
     per_scale: dict[str, dict] = {}
     rows = []
     for s in common:

@@ -94,7 +94,7 @@ begin landmarks3d "68 landmarks on the same meshes (shipped 2S-SGCN), scored aga
 end
 
 begin normals_images "normal maps of the 300W-layout photos (shipped CAP network), scored against the renderer"
-"$FACECLI" --seed 0 normals "$OUT/300w" --pattern '*.png' -o "$OUT/normals_images.h5" \
+"$FACECLI" --seed 0 normals "$OUT/300w" --pattern '*.png' --boxes image -o "$OUT/normals_images.h5" \
   | xargs -I{} "$FACECLI" evaluate normals {} --gt "$OUT/300w/synth_gt.h5" --json > "$M/normals_images.json"
 end
 

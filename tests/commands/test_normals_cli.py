@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 
 import numpy as np
@@ -247,6 +248,8 @@ def test_images_with_cap_and_sobel_then_evaluate(tmp_path, tiny_cap):
                 "--model",
                 str(tiny_cap),
                 "--texture",
+                "--boxes",
+                "image",
             ],
         )
     )
@@ -266,6 +269,16 @@ def test_images_with_cap_and_sobel_then_evaluate(tmp_path, tiny_cap):
     )
     m = json.loads(self_ev.stdout)["scales"]["32"]
     assert m["mean_deg"] < 0.1 and m["coverage"] == 1.0 and m["pct_under_11.25"] == 100.0
+    # maps framed on a detected face are refused against whole-image ground truth (a silent 3x error before)
+    import h5py
+
+    framed = tmp_path / "framed.h5"
+    shutil.copy(out, framed)
+    with h5py.File(framed, "r+") as f:
+        src = f["face_box_source"]
+        src[0] = "detector"
+    r = runner.invoke(app, ["evaluate", "normals", str(framed), "--gt", str(root / "synth_gt.h5")])
+    assert r.exit_code == 1 and "--boxes image" in r.stderr and "framed on a face box" in r.stderr
     sob = tmp_path / "sobel.h5"
     _ok(
         runner.invoke(
