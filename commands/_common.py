@@ -29,6 +29,7 @@ __all__ = [
     "IMAGE_PATTERN",
     "Device",
     "OnError",
+    "Orient",
     "State",
     "Units",
     "get_state",
@@ -72,6 +73,13 @@ class Units(str, Enum):
     mm = "mm"
     cm = "cm"
     m = "m"
+
+
+class Orient(str, Enum):
+    """How a face mesh is oriented (``auto``: found by :mod:`facecli.detection.scan_orientation`)."""
+
+    auto = "auto"
+    given = "given"
 
 
 class OnError(str, Enum):

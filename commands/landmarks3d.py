@@ -15,6 +15,7 @@ from facecli.commands._common import (
     JsonOpt,
     OnError,
     OnErrorOpt,
+    Orient,
     OutputOpt,
     PatternOpt,
     ResumeOpt,
@@ -269,6 +270,16 @@ def predict(
             "on). Meshes under 0.6 are warned about either way.",
         ),
     ] = 0.0,
+    orient: Annotated[
+        Orient,
+        typer.Option(
+            "--orient",
+            help="auto: find which way the face looks (the face detector on renders of the mesh from many "
+            "directions; one render when the face is upright and forward as given) and turn a mesh whose face is "
+            "posed more than 15 deg from +Y up, +Z forward before the model sees it; landmarks stay in the mesh's "
+            "frame. given: trust the mesh's frame.",
+        ),
+    ] = Orient.auto,
     samples: Annotated[
         int,
         typer.Option(
@@ -338,6 +349,7 @@ def predict(
         face_crop=face_crop,
         min_confidence=min_confidence,
         samples=samples,
+        orient=orient.value,
         preview_dir=preview,
         pts_dir=pts,
     )
@@ -353,6 +365,7 @@ def predict(
         "face_crop": face_crop,
         "min_confidence": min_confidence,
         "samples": samples,
+        "orient": orient.value,
         "seed": state.seed,
     }
     writer = ContainerWriter(
@@ -394,6 +407,13 @@ def report_meshes(output: Path) -> int:
     if not reader.ids or "input_units" not in reader.keys():
         return 0
     log_scaled_units([str(u) for u in reader.read("input_units").astype(str)], "mesh")
+    if "turn" in reader.keys():
+        turned = sum(not np.allclose(t, np.eye(3)) for t in reader.read("turn"))
+        if turned:
+            log(
+                f"{turned} mesh{'es' if turned > 1 else ''} turned upright for the model: the face looked away from "
+                "+Z or was not upright (landmarks are in the mesh's own frame; --orient given to keep the frame)"
+            )
     conf = np.asarray([np.mean(c) for c in reader.read("confidence")])
     low = [
         f"{sid}: mean confidence {c:.2f} < {WARN_CONFIDENCE}: the landmarks are likely off"

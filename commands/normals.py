@@ -14,6 +14,7 @@ from facecli.commands._common import (
     JsonOpt,
     OnError,
     OnErrorOpt,
+    Orient,
     OutputOpt,
     PatternOpt,
     ResumeOpt,
@@ -214,6 +215,15 @@ def compute(
             "a box 180 mm across), so a head scan's neck and shoulders stay out; all frames the whole input.",
         ),
     ] = Frame.face,
+    orient: Annotated[
+        Orient,
+        typer.Option(
+            "--orient",
+            help="Meshes without --pose: auto finds which way the face looks (the face detector on renders of the "
+            "mesh) and turns a face posed more than 15 deg from +Y up, +Z forward upright and frontal before "
+            "rendering (the rotation is stored as turn); given renders the mesh as it is.",
+        ),
+    ] = Orient.auto,
     image_method: Annotated[
         ImageMethod,
         typer.Option("--image-method", help="Images: cap (learned) or sobel (the source system's baseline)."),
@@ -301,6 +311,7 @@ def compute(
         manifold_check=manifold_check,
         units=units.value,
         frame=frame.value,
+        orient=orient.value,
     )
     tex = _texture_options(sizes, lbp_points, lbp_radius, glcm_cell, glcm_levels) if texture else None
     if model is not None and not model.exists():
@@ -366,6 +377,13 @@ def report_geometry(output: Path) -> None:
     if not reader.ids or "input_units" not in keys:
         return
     log_scaled_units([str(u) for u in reader.read("input_units").astype(str)], "input")
+    if "turn" in keys:
+        turned = sum(not np.allclose(t, np.eye(3)) for t in reader.read("turn"))
+        if turned:
+            log(
+                f"{turned} mesh{'es' if turned > 1 else ''} turned upright and frontal before rendering: the face "
+                "looked away from +Z or was not upright (--orient given to render as given)"
+            )
     for key, what in (
         ("dropped_faces", "degenerate or repeated triangles dropped"),
         ("non_manifold_edges", "edges shared by more than two triangles (cast as they are)"),

@@ -24,6 +24,11 @@ LANDMARK_ATTRS: dict[str, dict[str, str]] = {
     "seconds": {"units": "s", "columns": "load,sample,network,refine"},
     "input_units": {"description": "units of the input mesh (m, cm, mm); landmarks are in mm"},
     "nose_tip": {"units": "mm", "description": "nose tip the face region was cut about (NaN: no face crop)"},
+    "turn": {
+        "description": "rotation R applied before the model, the face found turned (--orient auto): "
+        "canonical = (mesh_mm - turn_pivot) @ R.T + turn_pivot; the identity when the mesh was used as given"
+    },
+    "turn_pivot": {"units": "mm", "description": "the point the mesh was turned about (the five-point nose tip)"},
 }
 
 _LANDMARKERS: dict[tuple, Any] = {}
@@ -71,6 +76,10 @@ class LandmarksJob:
             the whole mesh.
         min_confidence: a mesh whose mean confidence is below this fails (an error).
         samples: point samples per mesh, averaged (:class:`facecli.landmarks3d.predictor.Landmarker`).
+        orient: ``auto`` finds which way the face looks
+            (:func:`facecli.detection.scan_orientation.find_face_orientation`) and turns a mesh
+            whose face is posed more than 15° from +Y up, +Z forward before the model sees it
+            (landmarks are written in the mesh's own frame); ``given`` trusts the mesh.
         preview_dir: write ``<id>.png`` here.
         pts_dir: write ``<id>.pts`` here.
     """
@@ -86,6 +95,7 @@ class LandmarksJob:
     face_crop: bool = True
     min_confidence: float = 0.0
     samples: int = 1
+    orient: str = "auto"
     preview_dir: Path | None = None
     pts_dir: Path | None = None
 
@@ -121,6 +131,16 @@ class LandmarksJob:
         v_mm = mesh.vertices * UNIT_FACTORS[units]
         tip = np.full(3, np.nan, np.float32)
         ids = None
+        turn = np.eye(3)
+        pivot = np.zeros(3)
+        found = True
+        if self.orient == "auto":
+            from facecli.detection.scan_orientation import find_face_orientation
+
+            o = find_face_orientation(v_mm, mesh.faces, source=str(item.path))
+            found = o.found
+            if o.turned:
+                v_mm, turn, pivot = o.to_canonical(v_mm), o.rotation, o.pivot
         work = Mesh(vertices=v_mm, faces=mesh.faces, source=mesh.source)
         if self.face_crop:
             reg = face_region(v_mm, mesh.faces, source=str(item.path))
@@ -131,21 +151,34 @@ class LandmarksJob:
         if conf < self.min_confidence:
             raise InputError(
                 f"{item.path}: mean landmark confidence {conf:.2f} is below --min-confidence {self.min_confidence:g} "
-                f"(is it a face, +Y up and +Z towards the viewer?)"
+                + (
+                    "(is it a face, +Y up and +Z towards the viewer?)"
+                    if self.orient == "given"
+                    else "(is it a face? the face detector found none in renders of it from any side)"
+                    if not found
+                    else "(is it a face?)"
+                )
             )
         secs = np.array([t_load, res.seconds["sample"], res.seconds["network"], res.seconds["refine"]], np.float32)
         if self.preview_dir is not None:
             from facecli.landmarks3d.preview import save_landmarks_preview
 
             save_landmarks_preview(self.preview_dir / f"{_stem(item.id)}.png", work.vertices, work.faces, res.landmarks)
+        # back to the mesh's own frame (mm)
+        landmarks = (res.landmarks - pivot) @ turn + pivot
+        stage_one = (res.stage_one - pivot) @ turn + pivot
+        if np.isfinite(tip).all():
+            tip = ((tip - pivot) @ turn + pivot).astype(np.float32)
         if self.pts_dir is not None:
-            write_landmarks_text(self.pts_dir / f"{_stem(item.id)}.pts", res.landmarks, vertex)
+            write_landmarks_text(self.pts_dir / f"{_stem(item.id)}.pts", landmarks, vertex)
         return {
-            "landmarks": res.landmarks.astype(np.float32),
+            "landmarks": landmarks.astype(np.float32),
             "vertex": np.asarray(vertex, np.int64),
             "confidence": res.confidence.astype(np.float32),
-            "stage_one": res.stage_one.astype(np.float32),
+            "stage_one": stage_one.astype(np.float32),
             "seconds": secs,
             "input_units": np.str_(units),
             "nose_tip": np.asarray(tip, np.float32),
+            "turn": turn.astype(np.float32),
+            "turn_pivot": pivot.astype(np.float32),
         }

@@ -43,6 +43,10 @@ class GeometryOptions:
             :func:`facecli.geometry.facefind.detect_units`), ``mm``, ``cm`` or ``m``; scaled to mm.
         frame: ``face`` (frame the face region about the nose tip:
             :func:`facecli.geometry.facefind.face_region`) or ``all`` (the whole input).
+        orient: meshes without a ``pose``: ``auto`` turns a mesh whose face is posed more than
+            15° from +Y up, +Z forward upright and frontal first
+            (:func:`facecli.detection.scan_orientation.find_face_orientation`); ``given``
+            renders the mesh as it is.
     """
 
     scales: Sequence[int] = (256, 128, 64)
@@ -58,6 +62,7 @@ class GeometryOptions:
     manifold_check: bool = False
     units: str = "auto"
     frame: str = "face"
+    orient: str = "auto"
 
     def as_dict(self) -> dict:
         d = asdict(self)
@@ -163,8 +168,17 @@ def geometry_normal_maps(
             splat = opts.splat or max(1.5 * spacing, 0.5 * view.width / max(opts.scales))
             maps = {int(s): splat_points(verts, normals, view, int(s), radius=splat) for s in opts.scales}
             notes.update(non_manifold_edges=np.int64(0), dropped_faces=np.int64(0))
+            notes.update(turn=np.eye(3, dtype=np.float32), turn_pivot=np.zeros(3, np.float32))
             return {**_check_visible(_pack(maps, view), src), **notes}
         faces, degenerate, duplicate = clean_faces(verts, mesh.faces)
+        turn, pivot = np.eye(3), np.zeros(3)
+        if opts.orient == "auto" and pose is None:
+            from facecli.detection.scan_orientation import find_face_orientation
+
+            o = find_face_orientation(verts, faces, source=src)
+            if o.turned:
+                verts, turn, pivot = o.to_canonical(verts), o.rotation, o.pivot
+        notes.update(turn=turn.astype(np.float32), turn_pivot=pivot.astype(np.float32))
         if opts.frame == "face":
             reg = face_region(verts, faces, source=src)
             verts, faces = reg.vertices, reg.faces

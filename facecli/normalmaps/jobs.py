@@ -244,7 +244,16 @@ class NormalsJob:
                     cell=int(tex.cell[i]),
                     levels=tex.levels,
                 ).astype(np.float16)
-        for key in ("view", "input_units", "non_manifold_edges", "dropped_faces", "face_box", "face_box_source"):
+        for key in (
+            "view",
+            "input_units",
+            "non_manifold_edges",
+            "dropped_faces",
+            "turn",
+            "turn_pivot",
+            "face_box",
+            "face_box_source",
+        ):
             if key in arrays:
                 out[key] = arrays[key]
         if self.preview_dir is not None:

@@ -328,3 +328,38 @@ def test_train_fine_tunes_scan_like_in_the_nose_frame(faces3d_dir, tiny_model, t
         assert np.isfinite(c.read("landmarks")).all()
     r = runner.invoke(app, [*args[:-2], "--frame", "centroid"])
     assert r.exit_code != 0
+
+
+def test_a_face_turned_in_the_scanner_is_turned_back(faces3d_dir, tmp_path):
+    """A mesh with +Z up (the face looking along -Y), somewhere else: --orient auto finds the
+    face, turns it upright for the (shipped) model and writes the landmarks in the mesh's own
+    frame, as accurate as on the upright mesh; --orient given feeds the model a face it cannot
+    read."""
+    from scipy.spatial.transform import Rotation
+
+    from facecli.landmarks3d.data import load_landmark_set
+
+    ds = load_landmark_set(faces3d_dir)
+    m = read_mesh(faces3d_dir / "1" / "1_neutral.obj")
+    truth = ds.landmarks(m)
+    r = Rotation.from_euler("x", 90, degrees=True).as_matrix()
+    shift = np.array([250.0, 40.0, -600.0])
+    write_mesh(tmp_path / "upright" / "scan.obj", m.vertices, m.faces)
+    write_mesh(tmp_path / "turned" / "scan.obj", m.vertices @ r.T + shift, m.faces)
+
+    def predict(folder, out, *extra):
+        _ok(runner.invoke(app, ["landmarks3d", "predict", str(tmp_path / folder), "-o", str(tmp_path / out), *extra]))
+        with ContainerReader(tmp_path / out, kind="landmarks3d") as rd:
+            return rd.read("landmarks")[0], rd.read("turn")[0], rd.params["orient"]
+
+    up, turn_up, _ = predict("upright", "u.h5")
+    turned, turn, orient = predict("turned", "t.h5")
+    err_up = np.linalg.norm(up - truth, axis=1).mean()
+    err_turned = np.linalg.norm((turned - shift) @ r - truth, axis=1).mean()  # back in the upright frame
+    assert err_up < 3.0 and err_turned < 3.0, (err_up, err_turned)
+    assert orient == "auto"
+    np.testing.assert_array_equal(turn_up, np.eye(3))  # upright: used as given
+    assert np.degrees(np.arccos((np.trace(turn @ r) - 1) / 2)) < 10.0  # the turn undoes the scanner's
+    given, turn_given, _ = predict("turned", "g.h5", "--orient", "given")
+    np.testing.assert_array_equal(turn_given, np.eye(3))
+    assert np.linalg.norm((given - shift) @ r - truth, axis=1).mean() > 15.0

@@ -62,7 +62,8 @@ def test_meshes_to_multiscale_maps_with_texture(faces3d_dir, tmp_path):
     assert json.loads(r.stdout)["processed"] == 4
     rd = ContainerReader(out, kind="normals")
     maps = {f"{k}_{s}" for k in ("normals", "mask", "depth", "texture") for s in (64, 32)}
-    assert set(rd.keys()) == maps | {"view", "input_units", "non_manifold_edges", "dropped_faces"}
+    assert set(rd.keys()) == maps | {"view", "input_units", "non_manifold_edges", "dropped_faces", "turn", "turn_pivot"}
+    np.testing.assert_array_equal(rd.read("turn"), np.tile(np.eye(3), (4, 1, 1)))  # upright faces: as given
     n, m = rd.read("normals_64"), rd.read("mask_64")
     assert n.dtype == np.float16 and n.shape == (4, 64, 64, 3)
     length = np.linalg.norm(n[m].astype(np.float32), axis=1)
