@@ -38,7 +38,7 @@ from realdata import five_point_nme, iou, mtfl, run_peer  # noqa: E402
 
 
 def run_facecli(
-    test: list[dict], model: Path | None = None, tag: str = "", exit_threshold: float = 0.0
+    test: list[dict], model: Path | None = None, tag: str = "", exit_threshold: float = 0.0, flip: bool = False
 ) -> dict[str, list]:
     import cv2
     import torch
@@ -50,8 +50,8 @@ def run_facecli(
 
     torch.set_num_threads(1)
     cv2.setNumThreads(1)
-    det, aligner = FaceDetector(), Aligner(model)
-    early = Aligner(model, exit_threshold=exit_threshold) if exit_threshold > 0 else None
+    det, aligner = FaceDetector(), Aligner(model, flip=flip)
+    early = Aligner(model, exit_threshold=exit_threshold, flip=flip) if exit_threshold > 0 else None
     own, given = f"facecli align{tag} (own detector)", f"facecli align{tag} (MTFL box)"
     leave = f"facecli align{tag} (own detector, early exit < {exit_threshold:g})"
     rows: dict[str, list] = {own: [], given: [], "facecli detect": []}
@@ -129,6 +129,9 @@ def main() -> None:
     )
     ap.add_argument("--limit", type=int, default=None, help="only the first N test faces (a quick look)")
     ap.add_argument(
+        "--flip", action="store_true", help="also each model with mirrored-crop averaging (align predict --flip)"
+    )
+    ap.add_argument(
         "--exit-threshold",
         type=float,
         default=0.018,
@@ -148,6 +151,11 @@ def main() -> None:
     for extra in args.model or []:
         more = run_facecli(test, extra, f" [{extra.name}]", args.exit_threshold)
         rows.update({k: v for k, v in more.items() if k != "facecli detect"})
+    if args.flip:
+        for extra in [None, *(args.model or [])]:
+            tag = f" [{extra.name}, flip]" if extra else " [flip]"
+            more = run_facecli(test, extra, tag, args.exit_threshold, flip=True)
+            rows.update({k: v for k, v in more.items() if k != "facecli detect"})
     if args.peer_python and args.predictor:
         rows.update(run_peers(args.peer_python, args.predictor, test))
     table = []

@@ -33,6 +33,8 @@ class AlignJob:
         model: model file (None: the shipped one).
         device: torch device.
         exit_threshold: early-exit threshold on the predicted NME (0: full cascade).
+        flip: average each face's shape with its mirror image's
+            (:class:`facecli.landmarks2d.predictor.Aligner`).
         boxes: item id → face box (:func:`facecli.io.boxes.expand_faces`); items without one use the whole image.
         box_source: where ``boxes`` came from (``annotation``, ``boxes-file`` or ``detector``).
         keypoints: item id → (5, 2) detector points; such a face's box is the model's own
@@ -46,6 +48,7 @@ class AlignJob:
     model: str | None = None
     device: str = "cpu"
     exit_threshold: float = 0.0
+    flip: bool = False
     boxes: Mapping[str, np.ndarray] = field(default_factory=dict)
     box_source: str = "boxes-file"
     keypoints: Mapping[str, np.ndarray] = field(default_factory=dict)
@@ -64,7 +67,10 @@ class AlignJob:
             from facecli.landmarks2d.predictor import Aligner
 
             self._aligner = Aligner(
-                Path(self.model) if self.model else None, device=self.device, exit_threshold=self.exit_threshold
+                Path(self.model) if self.model else None,
+                device=self.device,
+                exit_threshold=self.exit_threshold,
+                flip=self.flip,
             )
         return self._aligner
 

@@ -46,12 +46,17 @@ class Aligner:
         model: a model file (None: the shipped one).
         device: torch device.
         exit_threshold: predicted-NME threshold of the early exit (0: full cascade).
+        flip: also run each crop mirrored and average the two shapes (the mirrored one turned
+            back, left and right points swapped): test-time averaging at twice the cost.
     """
 
-    def __init__(self, model: Path | None = None, *, device: str = "cpu", exit_threshold: float = 0.0) -> None:
+    def __init__(
+        self, model: Path | None = None, *, device: str = "cpu", exit_threshold: float = 0.0, flip: bool = False
+    ) -> None:
         self.net, self.file = load_musica(model, device=device)
         self.device = device
         self.exit_threshold = exit_threshold
+        self.flip = flip
 
     @property
     def n_landmarks(self) -> int:
@@ -93,10 +98,20 @@ class Aligner:
             crop_transform(b, cfg.crop, cfg.margin, source=(sources[i] if sources else "")) for i, b in enumerate(boxes)
         ]
         crops = np.stack([warp_crop(img, m, cfg.crop) for img, m in zip(images, mats)])[:, None]
+        n = len(crops)
+        if self.flip:  # the mirrored crops in the same batch
+            crops = np.concatenate([crops, np.ascontiguousarray(crops[..., ::-1])])
         with torch.inference_mode():
             out = self.net(torch.from_numpy(crops).to(self.device), exit_threshold=self.exit_threshold or None)
         final = out.final.cpu().numpy()
         it = out.exit_iteration.cpu().numpy()
+        if self.flip:
+            from facecli.schemes import scheme_for
+
+            # crop pixel i mirrors to C - 1 - i: in normalised units x -> -x; left and right swap
+            back = final[n:][:, scheme_for(final.shape[1]).mirror] * np.array([-1.0, 1.0], np.float32)
+            final = (final[:n] + back) / 2
+            it = np.maximum(it[:n], it[n:])
         res = []
         for i, m in enumerate(mats):
             k = int(it[i]) - 1

@@ -234,3 +234,16 @@ def test_scheme_conversion_in_predict_and_evaluate(wflw_dir, tiny_model, tmp_pat
     r = _ok(runner.invoke(app, ["evaluate", "align", str(pred98), "--gt", str(w300), "--json"]))
     got = json.loads(r.stdout)
     assert got["matched"] == 4 and got["converted"].startswith("wflw98 -> ibug68")
+
+
+def test_flip_is_recorded_and_changes_the_shapes(wflw_dir, tiny_model, tmp_path):
+    got = {}
+    for flag in ([], ["--flip"]):
+        out = tmp_path / f"lm{len(flag)}.h5"
+        args = ["align", "predict", str(wflw_dir), "--dataset", "--split", "test", "--model", str(tiny_model)]
+        _ok(runner.invoke(app, [*args, "-o", str(out), *flag]))
+        with ContainerReader(out, kind="landmarks2d") as rd:
+            assert rd.params["flip"] is bool(flag)
+            got[bool(flag)] = rd.read("landmarks")
+    assert got[True].shape == got[False].shape
+    assert not np.allclose(got[True], got[False])
