@@ -12,6 +12,7 @@ from facecli.commands._common import (
     JsonOpt,
     OnError,
     OnErrorOpt,
+    Orient,
     OutputOpt,
     PatternOpt,
     ResumeOpt,
@@ -264,12 +265,22 @@ def register(
         typer.Option(
             "--face-crop/--no-face-crop",
             help="Register only each source's face: the box of ±90 mm across, 110 mm below, 120 mm above and "
-            "150 mm behind its nose tip (the most forward point: source and target must look along +Z; the fine "
-            "stage also starts from nose tip on nose tip and keeps the better fit), as landmarks3d "
-            "cuts it; a head scan loses its neck, shoulders and the back of its head. The moved source written "
-            "by --write-aligned is still the whole scan.",
+            "150 mm behind its nose tip (the most forward point of the face upright: the target must look along "
+            "+Z; a source mesh written another way is turned first, see --orient; the fine stage also starts "
+            "from nose tip on nose tip and keeps the better fit), as landmarks3d cuts it; a head scan loses its "
+            "neck, shoulders and the back of its head. The moved source written by --write-aligned is still the "
+            "whole scan.",
         ),
     ] = RegistrationConfig.face_crop,
+    orient: Annotated[
+        Orient,
+        typer.Option(
+            "--orient",
+            help="With --face-crop: auto finds which way a source mesh's face looks (the face detector on renders "
+            "of it), cuts the face in its upright frame and starts the fine stage from the turn that makes it "
+            "upright; given: the source looks along +Z (point clouds always).",
+        ),
+    ] = Orient(RegistrationConfig.orient),
     sample_id: Annotated[
         Optional[str],
         typer.Option("--id", help="Sample id of a single pair in the output [SRC's name without suffix]."),
@@ -330,6 +341,7 @@ def register(
         success=SuccessCriteria(min_coarse_inliers, min_fitness, max_rmse_voxels, min_normal_agreement),
         units=units.value,
         face_crop=face_crop,
+        orient=orient.value,
     )
     items, job, single = _items_and_job(cfg, list(inputs or []), template, pairs, pattern, shard, on_error, sample_id)
     output = output_file(output, "register.h5", inputs=items, also=[template, *([job.target_path] if single else [])])

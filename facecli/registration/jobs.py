@@ -175,14 +175,26 @@ class RegisterJob:
             self._cache[key] = TargetCache.build(cloud)
         return self._cache[key]
 
+    def _orientation(self, path: Path, source: np.ndarray, target: np.ndarray, target_name: str) -> Any:
+        """The source face's orientation for the face crop (``None``: as given)."""
+        cfg = self.config
+        if not cfg.face_crop or cfg.orient != "auto":
+            return None
+        from facecli.registration.pipeline import source_orientation
+        from facecli.registration.units import source_scale
+
+        factor = source_scale(source, target, cfg.units, source_name=str(path), target_name=target_name)
+        return source_orientation(path, source, target, factor)
+
     def __call__(self, item: InputItem) -> dict[str, Any]:
         cfg = self.config
         if self.template is not None:
             src_path, tgt_name = item.path, self.template_name
             src_pts = check_cloud(_load(src_path), source=str(src_path))
             tgt = self._target("template", self.template)
+            orientation = self._orientation(src_path, src_pts, tgt.cloud.points, tgt_name)
             src_pts, factor = source_as_registered(
-                src_pts, tgt.cloud.points, cfg, source_name=str(src_path), target_name=tgt_name
+                src_pts, tgt.cloud.points, cfg, source_name=str(src_path), target_name=tgt_name, orientation=orientation
             )
             scales = self.template.scales
             t0 = time.perf_counter()
@@ -197,8 +209,9 @@ class RegisterJob:
             tgt_name = str(tgt_path)
             src_pts = check_cloud(src_pts, source=str(src_path))
             tgt_pts = check_cloud(tgt_pts, source=tgt_name)
+            orientation = self._orientation(src_path, src_pts, tgt_pts, tgt_name)
             src_pts, factor = source_as_registered(
-                src_pts, tgt_pts, cfg, source_name=str(src_path), target_name=tgt_name
+                src_pts, tgt_pts, cfg, source_name=str(src_path), target_name=tgt_name, orientation=orientation
             )
             t0 = time.perf_counter()
             scales = cfg.scales(tgt_pts, src_pts)
@@ -213,7 +226,7 @@ class RegisterJob:
             )
             tgt = TargetCache.build(cloud)
             prep = time.perf_counter() - t0
-        start = nose_start(src.points, tgt.cloud.points) if cfg.face_crop else None
+        start = nose_start(src.points, tgt.cloud.points, orientation) if cfg.face_crop else None
         res = register_prepared(src, tgt, cfg, scales, also_from=start)
         res.seconds = {"prepare": prep, **res.seconds}
         rigid = res.transform  # the scaled (and cut) source onto the target, for the preview

@@ -28,6 +28,7 @@ __all__ = [
     "TargetCache",
     "nose_start",
     "source_as_registered",
+    "source_orientation",
     "with_source_scale",
 ]
 
@@ -59,7 +60,11 @@ class RegistrationConfig:
         units: the sources' units (:mod:`facecli.registration.units`): ``auto`` scales a source
             whose size says it is in other units than the target; the transform then includes the scale.
         face_crop: register only the source's face (the face box about its nose tip; the source
-            must look along +Z).
+            looks along +Z unless its orientation is given: see :func:`source_as_registered`).
+        orient: ``auto``: with ``face_crop``, a source mesh whose face looks elsewhere (a
+            scanner's +Z-up frame, a turned head) is cut in its face's upright frame and
+            registered from the turn that makes it upright (``facecli register``; see
+            :func:`source_orientation`); ``given``: the source looks along +Z.
     """
 
     voxel: float | None = None
@@ -77,12 +82,15 @@ class RegistrationConfig:
     success: SuccessCriteria = field(default_factory=SuccessCriteria)
     units: str = "auto"
     face_crop: bool = False
+    orient: str = "auto"
 
     def __post_init__(self) -> None:
         if self.units not in UNIT_MODES:
             raise InputError(f"expected --units {'|'.join(UNIT_MODES)}, got {self.units!r}")
         if self.method not in METHODS:
             raise InputError(f"expected --method fgr|ransac, got {self.method!r}")
+        if self.orient not in ("auto", "given"):
+            raise InputError(f"expected --orient auto|given, got {self.orient!r}")
         if self.fine not in FINE:
             raise InputError(f"expected --fine gm|none, got {self.fine!r}")
         for name in ("voxel", "delta", "fine_delta", "fine_max_distance", "inlier_threshold"):
@@ -348,12 +356,16 @@ def source_as_registered(
     *,
     source_name: str = "source",
     target_name: str = "target",
+    orientation: Any = None,
 ) -> tuple[np.ndarray, float]:
     """The source as it is registered: scaled into the target's units, cut to its face if
     ``config.face_crop``.
 
     Args:
         source: (N, 3) float, as read. target: (M, 3) float, as read.
+        orientation: the face's orientation on the source (found in mm, once scaled into the
+            target's units: :func:`source_orientation`), for the face crop of a scan that is not
+            written +Y up, +Z forward.
 
     Returns:
         ``(points (N', 3), factor)``; pass the factor to :func:`with_source_scale`.
@@ -361,7 +373,8 @@ def source_as_registered(
     factor = source_scale(source, target, config.units, source_name=source_name, target_name=target_name)
     pts = np.asarray(source, np.float64) * factor if factor != 1.0 else source
     if config.face_crop:
-        pts = check_cloud(pts[face_mask(pts, target, source_name=source_name)], source=source_name)
+        mask = face_mask(pts, target, source_name=source_name, orientation=orientation)
+        pts = check_cloud(pts[mask], source=source_name)
     return pts, factor
 
 
@@ -375,12 +388,15 @@ def with_source_scale(res: RegistrationResult, factor: float) -> RegistrationRes
     return res
 
 
-def nose_start(source: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """The translation that puts the source's nose tip on the target's (both faces looking
-    along +Z, in the target's units; for ``face_crop``).
+def nose_start(source: np.ndarray, target: np.ndarray, orientation: Any = None) -> np.ndarray:
+    """The transform that puts the source's nose tip on the target's (in the target's units;
+    for ``face_crop``): a translation when both faces look along +Z; with the source face's
+    ``orientation`` (found in mm), the rotation that turns it upright and frontal, then the
+    translation.
 
     Args:
-        source: (N, 3) float. target: (M, 3) float.
+        source: (N, 3) float. target: (M, 3) float, looking along +Z.
+        orientation: :class:`facecli.detection.scan_orientation.ScanOrientation` or ``None``.
 
     Returns:
         (4, 4) float64.
@@ -389,5 +405,33 @@ def nose_start(source: np.ndarray, target: np.ndarray) -> np.ndarray:
 
     k = UNIT_FACTORS[detect_units(target)]
     t = np.eye(4)
-    t[:3, 3] = (nose_tip(np.asarray(target, np.float64) * k) - nose_tip(np.asarray(source, np.float64) * k)) / k
+    src_mm = np.asarray(source, np.float64) * k
+    if orientation is None:
+        t[:3, 3] = (nose_tip(np.asarray(target, np.float64) * k) - nose_tip(src_mm)) / k
+        return t
+    r, pivot = orientation.rotation, orientation.pivot
+    tip = nose_tip(orientation.to_canonical(src_mm))
+    t[:3, :3] = r
+    t[:3, 3] = (pivot - r @ pivot + nose_tip(np.asarray(target, np.float64) * k) - tip) / k
     return t
+
+
+def source_orientation(path: Any, source: np.ndarray, target: np.ndarray, factor: float) -> Any:
+    """The face's orientation on a source scan file, if it is a mesh whose face is posed more
+    than 15° from +Y up, +Z forward (:func:`facecli.detection.scan_orientation.find_face_orientation`);
+    ``None`` for point clouds and upright faces.
+
+    Args:
+        path: the source file. source: (N, 3) its points as read. target: (M, 3) the target.
+        factor: the source's scale into the target's units (:func:`source_as_registered`).
+    """
+    from facecli.detection.scan_orientation import find_face_orientation
+    from facecli.geometry.facefind import UNIT_FACTORS, detect_units
+    from facecli.io.mesh import read_mesh
+
+    mesh = read_mesh(path, allow_points=True)
+    if mesh.is_point_cloud or len(mesh.vertices) != len(source):
+        return None
+    k = factor * UNIT_FACTORS[detect_units(target)]
+    o = find_face_orientation(np.asarray(source, np.float64) * k, mesh.faces, source=str(path))
+    return o if o.turned else None

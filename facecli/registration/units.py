@@ -30,6 +30,8 @@ Example:
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from facecli.errors import InputError
@@ -106,7 +108,9 @@ def source_scale(
     return 1.0
 
 
-def face_mask(points: np.ndarray, target: np.ndarray, *, source_name: str = "source") -> np.ndarray:
+def face_mask(
+    points: np.ndarray, target: np.ndarray, *, source_name: str = "source", orientation: Any = None
+) -> np.ndarray:
     """Which points of a scan lie in the face box about its nose tip
     (:data:`facecli.geometry.facefind.FACE_BOX_MM`).
 
@@ -114,6 +118,9 @@ def face_mask(points: np.ndarray, target: np.ndarray, *, source_name: str = "sou
         points: (N, 3) float, the scan in the target's units, +Y up, +Z towards the viewer.
         target: (M, 3) float, the target (its size gives the units).
         source_name: for error messages.
+        orientation: the face's orientation on the scan, found in mm
+            (:class:`facecli.detection.scan_orientation.ScanOrientation`): the box is then
+            taken in the face's upright, frontal frame, whichever way the scan was written.
 
     Returns:
         (N,) bool.
@@ -122,6 +129,8 @@ def face_mask(points: np.ndarray, target: np.ndarray, *, source_name: str = "sou
         InputError: fewer than 10 points in the box.
     """
     mm = np.asarray(points, np.float64) * UNIT_FACTORS[detect_units(target)]
+    if orientation is not None:
+        mm = orientation.to_canonical(mm)
     mask = in_face_box(mm, nose_tip(mm))
     if int(mask.sum()) < 10:
         raise InputError(

@@ -295,3 +295,37 @@ def test_a_source_in_metres_onto_a_target_in_mm(pairs_dir, tmp_path):
         app, ["register", str(tmp_path / "in_m.ply"), tgt, "-o", str(tmp_path / "c.h5"), "--units", "same"]
     )
     assert same.exit_code == 1 and "same units" in same.stderr and len(same.stderr.strip().splitlines()) == 1
+
+
+def test_face_crop_of_a_head_written_with_z_up(faces3d_dir, tmp_path):
+    """--face-crop on a head scan written +Z up, with shoulders: --orient auto (the default) cuts
+    the face in its upright frame and registers it onto the upright template."""
+    import trimesh
+    from scipy.spatial.transform import Rotation
+
+    from facecli.geometry.facefind import nose_tip
+    from facecli.io.mesh import read_mesh, write_mesh
+    from facecli.metrics import rotation_error_deg
+
+    face = read_mesh(faces3d_dir / "1" / "1_neutral.obj")
+    tip = nose_tip(face.vertices)
+    shoulders = trimesh.creation.box(extents=[420, 160, 200])
+    shoulders.apply_translation(tip + [0, -260, -120])
+    n = len(face.vertices)
+    verts = np.concatenate([face.vertices, shoulders.vertices])
+    faces = np.concatenate([face.faces, shoulders.faces + n])
+    r = Rotation.from_euler("x", 90, degrees=True).as_matrix()
+    shift = np.array([30.0, -200.0, 500.0])
+    src = write_mesh(tmp_path / "head_zup.ply", verts @ r.T + shift, faces)
+    template = write_mesh(tmp_path / "template.ply", face.vertices, face.faces)
+    truth = np.eye(4)
+    truth[:3, :3], truth[:3, 3] = r.T, -r.T @ shift  # the scan back onto the upright face
+    out = tmp_path / "reg.h5"
+    res = runner.invoke(app, ["register", "--template", str(template), str(src), "-o", str(out), "--face-crop"])
+    assert res.exit_code == 0, res.stderr
+    with ContainerReader(out, kind="registration") as rd:
+        t = rd.read("transform")[0]
+        assert "auto" in json.dumps(rd.params)
+    moved = (face.vertices @ r.T + shift) @ t[:3, :3].T + t[:3, 3]
+    assert rotation_error_deg(t, truth) < 2.0
+    assert np.linalg.norm(moved - face.vertices, axis=1).mean() < 2.0

@@ -78,3 +78,40 @@ def test_face_crop_registers_a_head_with_shoulders():
     res = register_clouds(head, tgt, RegistrationConfig(face_crop=True))
     assert rotation_error_deg(res.transform, truth) < 1.0
     assert translation_error(res.transform, truth) < 1.5
+
+
+def test_face_mask_of_a_head_written_with_z_up(faces3d_dir, tmp_path):
+    """The face box of a head scan written +Z up: taken in the face's upright frame (its
+    orientation found on the mesh), it keeps the face and drops the shoulders; in the frame as
+    written it cuts a third of the face away."""
+    import trimesh
+    from scipy.spatial.transform import Rotation
+
+    from facecli.geometry.facefind import nose_tip
+    from facecli.io.mesh import read_mesh, write_mesh
+    from facecli.registration.pipeline import nose_start, source_orientation
+
+    face = read_mesh(faces3d_dir / "1" / "1_neutral.obj")
+    shoulders = trimesh.creation.box(extents=[420, 160, 200]).subdivide().subdivide().subdivide()
+    shoulders.apply_translation(nose_tip(face.vertices) + [0, -260, -120])
+    n = len(face.vertices)
+    verts = np.concatenate([face.vertices, shoulders.vertices])
+    faces = np.concatenate([face.faces, shoulders.faces + n])
+    r = Rotation.from_euler("x", 90, degrees=True).as_matrix()
+    v = verts @ r.T + [30.0, -200.0, 500.0]
+    path = write_mesh(tmp_path / "head_zup.ply", v, faces)
+    o = source_orientation(path, v, face.vertices, 1.0)
+    assert o is not None and o.turned
+    upright = face_mask(v, face.vertices, orientation=o)
+    assert upright[:n].mean() > 0.95 and upright[n:].mean() < 0.01
+    as_written = face_mask(v, face.vertices)
+    assert as_written[:n].mean() < 0.8
+    # the start turns the cut face upright and puts its nose tip on the template's
+    start = nose_start(v[upright], face.vertices, o)
+    moved = v[:n] @ start[:3, :3].T + start[:3, 3]
+    assert np.linalg.norm(moved - face.vertices, axis=1).mean() < 10.0
+    # a point cloud has no surface to render: its frame is trusted
+    from facecli.io.mesh import write_points
+
+    cloud = write_points(tmp_path / "cloud.ply", v)
+    assert source_orientation(cloud, v, face.vertices, 1.0) is None
