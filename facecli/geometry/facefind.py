@@ -72,7 +72,7 @@ def detect_units(points: np.ndarray) -> str:
     return "m" if d < 5.0 else "cm" if d < 100.0 else "mm"
 
 
-def nose_tip(vertices: np.ndarray) -> np.ndarray:
+def nose_tip(vertices: np.ndarray, *, near: np.ndarray | None = None, radius: float = 25.0) -> np.ndarray:
     """The nose tip of a face seen along -Z (+Z towards the viewer), mm.
 
     Of the 200 most forward vertices, the first one that lies on the surface (at least half
@@ -82,6 +82,11 @@ def nose_tip(vertices: np.ndarray) -> np.ndarray:
 
     Args:
         vertices: (V, 3) float, mm.
+        near: (3,) mm, where the nose is known to be roughly (e.g. the face detector's nose
+            point on a render: :mod:`facecli.detection.scan_orientation`): only vertices within
+            ``radius`` of it are candidates, so a chest, a hand or a hat brim further forward
+            than the nose is passed over (all vertices when none is that close).
+        radius: mm, with ``near``.
 
     Returns:
         (3,) float64.
@@ -89,6 +94,10 @@ def nose_tip(vertices: np.ndarray) -> np.ndarray:
     from scipy.spatial import cKDTree
 
     v = np.asarray(vertices, np.float64)
+    if near is not None:
+        close = np.linalg.norm(v - np.asarray(near, np.float64), axis=1) <= radius
+        if close.sum() >= 10:
+            v = v[close]
     k = min(200, len(v))
     order = np.argpartition(-v[:, 2], k - 1)[:k]
     order = order[np.argsort(-v[order, 2], kind="stable")]
@@ -136,7 +145,12 @@ class FaceRegion:
 
 
 def face_region(
-    vertices: np.ndarray, faces: np.ndarray, *, box: tuple[float, float, float, float] = FACE_BOX_MM, source: str = ""
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    *,
+    box: tuple[float, float, float, float] = FACE_BOX_MM,
+    source: str = "",
+    near: np.ndarray | None = None,
 ) -> FaceRegion:
     """The triangles inside the face box about the nose tip.
 
@@ -145,6 +159,7 @@ def face_region(
         faces: (F, 3) int.
         box: half width, extent below, extent above, depth behind the tip (mm).
         source: file name for error messages.
+        near: (3,) mm, a rough nose position for :func:`nose_tip`.
 
     Returns:
         The region (a face that already fits the box is returned whole).
@@ -154,7 +169,7 @@ def face_region(
     """
     v = np.asarray(vertices, np.float64)
     f = np.asarray(faces, np.int64)
-    tip = nose_tip(v)
+    tip = nose_tip(v, near=near)
     keep = in_face_box(v, tip, box)[f].all(axis=1)
     if not keep.any():
         where = f" in {source}" if source else ""

@@ -101,6 +101,7 @@ def prepare_mesh(
     k: int | None = 32,
     crop_z: float | None = DEFAULT_CROP_Z,
     frame: str = "extent",
+    near: np.ndarray | None = None,
 ) -> PreparedMesh:
     """Sample, normalise and (if ``k``) build the kNN graph of one mesh.
 
@@ -111,6 +112,8 @@ def prepare_mesh(
         k: neighbours of the local graph (None: leave ``neighbours`` unset).
         crop_z: drop triangles behind this z (mm); None keeps all.
         frame: ``extent`` or ``nose`` (see the module's text).
+        near: (3,) mm, a rough nose position for the nose frame's origin
+            (:func:`facecli.geometry.facefind.nose_tip`).
 
     Returns:
         The prepared mesh.
@@ -128,7 +131,7 @@ def prepare_mesh(
     if frame == "nose":
         from facecli.geometry.facefind import nose_tip
 
-        center, scale = nose_tip(mesh.vertices[np.unique(faces)]), 1.0 / NOSE_FRAME_MM
+        center, scale = nose_tip(mesh.vertices[np.unique(faces)], near=near), 1.0 / NOSE_FRAME_MM
     else:
         center = s.points.mean(axis=0)
         extent = float(np.abs(s.points - center).max())

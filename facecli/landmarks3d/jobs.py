@@ -134,6 +134,7 @@ class LandmarksJob:
         turn = np.eye(3)
         pivot = np.zeros(3)
         found = True
+        near = None
         if self.orient == "auto":
             from facecli.detection.scan_orientation import find_face_orientation
 
@@ -141,11 +142,13 @@ class LandmarksJob:
             found = o.found
             if o.turned:
                 v_mm, turn, pivot = o.to_canonical(v_mm), o.rotation, o.pivot
+            if o.found:  # the detector's nose point: the tip is looked for about it
+                near = o.to_canonical(o.keypoints[2:3])[0] if o.turned else o.keypoints[2]
         work = Mesh(vertices=v_mm, faces=mesh.faces, source=mesh.source)
         if self.face_crop:
-            reg = face_region(v_mm, mesh.faces, source=str(item.path))
+            reg = face_region(v_mm, mesh.faces, source=str(item.path), near=near)
             work, ids, tip = Mesh(vertices=reg.vertices, faces=reg.faces, source=mesh.source), reg.ids, reg.nose_tip
-        res = self.landmarker().predict(work, item.id)
+        res = self.landmarker().predict(work, item.id, near=near)
         vertex = ids[res.vertex] if ids is not None else res.vertex
         conf = float(np.mean(res.confidence))
         if conf < self.min_confidence:

@@ -88,8 +88,10 @@ class Landmarker:
         kw.setdefault("crop_z", obj["config"].get("crop_z", DEFAULT_CROP_Z))
         return cls(net, **kw)
 
-    def stage_one(self, mesh: Mesh, key: str) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
-        """Sample and run the network.
+    def stage_one(
+        self, mesh: Mesh, key: str, *, near: np.ndarray | None = None
+    ) -> tuple[Any, np.ndarray, np.ndarray, np.ndarray, np.ndarray, dict]:
+        """Sample and run the network (``near``: a rough nose position, mm, for the nose frame).
 
         Returns:
             ``(prepared, estimate (L,3) mm, confidence (L,), top points (L,K,3) mm, top values (L,K), seconds)``
@@ -110,6 +112,7 @@ class Landmarker:
                 k=c.k,
                 crop_z=self.crop_z,
                 frame=c.frame,
+                near=near,
             )
             for j in range(self.samples)
         ]
@@ -145,11 +148,14 @@ class Landmarker:
             {"sample": t1 - t0, "network": t2 - t1},
         )
 
-    def predict(self, mesh: Mesh, key: str, *, refine: bool | None = None) -> LandmarkResult:
-        """Landmarks of a mesh (``key`` identifies it for the seeded point sample)."""
+    def predict(
+        self, mesh: Mesh, key: str, *, refine: bool | None = None, near: np.ndarray | None = None
+    ) -> LandmarkResult:
+        """Landmarks of a mesh (``key`` identifies it for the seeded point sample; ``near``: a
+        rough nose position, mm, e.g. the face detector's)."""
         from scipy.spatial import cKDTree
 
-        prep, est, conf, top_mm, top_vals, secs = self.stage_one(mesh, key)
+        prep, est, conf, top_mm, top_vals, secs = self.stage_one(mesh, key, near=near)
         t0 = time.perf_counter()
         tree = cKDTree(mesh.vertices)
         if self.refine if refine is None else refine:

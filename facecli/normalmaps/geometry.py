@@ -171,16 +171,18 @@ def geometry_normal_maps(
             notes.update(turn=np.eye(3, dtype=np.float32), turn_pivot=np.zeros(3, np.float32))
             return {**_check_visible(_pack(maps, view), src), **notes}
         faces, degenerate, duplicate = clean_faces(verts, mesh.faces)
-        turn, pivot = np.eye(3), np.zeros(3)
+        turn, pivot, near = np.eye(3), np.zeros(3), None
         if opts.orient == "auto" and pose is None:
             from facecli.detection.scan_orientation import find_face_orientation
 
             o = find_face_orientation(verts, faces, source=src)
             if o.turned:
                 verts, turn, pivot = o.to_canonical(verts), o.rotation, o.pivot
+            if o.found:  # the face box is cut about the nose the detector saw
+                near = o.to_canonical(o.keypoints[2:3])[0] if o.turned else o.keypoints[2]
         notes.update(turn=turn.astype(np.float32), turn_pivot=pivot.astype(np.float32))
         if opts.frame == "face":
-            reg = face_region(verts, faces, source=src)
+            reg = face_region(verts, faces, source=src, near=near)
             verts, faces = reg.vertices, reg.faces
         notes["non_manifold_edges"] = np.int64(non_manifold_edges(faces))
         notes["dropped_faces"] = np.int64(degenerate + duplicate)

@@ -363,3 +363,38 @@ def test_a_face_turned_in_the_scanner_is_turned_back(faces3d_dir, tmp_path):
     given, turn_given, _ = predict("turned", "g.h5", "--orient", "given")
     np.testing.assert_array_equal(turn_given, np.eye(3))
     assert np.linalg.norm((given - shift) @ r - truth, axis=1).mean() > 15.0
+
+
+def test_a_chest_in_front_of_the_nose_does_not_take_the_face_crop(faces3d_dir, tmp_path):
+    """A head scan whose chest lies further forward than the nose (the head tilted back): the
+    face detector's nose point keeps the nose tip on the nose (--orient auto), so the face crop
+    and the landmarks are those of the bare face; trusting the most forward point they are not."""
+    import trimesh
+
+    from facecli.geometry.facefind import nose_tip
+    from facecli.landmarks3d.data import load_landmark_set
+
+    ds = load_landmark_set(faces3d_dir)
+    m = read_mesh(faces3d_dir / "1" / "1_neutral.obj")
+    truth = ds.landmarks(m)
+    tip = nose_tip(m.vertices)
+    chest = trimesh.creation.box(extents=[240, 100, 30])
+    while len(chest.vertices) < 20000:  # as densely sampled as a scan
+        chest = chest.subdivide()
+    chest.apply_translation(tip + [0, -180, 25])  # its front 40 mm ahead of the nose tip
+    n = len(m.vertices)
+    write_mesh(
+        tmp_path / "head" / "scan.obj",
+        np.concatenate([m.vertices, chest.vertices]),
+        np.concatenate([m.faces, chest.faces + n]),
+    )
+    got = {}
+    for orient in ("auto", "given"):
+        out = tmp_path / f"{orient}.h5"
+        _ok(runner.invoke(app, ["landmarks3d", "predict", str(tmp_path / "head"), "-o", str(out), "--orient", orient]))
+        with ContainerReader(out, kind="landmarks3d") as rd:
+            got[orient] = rd.read("nose_tip")[0], rd.read("landmarks")[0]
+    np.testing.assert_allclose(got["auto"][0], tip, atol=0.5)
+    assert np.linalg.norm(got["auto"][1] - truth, axis=1).mean() < 3.0
+    assert np.linalg.norm(got["given"][0] - tip) > 50.0  # the chest's front
+    assert np.linalg.norm(got["given"][1] - truth, axis=1).mean() > 10.0

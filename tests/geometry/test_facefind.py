@@ -32,6 +32,25 @@ def test_nose_tip_is_the_front_of_the_face_and_ignores_a_spike():
     np.testing.assert_allclose(nose_tip(spiked), tip, atol=1e-9)
 
 
+def _chest(v: np.ndarray, tip: np.ndarray) -> np.ndarray:
+    """A dense flat surface below the chin, 40 mm further forward than the nose."""
+    g = np.stack(np.meshgrid(np.linspace(-120, 120, 121), np.linspace(-230, -130, 51)), -1).reshape(-1, 2)
+    return np.column_stack([g, np.full(len(g), 40.0)]) + [tip[0], tip[1], tip[2]]
+
+
+def test_nose_tip_near_a_rough_nose_passes_over_a_chest_in_front():
+    v, f = _face()
+    tip = nose_tip(v)
+    chest = _chest(v, tip)
+    both = np.concatenate([v, chest])
+    assert nose_tip(both)[1] < tip[1] - 100  # the most forward surface: the chest
+    rough = tip + [6.0, -8.0, -5.0]  # a detector's nose point, a few mm off
+    np.testing.assert_allclose(nose_tip(both, near=rough), tip, atol=1e-9)
+    np.testing.assert_allclose(nose_tip(v, near=rough + [0, 0, 500]), tip, atol=1e-9)  # none close: all
+    reg = face_region(both, f, near=rough)
+    np.testing.assert_allclose(reg.nose_tip, tip, atol=1e-9)
+
+
 def test_a_training_like_face_is_kept_whole_and_the_rest_is_cut():
     v, f = _face()
     reg = face_region(v, f)
