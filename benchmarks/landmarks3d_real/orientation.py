@@ -6,7 +6,9 @@ it as PLY, and runs ``landmarks3d predict`` with ``--orient auto`` (the default:
 found by the face detector on renders of the mesh) and ``--orient given`` (the frame
 trusted) in one run. The error is measured against the annotated landmarks turned the same
 way (mm, mean over the annotated points), with the rotation that ``auto`` applied and its
-angle from the one that undoes the turn.
+angle from the one that undoes the turn. Two more cases add a dense flat "chest" whose front
+lies 40 mm ahead of the nose tip, as given and turned: the face crop then needs the detector's
+nose point rather than the most forward surface.
 
 Run (data: ../shared/REALDATA.md; see bench.py):
 
@@ -37,6 +39,10 @@ TURNS = [
     ("facing +X", "y", 90.0),
     ("upside down", "z", 180.0),
     ("three axes", "xyz", (40.0, 70.0, 20.0)),
+    # a dense flat "chest" below the chin, its front 40 mm ahead of the nose tip (a head tilted
+    # back): the most forward surface is no longer the nose
+    ("chest ahead of the nose", "x", 0.0),
+    ("chest ahead, +Z up", "x", 90.0),
 ]
 
 
@@ -71,13 +77,24 @@ def main() -> None:
         print(f"\n{scan.name} ({units}, {len(truth)} landmarks)\n")
         print("| turn | --orient auto (mm) | turned by | off the undoing turn | --orient given (mm) |")
         print("|---|---:|---:|---:|---:|")
+        from facecli.geometry.facefind import nose_tip
+
+        tip = nose_tip(v)
+        chest = trimesh.creation.box(extents=[240.0, 100.0, 30.0])
+        while len(chest.vertices) < 20000:  # as densely sampled as a scan
+            chest = chest.subdivide()
+        chest.apply_translation(tip + [0.0, -180.0, 25.0])
         for label, axes, deg in TURNS:
             r = Rotation.from_euler(axes, deg, degrees=True).as_matrix()
+            verts, faces = v, mesh.faces
+            if label.startswith("chest"):
+                verts = np.concatenate([v, chest.vertices])
+                faces = np.concatenate([mesh.faces, chest.faces + len(v)])
             shift = np.array([120.0, -80.0, 300.0])
             folder = args.out / label.replace(" ", "_").replace(",", "").replace("+", "p").replace("-", "m")
             folder.mkdir(exist_ok=True)
             # in the scan's own units: the units are read from the size as usual
-            trimesh.Trimesh((v @ r.T + shift) / k, mesh.faces, process=False).export(folder / "scan.ply")
+            trimesh.Trimesh((verts @ r.T + shift) / k, faces, process=False).export(folder / "scan.ply")
             row: dict = {"turn": label, "axes": axes, "degrees": deg}
             for orient in ("auto", "given"):
                 out = folder / f"{orient}.h5"
