@@ -146,6 +146,26 @@ def train(
             "sigma): the nose tip found on a real scan can sit mm away from where it sits on synthetic faces.",
         ),
     ] = SGCNTrainOptions.origin_jitter,
+    scan_views: Annotated[
+        float,
+        typer.Option(
+            "--scan-views",
+            min=0.0,
+            max=1.0,
+            help="Of the scan-like meshes, the share seen from one side only (the triangles a depth camera at "
+            "yaw within 60 deg, pitch within 20 deg sees).",
+        ),
+    ] = SGCNTrainOptions.scan_views,
+    scan_remesh: Annotated[
+        float,
+        typer.Option(
+            "--scan-remesh",
+            min=0.0,
+            max=1.0,
+            help="Of the scan-like meshes, the share remeshed at another resolution (quadric decimation to "
+            "10-60 % of the triangles).",
+        ),
+    ] = SGCNTrainOptions.scan_remesh,
     init: Annotated[
         Optional[Path],
         typer.Option("--init", help="Start from this model file's weights (fine-tuning; same layers)."),
@@ -187,6 +207,8 @@ def train(
         frame=frame.value,
         scan_like=scan_like,
         origin_jitter=origin_jitter,
+        scan_views=scan_views,
+        scan_remesh=scan_remesh,
         init=str(init) if init else None,
     )
     meta = train_sgcn(

@@ -32,7 +32,7 @@ import numpy as np
 
 from facecli.geometry.facefind import FACE_BOX_MM, face_region, nose_tip
 
-__all__ = ["ScanLike", "scan_like", "elliptic_tube", "random_box"]
+__all__ = ["ScanLike", "scan_like", "elliptic_tube", "random_box", "single_view", "remeshed"]
 
 
 @dataclass
@@ -117,7 +117,16 @@ def random_box(rng: np.random.Generator) -> tuple[float, float, float, float]:
     )
 
 
-def scan_like(vertices: np.ndarray, faces: np.ndarray, landmarks: np.ndarray, rng: np.random.Generator) -> ScanLike:
+def scan_like(
+    vertices: np.ndarray,
+    faces: np.ndarray,
+    landmarks: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    views: float = 0.0,
+    remesh: float = 0.0,
+    extra_rng: np.random.Generator | None = None,
+) -> ScanLike:
     """A training face made to look like a cut-out head scan.
 
     Args:
@@ -125,6 +134,12 @@ def scan_like(vertices: np.ndarray, faces: np.ndarray, landmarks: np.ndarray, rn
         faces: (F, 3) int.
         landmarks: (L, 3) float, mm, on the face.
         rng: the random stream (derive it from the seed and the mesh id).
+        views: share of the scans seen from one side only (:func:`single_view`: the triangles
+            a depth camera at yaw ±60°, pitch ±20° sees; what one-shot scanners give).
+        remesh: share of the scans remeshed at another resolution (:func:`remeshed`: quadric
+            decimation to 10-60 % of the triangles).
+        extra_rng: the stream of ``views`` and ``remesh`` (kept apart so that ``rng``'s draws,
+            and so the other parts, do not change when they are switched on).
 
     Returns:
         The scan-like face region and its landmarks.
@@ -157,6 +172,13 @@ def scan_like(vertices: np.ndarray, faces: np.ndarray, landmarks: np.ndarray, rn
     r = _rotation(rng, (10.0, 12.0, 6.0)) * rng.uniform(0.92, 1.08)
     v = (v - tip) @ r.T + tip
     lm = (lm - tip) @ r.T + tip
+    xr = extra_rng if extra_rng is not None else np.random.default_rng(0)
+    if remesh > 0 and xr.random() < remesh:
+        v, f = remeshed(v, f, xr.uniform(0.1, 0.6))
+        parts.append("remeshed")
+    if views > 0 and xr.random() < views:
+        f = single_view(v, f, xr.uniform(-60.0, 60.0), xr.uniform(-20.0, 20.0))
+        parts.append("one view")
     if rng.random() < 0.5:  # measurement noise along the normals
         import trimesh
 
@@ -172,3 +194,50 @@ def scan_like(vertices: np.ndarray, faces: np.ndarray, landmarks: np.ndarray, rn
         parts.append("holes")
     reg = face_region(v, f, box=random_box(rng))
     return ScanLike(reg.vertices, reg.faces, lm, tuple(parts))
+
+
+def single_view(vertices: np.ndarray, faces: np.ndarray, yaw_deg: float, pitch_deg: float = 0.0) -> np.ndarray:
+    """The triangles seen from one direction (a depth camera far away, looking at the face from
+    yaw ``yaw_deg`` about +Y and pitch ``pitch_deg`` about +X, from +Z): those whose centroid is
+    the first hit of a ray cast back from that direction.
+
+    Args:
+        vertices: (V, 3) float, mm. faces: (F, 3) int.
+
+    Returns:
+        (F', 3) int64, the seen triangles.
+    """
+    import open3d as o3d
+
+    v = np.asarray(vertices, np.float64)
+    f = np.asarray(faces, np.int64)
+    scene = o3d.t.geometry.RaycastingScene()
+    scene.add_triangles(o3d.core.Tensor(v.astype(np.float32)), o3d.core.Tensor(f.astype(np.uint32)))
+    a, b = np.radians(yaw_deg), np.radians(pitch_deg)
+    d = np.array([np.sin(a) * np.cos(b), np.sin(b), np.cos(a) * np.cos(b)])
+    centres = v[f].mean(axis=1)
+    far = 2.0 * float(np.ptp(v, axis=0).max())
+    rays = np.concatenate([centres + d * far, np.tile(-d, (len(centres), 1))], axis=1).astype(np.float32)
+    hit = scene.cast_rays(o3d.core.Tensor(rays))["primitive_ids"].numpy().astype(np.int64)
+    seen = np.zeros(len(f), bool)
+    seen[hit[hit != scene.INVALID_ID]] = True
+    return f[seen]
+
+
+def remeshed(vertices: np.ndarray, faces: np.ndarray, fraction: float) -> tuple[np.ndarray, np.ndarray]:
+    """The mesh at another resolution and topology: quadric decimation (Open3D) to ``fraction``
+    of its triangles.
+
+    Args:
+        vertices: (V, 3) float, mm. faces: (F, 3) int. fraction: in (0, 1].
+
+    Returns:
+        ``(vertices (V', 3) float64, faces (F', 3) int64)``.
+    """
+    import open3d as o3d
+
+    m = o3d.geometry.TriangleMesh(
+        o3d.utility.Vector3dVector(np.asarray(vertices, np.float64)), o3d.utility.Vector3iVector(np.asarray(faces))
+    )
+    d = m.simplify_quadric_decimation(max(4, int(len(faces) * fraction)))
+    return np.asarray(d.vertices, np.float64), np.asarray(d.triangles, np.int64)

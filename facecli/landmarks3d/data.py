@@ -198,6 +198,8 @@ def prepare_many(
     face_crop: bool = False,
     scan_like: float = 0.0,
     origin_jitter: float = 0.0,
+    scan_views: float = 0.0,
+    scan_remesh: float = 0.0,
 ) -> tuple[list[PreparedMesh], np.ndarray]:
     """Prepare meshes and their normalised landmarks ((M, 68, 3) float32).
 
@@ -207,6 +209,9 @@ def prepare_many(
         scan_like: share of the meshes made scan-like first
             (:func:`facecli.landmarks3d.augment.scan_like`: neck, cap, holes, noise, a turn,
             a random face box); the draw and the changes are seeded by the mesh id.
+        scan_views, scan_remesh: of the scan-like meshes, the shares also seen from one side
+            only or remeshed (:func:`facecli.landmarks3d.augment.scan_like`'s ``views`` and
+            ``remesh``; their own stream, seeded by the mesh id).
         origin_jitter: σ in mm of a random shift of each mesh's frame origin (per axis, clipped
             at 2σ; seeded by the mesh id). In the nose frame the origin is the nose tip that
             :func:`~facecli.geometry.facefind.nose_tip` finds, which on a real scan can sit
@@ -224,7 +229,15 @@ def prepare_many(
         lm = landmark_set.landmarks(mesh)
         rng = rng_for(seed, "landmarks3d-scan-like", scan.id)
         if scan_like > 0 and rng.random() < scan_like:
-            s = make_scan_like(mesh.vertices, mesh.faces, lm, rng)
+            s = make_scan_like(
+                mesh.vertices,
+                mesh.faces,
+                lm,
+                rng,
+                views=scan_views,
+                remesh=scan_remesh,
+                extra_rng=rng_for(seed, "landmarks3d-scan-extra", scan.id),
+            )
             mesh, lm = Mesh(vertices=s.vertices, faces=s.faces, source=mesh.source), s.landmarks
         elif face_crop:
             reg = face_region(mesh.vertices, mesh.faces, source=mesh.source)

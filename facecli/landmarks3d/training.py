@@ -40,6 +40,8 @@ class SGCNTrainOptions:
     frame: str = SGCNConfig.frame
     scan_like: float = 0.0
     origin_jitter: float = 0.0
+    scan_views: float = 0.0
+    scan_remesh: float = 0.0
     init: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -189,6 +191,8 @@ def train_sgcn(
             face_crop=face_crop,
             scan_like=opts.scan_like,
             origin_jitter=opts.origin_jitter,
+            scan_views=opts.scan_views,
+            scan_remesh=opts.scan_remesh,
         )
         mean_lm = lms.mean(axis=0)
         torch.manual_seed(seed)

@@ -316,12 +316,14 @@ def test_train_fine_tunes_scan_like_in_the_nose_frame(faces3d_dir, tiny_model, t
     model = tmp_path / "scan.pt"
     args = ["-q", "--seed", "0", "landmarks3d", "train", str(faces3d_dir), "-o", str(model), "--points", "1024"]
     args += ["--k", "8", "--epochs", "1", "--val-fraction", "0.5", "--init", str(tiny_model), "--frame", "nose"]
-    _ok(runner.invoke(app, [*args, "--scan-like", "1", "--crop-z", "none", "--origin-jitter", "2"]))
+    scan = ["--scan-like", "1", "--crop-z", "none", "--origin-jitter", "2", "--scan-views", "0.5", "--scan-remesh", "1"]
+    _ok(runner.invoke(app, [*args, *scan]))
     from facecli.train.checkpoint import load_model_file
 
     obj = load_model_file(model, model="sgcn")
     assert obj["config"]["frame"] == "nose" and obj["meta"]["options"]["scan_like"] == 1.0
     assert obj["meta"]["options"]["origin_jitter"] == 2.0
+    assert obj["meta"]["options"]["scan_views"] == 0.5 and obj["meta"]["options"]["scan_remesh"] == 1.0
     out = tmp_path / "lm.h5"
     _ok(runner.invoke(app, ["-q", "landmarks3d", "predict", str(faces3d_dir), "-o", str(out), "--model", str(model)]))
     with ContainerReader(out, kind="landmarks3d") as c:

@@ -53,3 +53,39 @@ def test_tube_and_box():
     assert (np.sum(n[:, [0, 2]] * centre[:, [0, 2]], axis=1) > 0).all()
     boxes = np.array([random_box(np.random.default_rng(i)) for i in range(50)])
     assert (boxes > 0).all() and boxes[:, 1].min() < 90 < boxes[:, 1].max()
+
+
+def test_single_views_and_remeshing_are_drawn_apart_and_keep_the_landmarks(faces3d_dir):
+    """--scan-views / --scan-remesh: their own stream (the other parts unchanged), fewer
+    triangles (the far side gone, or coarser), the landmarks still on the surface."""
+    from facecli.landmarks3d.augment import remeshed, single_view
+
+    mesh, lm = _face(faces3d_dir)
+    plain = scan_like(mesh.vertices, mesh.faces, lm, np.random.default_rng(5))
+    both = scan_like(
+        mesh.vertices,
+        mesh.faces,
+        lm,
+        np.random.default_rng(5),
+        views=1.0,
+        remesh=1.0,
+        extra_rng=np.random.default_rng(1),
+    )
+    assert {"remeshed", "one view"} <= set(both.parts)
+    assert [p for p in both.parts if p not in ("remeshed", "one view")] == list(plain.parts)
+    np.testing.assert_array_equal(both.landmarks, plain.landmarks)  # the same turn: rng untouched
+    assert len(both.faces) < 0.7 * len(plain.faces)
+    import open3d as o3d
+
+    scene = o3d.t.geometry.RaycastingScene()
+    scene.add_triangles(
+        o3d.core.Tensor(both.vertices.astype(np.float32)), o3d.core.Tensor(both.faces.astype(np.uint32))
+    )
+    dist = scene.compute_distance(o3d.core.Tensor(both.landmarks[17:68].astype(np.float32))).numpy()
+    assert np.median(dist) < 1.5  # the inner face points, on the remeshed surface
+    # a side view loses the far cheek: fewer triangles seen from 60 degrees than from the front
+    front = single_view(mesh.vertices, mesh.faces, 0.0)
+    side = single_view(mesh.vertices, mesh.faces, 60.0)
+    assert len(side) < len(front) <= len(mesh.faces)
+    v, f = remeshed(mesh.vertices, mesh.faces, 0.25)
+    assert abs(len(f) - 0.25 * len(mesh.faces)) < 0.05 * len(mesh.faces) and f.max() < len(v)
