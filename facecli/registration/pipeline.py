@@ -410,16 +410,17 @@ def nose_start(source: np.ndarray, target: np.ndarray, orientation: Any = None) 
         t[:3, 3] = (nose_tip(np.asarray(target, np.float64) * k) - nose_tip(src_mm)) / k
         return t
     r, pivot = orientation.rotation, orientation.pivot
-    tip = nose_tip(orientation.to_canonical(src_mm))
+    tip = nose_tip(orientation.to_canonical(src_mm), near=orientation.to_canonical(orientation.keypoints[2:3])[0])
     t[:3, :3] = r
     t[:3, 3] = (pivot - r @ pivot + nose_tip(np.asarray(target, np.float64) * k) - tip) / k
     return t
 
 
 def source_orientation(path: Any, source: np.ndarray, target: np.ndarray, factor: float) -> Any:
-    """The face's orientation on a source scan file, if it is a mesh whose face is posed more
-    than 15° from +Y up, +Z forward (:func:`facecli.detection.scan_orientation.find_face_orientation`);
-    ``None`` for point clouds and upright faces.
+    """The face's orientation on a source scan file, if it is a mesh on whose renders the face
+    detector finds a face (:func:`facecli.detection.scan_orientation.find_face_orientation`:
+    turned when posed more than 15° from +Y up, +Z forward; its nose point guides the crop);
+    ``None`` for point clouds and when no face is found.
 
     Args:
         path: the source file. source: (N, 3) its points as read. target: (M, 3) the target.
@@ -434,4 +435,4 @@ def source_orientation(path: Any, source: np.ndarray, target: np.ndarray, factor
         return None
     k = factor * UNIT_FACTORS[detect_units(target)]
     o = find_face_orientation(np.asarray(source, np.float64) * k, mesh.faces, source=str(path))
-    return o if o.turned else None
+    return o if o.found else None

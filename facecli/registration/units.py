@@ -120,7 +120,8 @@ def face_mask(
         source_name: for error messages.
         orientation: the face's orientation on the scan, found in mm
             (:class:`facecli.detection.scan_orientation.ScanOrientation`): the box is then
-            taken in the face's upright, frontal frame, whichever way the scan was written.
+            taken in the face's upright, frontal frame, whichever way the scan was written,
+            about the nose tip nearest the detector's nose point.
 
     Returns:
         (N,) bool.
@@ -129,9 +130,11 @@ def face_mask(
         InputError: fewer than 10 points in the box.
     """
     mm = np.asarray(points, np.float64) * UNIT_FACTORS[detect_units(target)]
+    near = None
     if orientation is not None:
         mm = orientation.to_canonical(mm)
-    mask = in_face_box(mm, nose_tip(mm))
+        near = orientation.to_canonical(orientation.keypoints[2:3])[0]  # the detector's nose point
+    mask = in_face_box(mm, nose_tip(mm, near=near))
     if int(mask.sum()) < 10:
         raise InputError(
             f"{source_name}: {int(mask.sum())} points in the face box about the nose tip; expected a face looking "
