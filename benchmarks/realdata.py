@@ -61,3 +61,25 @@ def run_peer(python: str, script: Path, job: dict, *extra: str) -> dict:
         job_path.write_text(json.dumps(job))
         subprocess.run([python, str(script), str(job_path), str(out), *extra], check=True)
         return json.loads(out.read_text())
+
+
+def landmarks3d_cli(
+    target: Path, out: Path, *, seed: int = 0, model: str | None = None, extra: tuple[str, ...] = ()
+) -> dict[str, np.ndarray]:
+    """Run ``facecli landmarks3d predict`` (the venv's, one process, quiet) on ``target`` and
+    read its first sample back: ``landmarks``, ``confidence`` and ``turn``. ``out`` is replaced."""
+    import sys
+
+    from facecli.io.container import ContainerReader
+
+    out.unlink(missing_ok=True)
+    exe = Path(sys.executable).with_name("facecli")
+    subprocess.run(
+        [str(exe), "-q", "--seed", str(seed), "landmarks3d", "predict", str(target), "-o", str(out), *extra]
+        + (["--model", model] if model else []),
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    with ContainerReader(out, kind="landmarks3d") as rd:
+        return {k: np.asarray(rd.read(k)[0], np.float64) for k in ("landmarks", "confidence", "turn")}

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from realdata import landmarks3d_cli  # noqa: E402
 
 #: (label, Euler axes, degrees): turns of the head as scanners may write it.
 TURNS = [
@@ -58,11 +60,9 @@ def main() -> None:
     from scipy.spatial.transform import Rotation
 
     from facecli.geometry.facefind import UNIT_FACTORS, detect_units
-    from facecli.io.container import ContainerReader
     from facecli.io.mesh import read_mesh
 
     args.out.mkdir(parents=True, exist_ok=True)
-    exe = Path(sys.executable).with_name("facecli")
     results: dict[str, list] = {}
     for case in args.case:
         scan_s, lm_s, first_s = case.rsplit(":", 2)
@@ -97,20 +97,15 @@ def main() -> None:
             trimesh.Trimesh((verts @ r.T + shift) / k, faces, process=False).export(folder / "scan.ply")
             row: dict = {"turn": label, "axes": axes, "degrees": deg}
             for orient in ("auto", "given"):
-                out = folder / f"{orient}.h5"
-                out.unlink(missing_ok=True)
                 t0 = time.perf_counter()
-                subprocess.run(
-                    [str(exe), "-q", "--seed", str(args.seed), "landmarks3d", "predict", str(folder / "scan.ply")]
-                    + ["-o", str(out), "--orient", orient]
-                    + (["--model", args.model] if args.model else []),
-                    check=True,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
+                got = landmarks3d_cli(
+                    folder,  # the folder: the id, and so the seeded point sample, is "scan.ply" in every run
+                    folder / f"{orient}.h5",
+                    seed=args.seed,
+                    model=args.model,
+                    extra=("--orient", orient),
                 )
-                with ContainerReader(out, kind="landmarks3d") as rd:
-                    lm = rd.read("landmarks")[0].astype(np.float64)
-                    turn = rd.read("turn")[0].astype(np.float64)
+                lm, turn = got["landmarks"], got["turn"]
                 err = np.linalg.norm(lm[idx] - (truth @ r.T + shift), axis=1).mean()
                 row[orient] = {"error_mm": float(err), "seconds": time.perf_counter() - t0}
                 if orient == "auto":

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from realdata import landmarks3d_cli  # noqa: E402
 
 
 def single_view(vertices: np.ndarray, faces: np.ndarray, yaw_deg: float) -> np.ndarray:
@@ -78,11 +80,9 @@ def main() -> None:
     import trimesh
 
     from facecli.geometry.facefind import UNIT_FACTORS, detect_units
-    from facecli.io.container import ContainerReader
     from facecli.io.mesh import read_mesh
 
     args.out.mkdir(parents=True, exist_ok=True)
-    exe = Path(sys.executable).with_name("facecli")
     seeds = [int(s) for s in args.seeds.split(",")]
     results: dict[str, list] = {}
     for case in args.case:
@@ -103,18 +103,9 @@ def main() -> None:
             trimesh.Trimesh(v, f, process=False).export(folder / scan.with_suffix(".ply").name)
             errs, conf = [], []
             for seed in seeds:
-                out = folder / f"seed{seed}.h5"
-                out.unlink(missing_ok=True)
-                subprocess.run(
-                    [str(exe), "-q", "--seed", str(seed), "landmarks3d", "predict", str(folder), "-o", str(out)]
-                    + (["--model", args.model] if args.model else []),
-                    check=True,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
-                with ContainerReader(out, kind="landmarks3d") as rd:
-                    lm = rd.read("landmarks")[0].astype(np.float64)
-                    conf.append(float(np.mean(rd.read("confidence")[0])))
+                got = landmarks3d_cli(folder, folder / f"seed{seed}.h5", seed=seed, model=args.model)
+                lm = got["landmarks"]
+                conf.append(float(np.mean(got["confidence"])))
                 errs.append(float(np.linalg.norm(lm[idx] - truth, axis=1).mean()))
             row = {"variant": label, "vertices": len(v), "triangles": len(f), "errors_mm": errs, "confidence": conf}
             rows.append(row)
