@@ -83,3 +83,29 @@ def landmarks3d_cli(
     )
     with ContainerReader(out, kind="landmarks3d") as rd:
         return {k: np.asarray(rd.read(k)[0], np.float64) for k in ("landmarks", "confidence", "turn")}
+
+
+def read_scan_case(case: str) -> dict:
+    """A real-scan case ``SCAN:LANDMARKS.npy:FIRST_IBUG_INDEX`` of the landmarks3d_real benchmarks.
+
+    Returns:
+        ``scan`` (Path), ``mesh`` (as read), ``units`` (read from the size), ``vertices`` (V, 3)
+        mm, ``truth`` (n, 3) mm annotated landmarks, ``idx`` (n,) their iBUG indices.
+    """
+    from facecli.geometry.facefind import UNIT_FACTORS, detect_units
+    from facecli.io.mesh import read_mesh
+
+    scan_s, lm_s, first_s = case.rsplit(":", 2)
+    scan, first = Path(scan_s).expanduser(), int(first_s)
+    mesh = read_mesh(scan)
+    units = detect_units(mesh.vertices)
+    k = UNIT_FACTORS[units]
+    truth = np.load(Path(lm_s).expanduser()).astype(np.float64) * k
+    return {
+        "scan": scan,
+        "mesh": mesh,
+        "units": units,
+        "vertices": mesh.vertices * k,
+        "truth": truth,
+        "idx": np.arange(first, first + len(truth)),
+    }

@@ -35,10 +35,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 import time
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from realdata import read_scan_case  # noqa: E402
 
 REGIONS = {
     "jaw": range(17),
@@ -73,7 +77,7 @@ def main() -> None:
     )
     args = ap.parse_args()
 
-    from facecli.geometry.facefind import UNIT_FACTORS, detect_units, face_region
+    from facecli.geometry.facefind import UNIT_FACTORS, face_region
     from facecli.io.inputs import InputItem
     from facecli.io.mesh import Mesh, read_mesh
     from facecli.landmarks3d.data import load_landmark_set
@@ -96,13 +100,10 @@ def main() -> None:
     before = Landmarker.from_file(None, seed=args.seed)  # the model's own absolute crop, no face crop
     results = []
     for case in args.case:
-        scan_s, lm_s, first_s = case.rsplit(":", 2)
-        scan, lm_file, first_idx = Path(scan_s).expanduser(), Path(lm_s).expanduser(), int(first_s)
-        mesh = read_mesh(scan)
-        units = detect_units(mesh.vertices)
+        c = read_scan_case(case)
+        scan, mesh, units, truth, idx = c["scan"], c["mesh"], c["units"], c["truth"], c["idx"]
+        first_idx = int(idx[0])
         k = UNIT_FACTORS[units]
-        truth = np.load(lm_file).astype(np.float64) * k
-        idx = np.arange(first_idx, first_idx + len(truth))
         rows = {}
         sweep: dict[str, list[float]] = {}
         v_mm = mesh.vertices * k

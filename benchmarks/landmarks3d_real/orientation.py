@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from realdata import landmarks3d_cli  # noqa: E402
+from realdata import landmarks3d_cli, read_scan_case  # noqa: E402
 
 #: (label, Euler axes, degrees): turns of the head as scanners may write it.
 TURNS = [
@@ -59,20 +59,14 @@ def main() -> None:
     import trimesh
     from scipy.spatial.transform import Rotation
 
-    from facecli.geometry.facefind import UNIT_FACTORS, detect_units
-    from facecli.io.mesh import read_mesh
+    from facecli.geometry.facefind import UNIT_FACTORS
 
     args.out.mkdir(parents=True, exist_ok=True)
     results: dict[str, list] = {}
     for case in args.case:
-        scan_s, lm_s, first_s = case.rsplit(":", 2)
-        scan, lm_path, first = Path(scan_s).expanduser(), Path(lm_s).expanduser(), int(first_s)
-        mesh = read_mesh(scan)
-        units = detect_units(mesh.vertices)
+        c = read_scan_case(case)
+        scan, mesh, units, truth, idx, v = c["scan"], c["mesh"], c["units"], c["truth"], c["idx"], c["vertices"]
         k = UNIT_FACTORS[units]
-        truth = np.load(lm_path).astype(np.float64) * k
-        idx = np.arange(first, first + len(truth))
-        v = mesh.vertices * k
         rows = []
         print(f"\n{scan.name} ({units}, {len(truth)} landmarks)\n")
         print("| turn | --orient auto (mm) | turned by | off the undoing turn | --orient given (mm) |")

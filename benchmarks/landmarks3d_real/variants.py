@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from realdata import landmarks3d_cli  # noqa: E402
+from realdata import landmarks3d_cli, read_scan_case  # noqa: E402
 
 
 def single_view(vertices: np.ndarray, faces: np.ndarray, yaw_deg: float) -> np.ndarray:
@@ -79,24 +79,17 @@ def main() -> None:
 
     import trimesh
 
-    from facecli.geometry.facefind import UNIT_FACTORS, detect_units
-    from facecli.io.mesh import read_mesh
-
     args.out.mkdir(parents=True, exist_ok=True)
     seeds = [int(s) for s in args.seeds.split(",")]
     results: dict[str, list] = {}
     for case in args.case:
-        scan_s, lm_s, first_s = case.rsplit(":", 2)
-        scan, lm_path, first = Path(scan_s).expanduser(), Path(lm_s).expanduser(), int(first_s)
-        mesh = read_mesh(scan)
-        k = UNIT_FACTORS[detect_units(mesh.vertices)]
-        truth = np.load(lm_path).astype(np.float64) * k
-        idx = np.arange(first, first + len(truth))
+        c = read_scan_case(case)
+        scan, mesh, truth, idx = c["scan"], c["mesh"], c["truth"], c["idx"]
         print(f"\n{scan.name} ({len(truth)} landmarks; seeds {args.seeds})\n")
         print("| variant | vertices | triangles | mean error (mm) per seed | mean | confidence |")
         print("|---|---:|---:|---|---:|---:|")
         rows = []
-        for n, (label, (v, f)) in enumerate(variants(mesh.vertices * k, mesh.faces).items()):
+        for n, (label, (v, f)) in enumerate(variants(c["vertices"], mesh.faces).items()):
             folder = args.out / f"v{n}"
             folder.mkdir(exist_ok=True)
             # the same file name in every folder: the seeded point sample depends on it
